@@ -1,0 +1,24 @@
+import type { BenchReport } from './types.js';
+
+/** The report as a plain-text table for the terminal. */
+export function formatReport(report: BenchReport): string {
+  const marks = Object.keys(report.results[0]?.meanBestAt ?? {});
+  const header = ['algorithm', ...marks.map((q) => `best@${q}`), 'std', 'P(optimum)', 'queries→top0.1%', 'ms/arch'];
+  const rows = report.results.map((r) => [
+    r.algorithm,
+    ...marks.map((q) => r.meanBestAt[q]!.toFixed(3)),
+    r.stdBest.toFixed(3),
+    r.pOptimum.toFixed(2),
+    r.meanQueriesToTop01.toFixed(1),
+    r.msPerArchitecture.toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    `${report.table}: ${report.tableSize} architectures, optimum ${report.optimum}, top 0.1 % ≥ ${report.top01Threshold}`,
+    `${report.queries} queries × ${report.seeds} seeds (from seed ${report.seedOffset}) in ${report.seconds.toFixed(1)} s`,
+    '',
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
+}

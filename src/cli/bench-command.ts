@@ -1,0 +1,72 @@
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runBenchmark } from '../bench/harness.js';
+import { formatReport } from '../bench/format.js';
+import type { AlgorithmSpec } from '../bench/types.js';
+import { isStrategyName } from '../controller/registry.js';
+import { STRATEGY_NAMES } from '../controller/types.js';
+import { SPACE_NAMES, type SpaceName } from '../space/types.js';
+import { BACKENDS, type BackendName } from '../tf/backend.js';
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
+const algorithmList = (value: string): string[] => {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.find((n) => !isStrategyName(n));
+  if (bad) throw new InvalidArgumentError(`unknown algorithm '${bad}' (allowed: ${STRATEGY_NAMES.join(', ')})`);
+  return names;
+};
+
+const jsonObject = (value: string): Record<string, unknown> => {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError('must be a JSON object mapping algorithm names to their options');
+};
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('compare search strategies on a tabular benchmark (an evaluation is a table look-up)')
+    .addOption(new Option('--space <name>', 'search space of the table').choices(SPACE_NAMES).default('nb201'))
+    .requiredOption('--table <csv>', "benchmark table with header 'arch,test_accuracy'")
+    .option('--algorithms <list>', `comma-separated: ${STRATEGY_NAMES.join(',')}`, algorithmList, [...STRATEGY_NAMES])
+    .option('--queries <n>', 'distinct architectures each search may evaluate', positiveInt('--queries'), 200)
+    .option('--seeds <n>', 'independent searches per algorithm', positiveInt('--seeds'), 100)
+    .option('--seed-offset <n>', 'first seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--parallel <n>', 'architectures proposed at once', positiveInt('--parallel'), 1)
+    .option('--threads <n>', 'worker threads', positiveInt('--threads'), availableParallelism())
+    .option('--options <json>', 'strategy options per algorithm, e.g. {"ppo":{"learningRate":0.01}}', jsonObject, {})
+    .addOption(new Option('--backend <name>', 'tfjs backend for the controllers').choices(BACKENDS).default('wasm'))
+    .option('--json <file>', 'also write the report as JSON')
+    .action(async (opts) => {
+      const algorithms: AlgorithmSpec[] = (opts.algorithms as string[]).map((strategy) => ({
+        strategy,
+        options: (opts.options as Record<string, unknown>)[strategy],
+      }));
+      const report = await runBenchmark(
+        {
+          space: { name: opts.space as SpaceName },
+          table: opts.table as string,
+          algorithms,
+          queries: opts.queries as number,
+          seeds: opts.seeds as number,
+          seedOffset: opts.seedOffset as number,
+          parallel: opts.parallel as number,
+          threads: opts.threads as number,
+          backend: opts.backend as BackendName,
+        },
+        (done, total) => process.stderr.write(`\r${done}/${total} searches`),
+      );
+      process.stderr.write('\n');
+      console.log(formatReport(report));
+      if (opts.json) writeFileSync(opts.json as string, `${JSON.stringify(report, null, 2)}\n`);
+    });
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { NasmeshError } from '../util/errors.js';
+import { benchCommand } from './bench-command.js';
+
+const program = new Command('nasmesh')
+  .description('reinforcement-learning neural architecture search')
+  .version('0.1.0')
+  .addCommand(benchCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof NasmeshError) {
+    console.error(`nasmesh: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}

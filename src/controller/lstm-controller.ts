@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { SearchSpace } from '../space/types.js';
+import { tf } from '../tf/backend.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { Adam, type AdamState } from './adam.js';
+import { History, proposeUnique } from './history.js';
+import { LstmPolicy } from './lstm-policy.js';
+import { ppoLoss } from './ppo.js';
+import { reinforceLoss } from './reinforce.js';
+import { REWARD_TRANSFORMS, RewardNormalizer } from './reward-normalizer.js';
+import type { Observation, Strategy, StrategyCheckpoint } from './types.js';
+
+export const lstmControllerOptionsSchema = z
+  .object({
+    units: z.number().int().min(1).default(64),
+    temperature: z.number().positive().default(1),
+    tanhConstant: z.number().min(0).default(1.1),
+    learningRate: z.number().positive().default(0.0035),
+    baselineDecay: z.number().min(0).max(1).default(0.99),
+    entropyWeight: z.number().min(0).default(1e-4),
+    /** Observations per policy update. */
+    batchSize: z.number().int().min(1).default(10),
+    rewardTransform: z.enum(REWARD_TRANSFORMS).default('rank'),
+    /** Replays the `top` best architectures seen in every update, weighted `weight` each against 1 for a fresh one. */
+    replay: z
+      .object({ top: z.number().int().min(0).default(0), weight: z.number().min(0).default(1) })
+      .strict()
+      .default({ top: 0, weight: 1 }),
+    /** PPO only: clipping ε and passes over each batch. */
+    clip: z.number().positive().max(1).default(0.2),
+    epochs: z.number().int().min(1).default(4),
+  })
+  .strict();
+export type LstmControllerOptions = z.output<typeof lstmControllerOptionsSchema>;
+
+/** The LSTM policy of NASNet/ENAS trained by REINFORCE or PPO on the rewards it observes. */
+export class LstmController implements Strategy {
+  private rng: Rng;
+  private readonly policy: LstmPolicy;
+  private readonly adam: Adam;
+  private history = new History();
+  private readonly normalizer: RewardNormalizer;
+  private pending: Observation[] = [];
+  private baseline: number | null = null;
+  private updates = 0;
+
+  constructor(
+    readonly name: 'reinforce' | 'ppo',
+    private readonly space: SearchSpace,
+    private readonly options: LstmControllerOptions,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    this.policy = new LstmPolicy(space, options, this.rng.fork());
+    this.adam = new Adam(options.learningRate);
+    this.normalizer = new RewardNormalizer(options.rewardTransform);
+  }
+
+  propose(n: number): number[][] {
+    return proposeUnique(
+      n,
+      this.history,
+      (m) => this.policy.sample(m, this.rng),
+      () => this.space.sample(this.rng),
+    );
+  }
+
+  observe(results: readonly Observation[]): void {
+    for (const r of results) {
+      this.history.add(r);
+      this.normalizer.add(r.reward);
+      this.pending.push(r);
+      if (this.pending.length >= this.options.batchSize) this.train(this.pending.splice(0));
+    }
+  }
+
+  /** Moving-average baseline of the transformed reward (null before the first update). */
+  get currentBaseline(): number | null {
+    return this.baseline;
+  }
+
+  /** Mean per-architecture entropy of the current policy, estimated on a fresh sample. */
+  entropy(samples = 16): number {
+    return tf.tidy(() => {
+      const archs = this.policy.sample(samples, new Rng(this.updates));
+      return tf.mean(this.policy.evaluate(archs).entropy).dataSync()[0]!;
+    });
+  }
+
+  private train(batch: Observation[]): void {
+    const rewards = batch.map((o) => this.normalizer.normalize(o.reward));
+    const baseline = this.baseline ?? rewards.reduce((a, b) => a + b, 0) / rewards.length;
+    const elites = this.history.best(this.options.replay.top);
+    const rows = [...batch, ...elites];
+    const advantages = [...rewards, ...elites.map((e) => this.normalizer.normalize(e.reward))].map((r) => r - baseline);
+    const weights = rows.map((_, i) => (i < batch.length ? 1 : this.options.replay.weight));
+    const archs = rows.map((o) => o.arch);
+
+    tf.tidy(() => {
+      const adv = tf.tensor1d(advantages);
+      const w = tf.tensor1d(weights);
+      const vars = [...this.policy.variables.values()];
+      if (this.name === 'reinforce') {
+        this.step(() => reinforceLoss(this.policy.evaluate(archs), adv, w, this.options.entropyWeight), vars);
+      } else {
+        const oldLogProb = tf.keep(this.policy.evaluate(archs).logProb);
+        for (let e = 0; e < this.options.epochs; e++) {
+          this.step(
+            () => ppoLoss(this.policy.evaluate(archs), oldLogProb, adv, w, this.options.clip, this.options.entropyWeight),
+            vars,
+          );
+        }
+        oldLogProb.dispose();
+      }
+    });
+    let b = baseline;
+    for (const r of rewards) b = this.options.baselineDecay * b + (1 - this.options.baselineDecay) * r;
+    this.baseline = b;
+    this.updates += 1;
+  }
+
+  private step(loss: () => tf.Scalar, vars: tf.Variable[]): void {
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(loss, vars);
+      this.adam.apply(this.policy.variables, grads);
+    });
+  }
+
+  checkpoint(): StrategyCheckpoint {
+    return {
+      strategy: this.name,
+      rng: this.rng.state(),
+      history: this.history.toJSON(),
+      rewards: this.normalizer.toJSON(),
+      pending: this.pending,
+      baseline: this.baseline,
+      updates: this.updates,
+      policy: this.policy.getWeights(),
+      adam: this.adam.toJSON(),
+    };
+  }
+
+  restore(checkpoint: StrategyCheckpoint): void {
+    const c = checkpoint as unknown as {
+      rng: RngState;
+      history: ReturnType<History['toJSON']>;
+      rewards: number[];
+      pending: Observation[];
+      baseline: number | null;
+      updates: number;
+      policy: Record<string, number[]>;
+      adam: AdamState;
+    };
+    this.rng = new Rng(c.rng);
+    this.history = History.fromJSON(c.history);
+    this.normalizer.restore(c.rewards);
+    this.pending = c.pending.map((o) => ({ arch: [...o.arch], reward: o.reward }));
+    this.baseline = c.baseline;
+    this.updates = c.updates;
+    this.policy.setWeights(c.policy);
+    this.adam.restore(c.adam, this.policy.variables);
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.adam.dispose();
+  }
+}

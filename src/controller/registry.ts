@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { SearchSpace } from '../space/types.js';
+import { ValidationError } from '../util/errors.js';
+import { parseWith } from '../util/schema.js';
+import { evolutionOptionsSchema, RegularizedEvolution } from './evolution.js';
+import { LstmController, lstmControllerOptionsSchema } from './lstm-controller.js';
+import { QLearning, qLearningOptionsSchema } from './q-learning.js';
+import { RandomSearch } from './random-search.js';
+import { STRATEGY_NAMES, type Strategy, type StrategyName } from './types.js';
+
+export function isStrategyName(name: string): name is StrategyName {
+  return (STRATEGY_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Builds a strategy from its name and options (the `spec.strategy` section of a search spec, less `name`);
+ * unknown names and bad options are ValidationErrors naming the field.
+ */
+export function createStrategy(
+  name: string,
+  space: SearchSpace,
+  options: unknown,
+  seed: number,
+  field = 'spec.strategy',
+): Strategy {
+  if (!isStrategyName(name)) throw new ValidationError(`${field}.name`, `unknown strategy '${name}'`, STRATEGY_NAMES);
+  const opts = options ?? {};
+  switch (name) {
+    case 'random':
+      parseWith(emptyOptions, opts, field);
+      return new RandomSearch(space, seed);
+    case 'evolution':
+      return new RegularizedEvolution(space, parseWith(evolutionOptionsSchema, opts, field), seed);
+    case 'reinforce':
+    case 'ppo':
+      return new LstmController(name, space, parseWith(lstmControllerOptionsSchema, opts, field), seed);
+    case 'qlearning':
+      return new QLearning(space, parseWith(qLearningOptionsSchema, opts, field), seed);
+  }
+}
+
+const emptyOptions = z.object({}).strict();

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { parseWith } from '../util/schema.js';
+import { EnasMacroSpace, MACRO_OPS } from './enas-macro.js';
+import { EnasMicroSpace, MICRO_OPS } from './enas-micro.js';
+import { MNAS_CHOICES, MnasSpace } from './mnas.js';
+import { Nb201Space } from './nb201.js';
+import type { SearchSpace } from './types.js';
+
+const uniqueList = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number][]) =>
+  z
+    .array(z.enum(values))
+    .min(1)
+    .default(fallback)
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a value');
+
+const uniqueNumbers = (values: readonly number[]) =>
+  z
+    .array(z.number().refine((v) => values.includes(v), `must be one of ${values.join(', ')}`))
+    .min(1)
+    .default([...values])
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a value');
+
+/** The `spec.space` section of a search spec; every field but `name` has a default. */
+export const spaceConfigSchema = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('nb201') }).strict(),
+  z
+    .object({
+      name: z.literal('enas-micro'),
+      blocks: z.number().int().min(1).max(10).default(5),
+      ops: uniqueList(MICRO_OPS, ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity']),
+      channels: z.number().int().min(1).default(20),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('enas-macro'),
+      layers: z.number().int().min(1).max(24).default(12),
+      ops: uniqueList(MACRO_OPS, [...MACRO_OPS]),
+      channels: z.number().int().min(1).default(36),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('mnas'),
+      convOps: uniqueList(MNAS_CHOICES.convOps, [...MNAS_CHOICES.convOps]),
+      kernels: uniqueNumbers(MNAS_CHOICES.kernels),
+      seRatios: uniqueNumbers(MNAS_CHOICES.seRatios),
+      skipOps: uniqueList(MNAS_CHOICES.skipOps, [...MNAS_CHOICES.skipOps]),
+      filterMultipliers: uniqueNumbers(MNAS_CHOICES.filterMultipliers),
+      layerDeltas: uniqueNumbers(MNAS_CHOICES.layerDeltas),
+    })
+    .strict(),
+]);
+
+export type SpaceConfig = z.input<typeof spaceConfigSchema>;
+
+/** Builds a space from its (validated) config; `field` is where the config sits in the user's document. */
+export function createSpace(config: SpaceConfig | string, field = 'spec.space'): SearchSpace {
+  const parsed = parseWith(spaceConfigSchema, typeof config === 'string' ? { name: config } : config, field);
+  switch (parsed.name) {
+    case 'nb201':
+      return new Nb201Space();
+    case 'enas-micro':
+      return new EnasMicroSpace(parsed);
+    case 'enas-macro':
+      return new EnasMacroSpace(parsed);
+    case 'mnas':
+      return new MnasSpace(parsed);
+  }
+}
