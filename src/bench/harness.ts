@@ -4,9 +4,10 @@ import { Worker } from 'node:worker_threads';
 import { createStrategy } from '../controller/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
-import { BenchmarkTable } from './table.js';
+import { BenchmarkTable, BenchmarkTableError } from './table.js';
 import { summarize } from './summarize.js';
-import type { BenchConfig, BenchJob, BenchJobResult, BenchReport } from './types.js';
+import { NasmeshError } from '../util/errors.js';
+import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult, BenchReport } from './types.js';
 
 /**
  * Runs every (algorithm, seed) search of a benchmark over `threads` worker threads and summarises them. Results do
@@ -19,9 +20,11 @@ export async function runBenchmark(
   const started = performance.now();
   await initBackend(config.backend);
   const space = createSpace(config.space);
+  // Fail fast on bad strategy options, before the table is read or any thread starts.
+  for (const a of config.algorithms) {
+    createStrategy(a.strategy, space, a.options, 0, `options.${a.label ?? a.strategy}`).dispose();
+  }
   const table = BenchmarkTable.load(config.table, space);
-  // Fail fast on bad strategy options, before any thread starts.
-  for (const a of config.algorithms) createStrategy(a.strategy, space, a.options, 0).dispose();
 
   const jobs: BenchJob[] = config.algorithms.flatMap((algorithm, a) =>
     Array.from({ length: config.seeds }, (_, s) => ({
@@ -36,25 +39,38 @@ export async function runBenchmark(
   const workerUrl = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
   const threads = Math.max(1, Math.min(config.threads, jobs.length));
 
-  await Promise.all(
-    Array.from(
-      { length: threads },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = startWorker(workerUrl, config);
-          const feed = () => worker.postMessage(next < jobs.length ? jobs[next++]! : null);
-          worker.on('message', (message: 'ready' | BenchJobResult) => {
-            if (message !== 'ready') {
-              results[message.index] = message;
-              onProgress?.(++done, jobs.length);
-            }
-            feed();
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`benchmark worker exited with ${code}`))));
-        }),
-    ),
-  );
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: threads },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = startWorker(workerUrl, config);
+            workers.push(worker);
+            const feed = () => worker.postMessage(next < jobs.length ? jobs[next++]! : null);
+            worker.on('message', (message: 'ready' | BenchJobResult | BenchJobFailure) => {
+              if (message !== 'ready' && 'error' in message) {
+                const job = jobs[message.index]!;
+                const label = job.algorithm.label ?? job.algorithm.strategy;
+                const ErrorClass = message.error.name === BenchmarkTableError.name ? BenchmarkTableError : NasmeshError;
+                reject(new ErrorClass(`${label}, seed ${job.seed}: ${message.error.message}`));
+                return;
+              }
+              if (message !== 'ready') {
+                results[message.index] = message;
+                onProgress?.(++done, jobs.length);
+              }
+              feed();
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`benchmark worker exited with ${code}`))));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 
   return {
     table: config.table,

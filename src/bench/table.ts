@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { NasmeshError } from '../util/errors.js';
 
+const DECIMAL = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
 export class BenchmarkTableError extends NasmeshError {}
 
 /**
@@ -54,10 +56,12 @@ export class BenchmarkTable {
       if (line.trim() === '') return;
       const where = `${path}:${i + 2}`;
       const comma = line.lastIndexOf(',');
-      const accuracy = Number(line.slice(comma + 1));
-      if (comma < 0 || line.slice(comma + 1).trim() === '' || !Number.isFinite(accuracy)) {
-        throw new BenchmarkTableError(`${where}: test_accuracy '${line.slice(comma + 1)}' is not a number`);
+      if (comma < 0) throw new BenchmarkTableError(`${where}: row has no ',' between arch and test_accuracy (truncated?)`);
+      const field = line.slice(comma + 1).trim();
+      if (!DECIMAL.test(field)) {
+        throw new BenchmarkTableError(`${where}: test_accuracy '${field}' is not a non-negative decimal number`);
       }
+      const accuracy = Number(field);
       let arch: number[];
       try {
         arch = space.decode(line.slice(0, comma));

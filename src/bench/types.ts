@@ -59,3 +59,8 @@ export interface BenchJobResult {
   proposals: number;
   strategyMs: number;
 }
+
+export interface BenchJobFailure {
+  index: number;
+  error: { name: string; message: string };
+}

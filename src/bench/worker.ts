@@ -4,7 +4,8 @@ import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { runSearch } from './run-search.js';
 import { BenchmarkTable } from './table.js';
-import type { BenchConfig, BenchJob, BenchJobResult } from './types.js';
+import type { Strategy } from '../controller/types.js';
+import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult } from './types.js';
 
 /** A benchmark worker thread: its own tfjs backend and table copy; runs the (algorithm, seed) jobs it is sent. */
 const config = workerData as BenchConfig;
@@ -16,13 +17,18 @@ parentPort!.on('message', (job: BenchJob | null) => {
   if (job === null) {
     process.exit(0);
   }
-  const strategy = createStrategy(job.algorithm.strategy, space, job.algorithm.options, job.seed);
+  let strategy: Strategy | undefined;
   try {
-    const trace = runSearch(strategy, table, config.queries, config.parallel);
-    const result: BenchJobResult = { index: job.index, ...trace };
+    strategy = createStrategy(job.algorithm.strategy, space, job.algorithm.options, job.seed);
+    const result: BenchJobResult = { index: job.index, ...runSearch(strategy, table, config.queries, config.parallel) };
     parentPort!.postMessage(result);
+  } catch (e) {
+    // Errors cross the thread boundary as plain data; the harness turns them back into a NasmeshError.
+    const error = e instanceof Error ? e : new Error(String(e));
+    const failure: BenchJobFailure = { index: job.index, error: { name: error.name, message: error.message } };
+    parentPort!.postMessage(failure);
   } finally {
-    strategy.dispose();
+    strategy?.dispose();
   }
 });
 parentPort!.postMessage('ready');

@@ -9,11 +9,13 @@ import { STRATEGY_NAMES } from '../controller/types.js';
 import { SPACE_NAMES, type SpaceName } from '../space/types.js';
 import { BACKENDS, type BackendName } from '../tf/backend.js';
 
-const positiveInt = (name: string) => (value: string) => {
+const integerAtLeast = (min: number, what: string) => (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a ${what}`);
   return n;
 };
+const positiveInt = integerAtLeast(1, 'positive integer');
+const nonNegativeInt = integerAtLeast(0, 'non-negative integer');
 
 const algorithmList = (value: string): string[] => {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -40,7 +42,7 @@ export function benchCommand(): Command {
     .option('--algorithms <list>', `comma-separated: ${STRATEGY_NAMES.join(',')}`, algorithmList, [...STRATEGY_NAMES])
     .option('--queries <n>', 'distinct architectures each search may evaluate', positiveInt('--queries'), 200)
     .option('--seeds <n>', 'independent searches per algorithm', positiveInt('--seeds'), 100)
-    .option('--seed-offset <n>', 'first seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--seed-offset <n>', 'first seed', nonNegativeInt('--seed-offset'), 0)
     .option('--parallel <n>', 'architectures proposed at once', positiveInt('--parallel'), 1)
     .option('--threads <n>', 'worker threads', positiveInt('--threads'), availableParallelism())
     .option('--options <json>', 'strategy options per algorithm, e.g. {"ppo":{"learningRate":0.01}}', jsonObject, {})

@@ -22,13 +22,14 @@ export class Adam {
     private readonly epsilon = 1e-8,
   ) {}
 
+  /** `grads` is keyed by tfjs variable name (as tf.variableGrads returns it), the moments by our own names. */
   apply(variables: ReadonlyMap<string, tf.Variable>, grads: Record<string, tf.Tensor>): void {
     this.t += 1;
     const correction1 = 1 - this.beta1 ** this.t;
     const correction2 = 1 - this.beta2 ** this.t;
     tf.tidy(() => {
       for (const [name, variable] of variables) {
-        const g = grads[name];
+        const g = grads[variable.name];
         if (!g) continue;
         const m = this.moment(this.m, name, variable);
         const v = this.moment(this.v, name, variable);

@@ -34,14 +34,14 @@ export class RegularizedEvolution implements Strategy {
     const random = () => this.space.sample(this.rng);
     const population = this.history.observations.slice(-this.options.population);
     if (population.length < this.options.population) {
-      return proposeUnique(n, this.history, (m) => Array.from({ length: m }, random), random, 1);
+      return proposeUnique(n, this.history, (m) => Array.from({ length: m }, random), this.space, this.rng, 1);
     }
     const child = () => {
       const contenders = this.rng.sampleIndices(population.length, this.options.sampleSize).map((i) => population[i]!);
       const parent = contenders.reduce((a, b) => (b.reward > a.reward ? b : a));
       return this.space.mutate(parent.arch, this.rng);
     };
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, child), random);
+    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, child), this.space, this.rng);
   }
 
   observe(results: readonly Observation[]): void {

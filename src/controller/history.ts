@@ -1,4 +1,5 @@
-import type { Architecture } from '../space/types.js';
+import type { Architecture, SearchSpace } from '../space/types.js';
+import type { Rng } from '../util/rng.js';
 import type { Observation } from './types.js';
 
 const keyOf = (arch: Architecture) => arch.join(',');
@@ -44,14 +45,16 @@ export class History {
 }
 
 /**
- * Fills a batch of n architectures new to `history`, drawing batches from `draw` for up to `rounds` rounds; what is
- * still missing comes from `fallback` (uniform samples), then duplicates if the space is exhausted.
+ * Fills a batch of n architectures new to `history`. Batches come from `draw` for up to `rounds` rounds; a strategy
+ * that still repeats itself has converged, so the rest are searched for around its last draws, one mutation away,
+ * then two, and so on (uniform samples as the last resort; duplicates only once the space is exhausted).
  */
 export function proposeUnique(
   n: number,
   history: History,
   draw: (m: number) => number[][],
-  fallback: () => number[],
+  space: SearchSpace,
+  rng: Rng,
   rounds = 8,
 ): number[][] {
   const out: number[][] = [];
@@ -61,8 +64,19 @@ export function proposeUnique(
       out.push(arch);
     }
   };
-  for (let r = 0; r < rounds && out.length < n; r++) draw(Math.max(1, (n - out.length) * (r + 1))).forEach(accept);
-  for (let tries = 0; tries < 100 * n && out.length < n; tries++) accept(fallback());
-  while (out.length < n) out.push(fallback());
+  let drawn: number[][] = [];
+  for (let r = 0; r < rounds && out.length < n; r++) {
+    drawn = draw(Math.max(1, (n - out.length) * (r + 1)));
+    drawn.forEach(accept);
+  }
+  const maxDistance = space.decisions.length;
+  for (let tries = 0; tries < 100 * n && out.length < n && drawn.length > 0; tries++) {
+    let arch = drawn[tries % drawn.length]!;
+    const distance = Math.min(maxDistance, 1 + Math.floor(tries / (10 * n)));
+    for (let d = 0; d < distance; d++) arch = space.mutate(arch, rng);
+    accept(arch);
+  }
+  for (let tries = 0; tries < 100 * n && out.length < n; tries++) accept(space.sample(rng));
+  while (out.length < n) out.push(space.sample(rng));
   return out;
 }

@@ -14,23 +14,26 @@ export const lstmControllerOptionsSchema = z
   .object({
     units: z.number().int().min(1).default(64),
     temperature: z.number().positive().default(1),
-    tanhConstant: z.number().min(0).default(1.1),
-    learningRate: z.number().positive().default(0.0035),
-    baselineDecay: z.number().min(0).max(1).default(0.99),
+    tanhConstant: z.number().min(0).default(2.5),
+    /** Adam step size; defaults to 0.03 for REINFORCE and 0.02 for PPO. */
+    learningRate: z.number().positive().optional(),
+    baselineDecay: z.number().min(0).max(1).default(0.9),
     entropyWeight: z.number().min(0).default(1e-4),
     /** Observations per policy update. */
     batchSize: z.number().int().min(1).default(10),
     rewardTransform: z.enum(REWARD_TRANSFORMS).default('rank'),
     /** Replays the `top` best architectures seen in every update, weighted `weight` each against 1 for a fresh one. */
     replay: z
-      .object({ top: z.number().int().min(0).default(0), weight: z.number().min(0).default(1) })
+      .object({ top: z.number().int().min(0).default(5), weight: z.number().min(0).default(1) })
       .strict()
-      .default({ top: 0, weight: 1 }),
+      .default({ top: 5, weight: 1 }),
     /** PPO only: clipping ε and passes over each batch. */
     clip: z.number().positive().max(1).default(0.2),
-    epochs: z.number().int().min(1).default(4),
+    epochs: z.number().int().min(1).default(2),
   })
   .strict();
+const DEFAULT_LEARNING_RATE = { reinforce: 0.03, ppo: 0.02 } as const;
+
 export type LstmControllerOptions = z.output<typeof lstmControllerOptionsSchema>;
 
 /** The LSTM policy of NASNet/ENAS trained by REINFORCE or PPO on the rewards it observes. */
@@ -52,17 +55,12 @@ export class LstmController implements Strategy {
   ) {
     this.rng = new Rng(seed);
     this.policy = new LstmPolicy(space, options, this.rng.fork());
-    this.adam = new Adam(options.learningRate);
+    this.adam = new Adam(options.learningRate ?? DEFAULT_LEARNING_RATE[name]);
     this.normalizer = new RewardNormalizer(options.rewardTransform);
   }
 
   propose(n: number): number[][] {
-    return proposeUnique(
-      n,
-      this.history,
-      (m) => this.policy.sample(m, this.rng),
-      () => this.space.sample(this.rng),
-    );
+    return proposeUnique(n, this.history, (m) => this.policy.sample(m, this.rng), this.space, this.rng);
   }
 
   observe(results: readonly Observation[]): void {

@@ -39,7 +39,9 @@ export class LstmPolicy {
       const size = shape.reduce((a, b) => a * b, 1);
       // ENAS initialises the controller uniformly in [-0.1, 0.1]; drawn from our Rng so a seed fixes the policy.
       const data = Float32Array.from({ length: size }, () => (init === 'zeros' ? 0 : rng.next() * 0.2 - 0.1));
-      this.variables.set(name, tf.variable(tf.tensor(data, shape), true, name));
+      const initial = tf.tensor(data, shape);
+      this.variables.set(name, tf.variable(initial, true));
+      initial.dispose();
     };
     add('go', [1, h]);
     add('lstm.kernel', [2 * h, 4 * h]);

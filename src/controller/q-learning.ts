@@ -7,12 +7,12 @@ import type { Observation, Strategy, StrategyCheckpoint } from './types.js';
 
 export const qLearningOptionsSchema = z
   .object({
-    learningRate: z.number().positive().max(1).default(0.1),
+    learningRate: z.number().positive().max(1).default(0.5),
     discount: z.number().min(0).max(1).default(1),
     /** ε falls linearly from `epsilonStart` to `epsilonEnd` over the first `epsilonDecaySteps` observations. */
     epsilonStart: z.number().min(0).max(1).default(1),
     epsilonEnd: z.number().min(0).max(1).default(0.1),
-    epsilonDecaySteps: z.number().int().min(0).default(150),
+    epsilonDecaySteps: z.number().int().min(0).default(100),
     /** Trajectories replayed from memory after each observation. */
     replayBatch: z.number().int().min(0).default(64),
     initialQ: z.number().default(0),
@@ -58,7 +58,7 @@ export class QLearning implements Strategy {
       }
       return arch;
     };
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, rollout), () => this.space.sample(this.rng));
+    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, rollout), this.space, this.rng);
   }
 
   observe(results: readonly Observation[]): void {

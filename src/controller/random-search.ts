@@ -18,7 +18,7 @@ export class RandomSearch implements Strategy {
 
   propose(n: number): number[][] {
     const sample = () => this.space.sample(this.rng);
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, sample), sample, 1);
+    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, sample), this.space, this.rng, 1);
   }
 
   observe(results: readonly Observation[]): void {
