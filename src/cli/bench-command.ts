@@ -65,9 +65,10 @@ export function benchCommand(): Command {
           threads: opts.threads as number,
           backend: opts.backend as BackendName,
         },
-        (done, total) => process.stderr.write(`\r${done}/${total} searches`),
+        // Progress only on a terminal: redirected output (CI logs, files) stays readable.
+        process.stderr.isTTY ? (done, total) => process.stderr.write(`\r${done}/${total} searches`) : undefined,
       );
-      process.stderr.write('\n');
+      if (process.stderr.isTTY) process.stderr.write('\n');
       console.log(formatReport(report));
       if (opts.json) writeFileSync(opts.json as string, `${JSON.stringify(report, null, 2)}\n`);
     });

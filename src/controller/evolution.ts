@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { SearchSpace } from '../space/types.js';
-import { Rng, type RngState } from '../util/rng.js';
-import { History, proposeUnique } from './history.js';
-import type { Observation, Strategy, StrategyCheckpoint } from './types.js';
+import { proposeUnique } from './history.js';
+import { HistoryStrategy } from './history-strategy.js';
 
 export const evolutionOptionsSchema = z
   .object({
@@ -17,17 +16,15 @@ export type EvolutionOptions = z.output<typeof evolutionOptionsSchema>;
  * Regularized (aging) evolution, Real et al. 2019: the population is the most recent `population` results; a child
  * is a one-decision mutation of the best of `sampleSize` members drawn at random; the oldest member dies.
  */
-export class RegularizedEvolution implements Strategy {
+export class RegularizedEvolution extends HistoryStrategy {
   readonly name = 'evolution' as const;
-  private rng: Rng;
-  private history = new History();
 
   constructor(
-    private readonly space: SearchSpace,
+    space: SearchSpace,
     private readonly options: EvolutionOptions,
     seed: number,
   ) {
-    this.rng = new Rng(seed);
+    super(space, seed);
   }
 
   propose(n: number): number[][] {
@@ -43,20 +40,4 @@ export class RegularizedEvolution implements Strategy {
     };
     return proposeUnique(n, this.history, (m) => Array.from({ length: m }, child), this.space, this.rng);
   }
-
-  observe(results: readonly Observation[]): void {
-    results.forEach((r) => this.history.add(r));
-  }
-
-  checkpoint(): StrategyCheckpoint {
-    return { strategy: this.name, rng: this.rng.state(), history: this.history.toJSON() };
-  }
-
-  restore(checkpoint: StrategyCheckpoint): void {
-    const c = checkpoint as unknown as { rng: RngState; history: ReturnType<History['toJSON']> };
-    this.rng = new Rng(c.rng);
-    this.history = History.fromJSON(c.history);
-  }
-
-  dispose(): void {}
 }

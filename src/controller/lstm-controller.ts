@@ -72,19 +72,6 @@ export class LstmController implements Strategy {
     }
   }
 
-  /** Moving-average baseline of the transformed reward (null before the first update). */
-  get currentBaseline(): number | null {
-    return this.baseline;
-  }
-
-  /** Mean per-architecture entropy of the current policy, estimated on a fresh sample. */
-  entropy(samples = 16): number {
-    return tf.tidy(() => {
-      const archs = this.policy.sample(samples, new Rng(this.updates));
-      return tf.mean(this.policy.evaluate(archs).entropy).dataSync()[0]!;
-    });
-  }
-
   private train(batch: Observation[]): void {
     const rewards = batch.map((o) => this.normalizer.normalize(o.reward));
     const baseline = this.baseline ?? rewards.reduce((a, b) => a + b, 0) / rewards.length;

@@ -1,0 +1,36 @@
+import type { SearchSpace } from '../space/types.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { History } from './history.js';
+import type { Observation, Strategy, StrategyCheckpoint, StrategyName } from './types.js';
+
+/** A strategy whose whole state is its random stream and what it has seen (random search, evolution). */
+export abstract class HistoryStrategy implements Strategy {
+  abstract readonly name: StrategyName;
+  protected rng: Rng;
+  protected history = new History();
+
+  constructor(
+    protected readonly space: SearchSpace,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  abstract propose(n: number): number[][];
+
+  observe(results: readonly Observation[]): void {
+    results.forEach((r) => this.history.add(r));
+  }
+
+  checkpoint(): StrategyCheckpoint {
+    return { strategy: this.name, rng: this.rng.state(), history: this.history.toJSON() };
+  }
+
+  restore(checkpoint: StrategyCheckpoint): void {
+    const c = checkpoint as unknown as { rng: RngState; history: ReturnType<History['toJSON']> };
+    this.rng = new Rng(c.rng);
+    this.history = History.fromJSON(c.history);
+  }
+
+  dispose(): void {}
+}
