@@ -45,7 +45,6 @@ export class LstmController implements Strategy {
   private readonly normalizer: RewardNormalizer;
   private pending: Observation[] = [];
   private baseline: number | null = null;
-  private updates = 0;
 
   constructor(
     readonly name: 'reinforce' | 'ppo',
@@ -101,7 +100,6 @@ export class LstmController implements Strategy {
     let b = baseline;
     for (const r of rewards) b = this.options.baselineDecay * b + (1 - this.options.baselineDecay) * r;
     this.baseline = b;
-    this.updates += 1;
   }
 
   private step(loss: () => tf.Scalar, vars: tf.Variable[]): void {
@@ -119,7 +117,6 @@ export class LstmController implements Strategy {
       rewards: this.normalizer.toJSON(),
       pending: this.pending,
       baseline: this.baseline,
-      updates: this.updates,
       policy: this.policy.getWeights(),
       adam: this.adam.toJSON(),
     };
@@ -132,7 +129,6 @@ export class LstmController implements Strategy {
       rewards: number[];
       pending: Observation[];
       baseline: number | null;
-      updates: number;
       policy: Record<string, number[]>;
       adam: AdamState;
     };
@@ -141,7 +137,6 @@ export class LstmController implements Strategy {
     this.normalizer.restore(c.rewards);
     this.pending = c.pending.map((o) => ({ arch: [...o.arch], reward: o.reward }));
     this.baseline = c.baseline;
-    this.updates = c.updates;
     this.policy.setWeights(c.policy);
     this.adam.restore(c.adam, this.policy.variables);
   }
