@@ -2,11 +2,14 @@
 import { Command } from 'commander';
 import { NasmeshError } from '../util/errors.js';
 import { benchCommand } from './bench-command.js';
+import { schemaCommand, validateCommand } from './spec-commands.js';
 
 const program = new Command('nasmesh')
   .description('reinforcement-learning neural architecture search')
   .version('0.1.0')
-  .addCommand(benchCommand());
+  .addCommand(benchCommand())
+  .addCommand(validateCommand())
+  .addCommand(schemaCommand());
 
 try {
   await program.parseAsync(process.argv);

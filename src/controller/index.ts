@@ -1,6 +1,6 @@
 export type { Observation, Strategy, StrategyCheckpoint, StrategyName } from './types.js';
 export { STRATEGY_NAMES } from './types.js';
-export { createStrategy, isStrategyName } from './registry.js';
+export { createStrategy, isStrategyName, STRATEGY_OPTIONS } from './registry.js';
 export { RandomSearch } from './random-search.js';
 export { RegularizedEvolution, evolutionOptionsSchema } from './evolution.js';
 export { LstmController, lstmControllerOptionsSchema } from './lstm-controller.js';

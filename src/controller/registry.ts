@@ -27,16 +27,23 @@ export function createStrategy(
   const opts = options ?? {};
   switch (name) {
     case 'random':
-      parseWith(emptyOptions, opts, field);
+      parseWith(STRATEGY_OPTIONS.random, opts, field);
       return new RandomSearch(space, seed);
     case 'evolution':
-      return new RegularizedEvolution(space, parseWith(evolutionOptionsSchema, opts, field), seed);
+      return new RegularizedEvolution(space, parseWith(STRATEGY_OPTIONS.evolution, opts, field), seed);
     case 'reinforce':
     case 'ppo':
-      return new LstmController(name, space, parseWith(lstmControllerOptionsSchema, opts, field), seed);
+      return new LstmController(name, space, parseWith(STRATEGY_OPTIONS[name], opts, field), seed);
     case 'qlearning':
-      return new QLearning(space, parseWith(qLearningOptionsSchema, opts, field), seed);
+      return new QLearning(space, parseWith(STRATEGY_OPTIONS.qlearning, opts, field), seed);
   }
 }
 
-const emptyOptions = z.object({}).strict();
+/** The options each strategy accepts (a search spec's `spec.strategy` less `name`). */
+export const STRATEGY_OPTIONS = {
+  random: z.object({}).strict(),
+  evolution: evolutionOptionsSchema,
+  reinforce: lstmControllerOptionsSchema,
+  ppo: lstmControllerOptionsSchema,
+  qlearning: qLearningOptionsSchema,
+} as const satisfies Record<StrategyName, z.ZodType>;

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { STRATEGY_OPTIONS } from '../controller/registry.js';
+import { STRATEGY_NAMES } from '../controller/types.js';
+import { datasetSpecSchema } from '../data/spec.js';
+import { rewardSpecSchema } from '../reward/spec.js';
+import { spaceConfigSchema } from '../space/registry.js';
+
+/** `spec.strategy`: a strategy name plus that strategy's own options, checked against its schema. */
+const strategySpecSchema = z
+  .object({ name: z.enum(STRATEGY_NAMES) })
+  .catchall(z.unknown())
+  .superRefine(({ name, ...options }, ctx) => {
+    const result = STRATEGY_OPTIONS[name].safeParse(options);
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom' });
+  });
+
+const positiveInt = z.number().int().positive();
+
+/** `spec.evaluation`: how a candidate's reward is obtained. */
+const evaluationSpecSchema = z.discriminatedUnion('mode', [
+  /** ENAS: one supernet holds every op's weights; a candidate is scored with them on a validation minibatch. */
+  z
+    .object({
+      mode: z.literal('weight-sharing'),
+      epochs: positiveInt.default(10),
+      sharedStepsPerEpoch: positiveInt.default(100),
+      controllerStepsPerEpoch: positiveInt.default(10),
+      batchSize: positiveInt.default(64),
+    })
+    .strict(),
+  /** NASNet-style proxy: each candidate trains from scratch for a few epochs on a subset. */
+  z
+    .object({
+      mode: z.literal('standalone'),
+      epochs: positiveInt.default(2),
+      trainSubset: positiveInt.optional(),
+      batchSize: positiveInt.default(64),
+      learningRate: z.number().positive().default(0.001),
+    })
+    .strict(),
+  /** A tabular benchmark replaces training: the reward is a table look-up. */
+  z.object({ mode: z.literal('benchmark'), table: z.string().min(1) }).strict(),
+]);
+
+/** The network a candidate is placed in (NASNet-style: a found cell transfers to a wider, deeper one). */
+const networkSpecSchema = z
+  .object({
+    channels: positiveInt.default(16),
+    cellsPerStage: positiveInt.default(1),
+    stages: positiveInt.default(3),
+  })
+  .strict();
+
+const finalSpecSchema = z
+  .object({
+    /** Retrain this many of the best candidates from scratch. */
+    topK: positiveInt.default(1),
+    epochs: positiveInt.default(10),
+    network: networkSpecSchema.optional(),
+    /** A hand-designed network trained in the same harness, so the search's value is visible. */
+    baseline: z.enum(['resnet-small']).optional(),
+  })
+  .strict();
+
+/** Kubernetes object names: DNS-1123 labels. */
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes (a DNS-1123 label)');
+
+/**
+ * A `NASSearch`: the document a user runs embedded (`nasmesh run search.yaml`) or `kubectl apply`s. Every section
+ * reuses the schema of the module that owns it, so the spec cannot drift from what the engine accepts.
+ */
+export const searchSpecSchema = z
+  .object({
+    apiVersion: z.literal('nasmesh.io/v1alpha1'),
+    kind: z.literal('NASSearch'),
+    metadata: z
+      .object({ name: dnsLabel, namespace: dnsLabel.optional(), labels: z.record(z.string(), z.string()).optional() })
+      .strict(),
+    spec: z
+      .object({
+        seed: z.number().int().min(0).default(0),
+        dataset: datasetSpecSchema.optional(),
+        space: spaceConfigSchema,
+        strategy: strategySpecSchema,
+        evaluation: evaluationSpecSchema,
+        reward: rewardSpecSchema.default({ objective: 'accuracy' }),
+        budget: z.object({ candidates: positiveInt, maxDurationSeconds: z.number().positive().optional() }).strict(),
+        network: networkSpecSchema.default({ channels: 16, cellsPerStage: 1, stages: 3 }),
+        final: finalSpecSchema.optional(),
+      })
+      .strict()
+      .superRefine((spec, ctx) => {
+        if (spec.evaluation.mode !== 'benchmark' && spec.dataset === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['dataset'], message: `required for evaluation mode ${spec.evaluation.mode}` });
+        }
+      }),
+  })
+  .strict();
+
+export type SearchSpecInput = z.input<typeof searchSpecSchema>;
+export type SearchSpec = z.output<typeof searchSpecSchema>;
