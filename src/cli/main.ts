@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import { NasmeshError } from '../util/errors.js';
 import { benchCommand } from './bench-command.js';
+import { runCommand } from './run-command.js';
 import { schemaCommand, validateCommand } from './spec-commands.js';
 
 const program = new Command('nasmesh')
   .description('reinforcement-learning neural architecture search')
   .version('0.1.0')
+  .addCommand(runCommand())
   .addCommand(benchCommand())
   .addCommand(validateCommand())
   .addCommand(schemaCommand());

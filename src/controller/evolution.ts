@@ -28,16 +28,18 @@ export class RegularizedEvolution extends HistoryStrategy {
   }
 
   propose(n: number): number[][] {
-    const random = () => this.space.sample(this.rng);
+    const full = this.history.observations.length >= this.options.population;
+    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng, full ? 8 : 1);
+  }
+
+  /** Children of tournament winners once the population is full, uniform samples before. */
+  override sample(n: number): number[][] {
     const population = this.history.observations.slice(-this.options.population);
-    if (population.length < this.options.population) {
-      return proposeUnique(n, this.history, (m) => Array.from({ length: m }, random), this.space, this.rng, 1);
-    }
-    const child = () => {
+    if (population.length < this.options.population) return super.sample(n);
+    return Array.from({ length: n }, () => {
       const contenders = this.rng.sampleIndices(population.length, this.options.sampleSize).map((i) => population[i]!);
       const parent = contenders.reduce((a, b) => (b.reward > a.reward ? b : a));
       return this.space.mutate(parent.arch, this.rng);
-    };
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, child), this.space, this.rng);
+    });
   }
 }

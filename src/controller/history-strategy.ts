@@ -18,6 +18,10 @@ export abstract class HistoryStrategy implements Strategy {
 
   abstract propose(n: number): number[][];
 
+  sample(n: number): number[][] {
+    return Array.from({ length: n }, () => this.space.sample(this.rng));
+  }
+
   observe(results: readonly Observation[]): void {
     results.forEach((r) => this.history.add(r));
   }

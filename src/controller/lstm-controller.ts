@@ -59,7 +59,11 @@ export class LstmController implements Strategy {
   }
 
   propose(n: number): number[][] {
-    return proposeUnique(n, this.history, (m) => this.policy.sample(m, this.rng), this.space, this.rng);
+    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng);
+  }
+
+  sample(n: number): number[][] {
+    return this.policy.sample(n, this.rng);
   }
 
   observe(results: readonly Observation[]): void {

@@ -49,16 +49,20 @@ export class QLearning implements Strategy {
   }
 
   propose(n: number): number[][] {
-    const rollout = () => {
-      const epsilon = this.epsilon;
+    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng);
+  }
+
+  /** ε-greedy rollouts of the current Q-table. */
+  sample(n: number): number[][] {
+    const epsilon = this.epsilon;
+    return Array.from({ length: n }, () => {
       const arch: number[] = [];
       for (const d of this.space.decisions) {
         const values = this.values(arch, d.choices.length);
         arch.push(this.rng.next() < epsilon ? this.rng.int(values.length) : this.argmax(values));
       }
       return arch;
-    };
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, rollout), this.space, this.rng);
+    });
   }
 
   observe(results: readonly Observation[]): void {

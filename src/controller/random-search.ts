@@ -6,7 +6,6 @@ export class RandomSearch extends HistoryStrategy {
   readonly name = 'random' as const;
 
   propose(n: number): number[][] {
-    const sample = () => this.space.sample(this.rng);
-    return proposeUnique(n, this.history, (m) => Array.from({ length: m }, sample), this.space, this.rng, 1);
+    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng, 1);
   }
 }

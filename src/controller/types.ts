@@ -23,6 +23,11 @@ export interface StrategyCheckpoint {
 export interface Strategy {
   readonly name: StrategyName;
   propose(n: number): number[][];
+  /**
+   * Draws n architectures from the current policy, repeats allowed, without counting them as proposed: what ENAS
+   * trains its shared weights on and derives from.
+   */
+  sample(n: number): number[][];
   observe(results: readonly Observation[]): void;
   checkpoint(): StrategyCheckpoint;
   restore(checkpoint: StrategyCheckpoint): void;

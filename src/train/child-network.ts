@@ -24,13 +24,22 @@ export function specToModel(spec: NetworkSpec, name = 'child'): tf.LayersModel {
   const tensors: Sym[] = [];
   let input: Sym | undefined;
   for (const node of spec.nodes) {
-    const ins = node.inputs.map((i) => tensors[i]!);
+    const ins = distinct(node.inputs.map((i) => tensors[i]!));
     const out = node.kind === 'input' ? tf.input({ shape: [...node.shape] }) : apply(node, ins);
     if (node.kind === 'input') input = out;
     tensors.push(out);
   }
   if (input === undefined) throw new Error('the network spec has no input');
   return tf.model({ inputs: input, outputs: tensors[spec.output]!, name });
+}
+
+/**
+ * A layer that takes one tensor twice (a block adding in0 to itself) would make tfjs-layers' inference executor count
+ * that tensor's uses wrong and dispose it while other layers still need it; a no-op reshape gives each repeat its own
+ * symbolic tensor.
+ */
+function distinct(ins: Sym[]): Sym[] {
+  return ins.map((t, i) => (ins.indexOf(t) === i ? t : (tf.layers.reshape({ targetShape: t.shape.slice(1) as number[] }).apply(t) as Sym)));
 }
 
 function apply(node: LayerNode, ins: Sym[]): Sym {

@@ -31,6 +31,7 @@ function recording(inner: Strategy): Strategy & { proposals: number[][]; batches
     proposals,
     batches,
     observed,
+    sample: (n) => inner.sample(n),
     propose(n) {
       const archs = inner.propose(n);
       batches.push(n);
@@ -170,6 +171,7 @@ describe('runSearch with scripted strategies on a generated 50-row table', () =>
     return {
       name: 'random',
       propose: (n) => Array.from({ length: n }, () => [...archs[order[next++ % order.length]!]!]),
+      sample: () => [],
       observe: () => {},
       checkpoint: () => ({ strategy: 'random' }),
       restore: () => {},

@@ -1,0 +1,84 @@
+import type { LoadedDataset } from '../data/types.js';
+import type { Architecture, SearchSpace } from '../space/types.js';
+import { baselineSpec, type BaselineName } from './../train/baseline.js';
+import { buildChildNetwork, specToModel } from '../train/child-network.js';
+import { specCost } from '../train/cost.js';
+import { saveModel } from '../train/export.js';
+import { accuracy, fit } from '../train/fit.js';
+import { seedKernels } from '../train/seeded-init.js';
+import type { NetworkConfig } from '../train/types.js';
+import type { tf } from '../tf/backend.js';
+import { Rng } from '../util/rng.js';
+import type { FinalResult } from './types.js';
+
+export interface FinalStageOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  onEpoch?: (label: string, epoch: number, loss: number) => void;
+}
+
+/**
+ * Retrains the top candidates from scratch, picks the best by validation accuracy (the test split is only
+ * reported, never used to choose) and exports it as a tfjs model plus its architecture JSON.
+ */
+export async function retrainBest(
+  space: SearchSpace,
+  archs: readonly Architecture[],
+  data: LoadedDataset,
+  network: NetworkConfig,
+  opts: FinalStageOptions,
+  exportDir: string,
+): Promise<FinalResult | null> {
+  let best: { result: FinalResult; validation: number; model: tf.LayersModel } | null = null;
+  for (const arch of archs) {
+    const child = buildChildNetwork(space, arch, network);
+    const label = space.encode(arch);
+    const trained = train(child.model, data, opts, label);
+    const result = { architecture: space.toJSON(arch), params: child.cost.params, flops: child.cost.macs, ...trained.result };
+    if (!best || trained.validation > best.validation) {
+      best?.model.dispose();
+      best = { result, validation: trained.validation, model: child.model };
+    } else {
+      child.model.dispose();
+    }
+  }
+  if (!best) return null;
+  await saveModel(best.model, exportDir);
+  best.model.dispose();
+  return best.result;
+}
+
+/** Trains a hand-designed network in the same harness, for comparison. */
+export function trainBaseline(
+  name: BaselineName,
+  data: LoadedDataset,
+  network: NetworkConfig,
+  opts: FinalStageOptions,
+): FinalResult {
+  const spec = baselineSpec(name, network);
+  const model = specToModel(spec, name);
+  try {
+    const { params, macs } = specCost(spec);
+    return { architecture: { baseline: name }, params, flops: macs, ...train(model, data, opts, name).result };
+  } finally {
+    model.dispose();
+  }
+}
+
+function train(model: tf.LayersModel, data: LoadedDataset, opts: FinalStageOptions, label: string) {
+  const started = performance.now();
+  const rng = new Rng(opts.seed);
+  seedKernels(model, rng);
+  fit(model, data, rng, {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    learningRate: opts.learningRate,
+    onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
+  });
+  const validation = accuracy(model, data.validation, data, rng);
+  const testAccuracy = accuracy(model, data.test, data, rng);
+  const result = { testAccuracy, epochs: opts.epochs, seconds: (performance.now() - started) / 1000 };
+  return { result, validation };
+}

@@ -1,0 +1,46 @@
+import type { ArchitectureJson } from '../space/types.js';
+
+/** One evaluated candidate, a line of `candidates.jsonl`. */
+export interface CandidateRecord {
+  index: number;
+  architecture: ArchitectureJson;
+  hash: string;
+  reward: number;
+  /** Validation accuracy (fraction) the reward was computed from. */
+  accuracy: number;
+  params: number;
+  flops: number;
+  seconds: number;
+  /** Weight sharing: the supernet's mean training loss in the epoch that produced this reward. */
+  sharedLoss?: number;
+  /** Why training stopped early, when it diverged (reward is then 0). */
+  diverged?: string;
+}
+
+/** A network retrained from scratch in the final stage. */
+export interface FinalResult {
+  architecture: ArchitectureJson | { baseline: string };
+  testAccuracy: number;
+  params: number;
+  flops: number;
+  epochs: number;
+  seconds: number;
+}
+
+/** `summary.json` of a search's results directory. */
+export interface SearchSummary {
+  search: string;
+  seed: number;
+  durationSeconds: number;
+  candidates: number;
+  bestCandidate: CandidateRecord | null;
+  best: FinalResult | null;
+  baseline?: FinalResult;
+}
+
+export interface SearchProgress {
+  done: number;
+  total: number;
+  bestReward: number;
+  stage: 'search' | 'final';
+}

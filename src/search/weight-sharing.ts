@@ -1,0 +1,75 @@
+import { batches } from '../data/batches.js';
+import type { LoadedDataset, Split } from '../data/types.js';
+import type { Observation, Strategy } from '../controller/types.js';
+import type { EnasMicroSpace } from '../space/enas-micro.js';
+import type { SearchSpace } from '../space/types.js';
+import { enasSearch } from '../train/supernet/enas-search.js';
+import { saveSupernet } from '../train/supernet/checkpoint.js';
+import { Supernet, type SupernetBatch } from '../train/supernet/supernet.js';
+import type { NetworkConfig } from '../train/types.js';
+import { ValidationError } from '../util/errors.js';
+import type { Rng } from '../util/rng.js';
+
+export interface WeightSharingOptions {
+  epochs: number;
+  sharedStepsPerEpoch: number;
+  controllerStepsPerEpoch: number;
+  batchSize: number;
+}
+
+/**
+ * ENAS: alternate shared-weight training on architectures sampled from the controller and controller training on
+ * their shared-weight validation accuracy; `onCandidate` sees every rewarded architecture. The supernet is
+ * checkpointed into `checkpointDir` after each epoch.
+ */
+export async function searchWithWeightSharing(
+  space: SearchSpace,
+  strategy: Strategy,
+  data: LoadedDataset,
+  network: NetworkConfig,
+  options: WeightSharingOptions,
+  rng: Rng,
+  checkpointDir: string,
+  onCandidate: (obs: Observation, sharedLoss: number) => void,
+): Promise<Supernet> {
+  if (space.name !== 'enas-micro') {
+    throw new ValidationError('spec.evaluation.mode', `weight-sharing supports the enas-micro space only, not ${space.name}`);
+  }
+  const net = new Supernet(space as EnasMicroSpace, { ...network, seed: rng.nextUint32() });
+  const trainBatch = endless(data.train, data, options.batchSize, rng, true);
+  const validBatch = endless(data.validation, data, options.batchSize, rng, false);
+  await enasSearch(
+    net,
+    strategy,
+    { trainBatch, validBatch },
+    {
+      epochs: options.epochs,
+      sharedSteps: options.sharedStepsPerEpoch,
+      controllerSteps: options.controllerStepsPerEpoch,
+      archsPerControllerStep: 1,
+    },
+    {
+      onEpoch: async (stats) => {
+        stats.observations.forEach((o) => onCandidate(o, stats.sharedLoss));
+        await saveSupernet(net, checkpointDir);
+      },
+    },
+  );
+  return net;
+}
+
+/** Minibatches forever, reshuffled each pass (augmented for training when the dataset says so). */
+function endless(split: Split, data: LoadedDataset, batchSize: number, rng: Rng, train: boolean): () => SupernetBatch {
+  const augmented = train && (data.augment.pad > 0 || data.augment.flip);
+  const epoch = () =>
+    batches(split, batchSize, rng, augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats });
+  let it = epoch();
+  return () => {
+    let next = it.next();
+    if (next.done) {
+      it = epoch();
+      next = it.next();
+    }
+    return next.value!;
+  };
+}

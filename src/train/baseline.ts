@@ -1,0 +1,26 @@
+import { GraphBuilder, type T } from './graph.js';
+import type { NetworkConfig, NetworkSpec } from './types.js';
+
+export const BASELINES = ['resnet-small'] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+/**
+ * A hand-designed network to train beside the search's result in the same harness: a small ResNet (He et al.
+ * 2016, CIFAR variant) with `stages` stages of `cellsPerStage` basic blocks, channels doubling at each stage.
+ */
+export function baselineSpec(name: BaselineName, config: NetworkConfig): NetworkSpec {
+  const g = new GraphBuilder();
+  let x: T = g.relu(g.bn(g.conv(g.input(config.inputShape), config.channels, 3)));
+  let channels = config.channels;
+  for (let stage = 0; stage < (config.stages ?? 3); stage++) {
+    for (let block = 0; block < (config.cellsPerStage ?? 1); block++) {
+      const stride = stage > 0 && block === 0 ? 2 : 1;
+      const out = channels * (stride === 2 ? 2 : 1);
+      const y = g.bn(g.conv(g.relu(g.bn(g.conv(x, out, 3, stride))), out, 3));
+      const shortcut = stride === 1 && g.channels(x) === out ? x : g.bn(g.conv(x, out, 1, stride));
+      x = g.relu(g.add([y, shortcut]));
+      channels = out;
+    }
+  }
+  return g.spec(g.dense(g.gap(x), config.classes, config.outputActivation ?? 'linear'));
+}

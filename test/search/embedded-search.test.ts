@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runEmbeddedSearch } from '../../src/search/embedded-search.js';
+import type { CandidateRecord } from '../../src/search/types.js';
+import { parseSearchSpec } from '../../src/spec/load.js';
+import { initBackend, tf } from '../../src/tf/backend.js';
+import { loadModel } from '../../src/train/export.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nasmesh-search-'));
+before(async () => {
+  await initBackend();
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const spec = (evaluation: string, final = '') =>
+  parseSearchSpec(`apiVersion: nasmesh.io/v1alpha1
+kind: NASSearch
+metadata: {name: tiny}
+spec:
+  seed: 3
+  dataset: {name: mnist, validation: {size: 128, seed: 0}, subset: 256}
+  space: {name: enas-micro, blocks: 2, ops: [sep_conv_3x3, max_pool_3x3, identity]}
+  strategy: {name: reinforce, batchSize: 2, units: 16}
+  evaluation: ${evaluation}
+  budget: {candidates: 3}
+  network: {channels: 4, cellsPerStage: 1, stages: 2}
+${final}`);
+
+const candidates = (out: string) =>
+  readFileSync(join(out, 'candidates.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CandidateRecord);
+const withoutTimes = (rs: CandidateRecord[]) => rs.map(({ seconds: _, ...r }) => r);
+
+describe('embedded search', () => {
+  it('standalone: evaluates the budget, records every candidate, retrains and exports a reloadable model', async () => {
+    const out = join(dir, 'standalone');
+    const summary = await runEmbeddedSearch(
+      spec('{mode: standalone, epochs: 1, batchSize: 64}', '  final: {topK: 1, epochs: 1, baseline: resnet-small}'),
+      { outDir: out },
+    );
+    const recs = candidates(out);
+    assert.equal(recs.length, 3);
+    assert.equal(new Set(recs.map((r) => r.hash)).size, 3);
+    for (const r of recs) {
+      assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.params > 0 && r.flops > 0, JSON.stringify(r));
+    }
+    assert.ok(summary.best && summary.baseline);
+    // One epoch on 256 images: only the bookkeeping is checked here, not the accuracy reached.
+    assert.ok(summary.best.testAccuracy >= 0 && summary.best.testAccuracy <= 1);
+    assert.equal(summary.best.params, recs.find((r) => r.architecture.arch === (summary.best!.architecture as { arch: string }).arch)!.params);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).best, summary.best);
+
+    const model = await loadModel(join(out, 'model'));
+    const x = tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 1);
+    const again = await loadModel(join(out, 'model'));
+    assert.deepEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()), Array.from((again.predict(x) as tf.Tensor).dataSync()));
+  });
+
+  it('standalone: the same seed reproduces the search', async () => {
+    const a = join(dir, 'repro-a');
+    const b = join(dir, 'repro-b');
+    await runEmbeddedSearch(spec('{mode: standalone, epochs: 1, batchSize: 64}'), { outDir: a });
+    await runEmbeddedSearch(spec('{mode: standalone, epochs: 1, batchSize: 64}'), { outDir: b });
+    assert.deepEqual(withoutTimes(candidates(b)), withoutTimes(candidates(a)));
+  });
+
+  it('weight sharing: ENAS epochs reward candidates with the supernet and checkpoint it', async () => {
+    const out = join(dir, 'ws');
+    const summary = await runEmbeddedSearch(
+      spec('{mode: weight-sharing, epochs: 2, sharedStepsPerEpoch: 2, controllerStepsPerEpoch: 2, batchSize: 16}'),
+      { outDir: out },
+    );
+    const recs = candidates(out);
+    assert.equal(recs.length, 4);
+    assert.equal(summary.candidates, 4);
+    assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && Number.isFinite(r.sharedLoss)));
+    assert.ok(readFileSync(join(out, 'supernet', 'supernet.json'), 'utf8').includes('"steps"'));
+  });
+});

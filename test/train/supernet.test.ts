@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createStrategy } from '../../src/controller/registry.js';
+import { EnasMicroSpace, MICRO_OPS, type MicroOp } from '../../src/space/enas-micro.js';
+import type { Architecture } from '../../src/space/types.js';
+import { initBackend, tf } from '../../src/tf/backend.js';
+import {
+  derive,
+  enasSearch,
+  loadSupernet,
+  saveSupernet,
+  Supernet,
+  SUPERNET_MANIFEST,
+  type SupernetBatch,
+  type SupernetConfig,
+} from '../../src/train/supernet/index.js';
+import { Rng } from '../../src/util/rng.js';
+
+const ENAS_OPS: MicroOp[] = ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'];
+const CONFIG: SupernetConfig = { inputShape: [8, 8, 1], classes: 4, channels: 4, stages: 2, cellsPerStage: 1, seed: 7 };
+const BATCH = 8;
+let dir = '';
+
+before(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'nasmesh-supernet-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Easy 4-class task: label = the bright quadrant of an 8x8 noise image. */
+function quadrantBatch(rng: Rng, n = BATCH): SupernetBatch {
+  const x = new Float32Array(n * 64);
+  const y = new Int32Array(n);
+  for (let b = 0; b < n; b++) {
+    const q = rng.int(4);
+    y[b] = q;
+    for (let r = 0; r < 8; r++) {
+      for (let c = 0; c < 8; c++) {
+        const inQ = (r < 4 ? 0 : 2) + (c < 4 ? 0 : 1) === q;
+        x[b * 64 + r * 8 + c] = 0.5 * rng.normal() + (inQ ? 1.5 : -0.5);
+      }
+    }
+  }
+  return { x, y, count: n };
+}
+
+/** `arch` with every op decision set to op index `op`. */
+function withOps(space: EnasMicroSpace, arch: Architecture, op: number): number[] {
+  return arch.map((v, i) => (space.decisions[i]!.kind === 'op' ? op : v));
+}
+
+function values(net: Supernet, key: string): Float32Array {
+  return net.store.get(key).dataSync() as Float32Array;
+}
+
+test('forward gives finite [batch, classes] logits for every op, and a train step runs for each', () => {
+  const space = new EnasMicroSpace({ blocks: 2, ops: [...MICRO_OPS], channels: 4 });
+  const net = new Supernet(space, CONFIG);
+  const rng = new Rng(1);
+  const batch = quadrantBatch(rng);
+  const before = tf.memory().numTensors;
+  for (let op = 0; op < MICRO_OPS.length; op++) {
+    const arch = withOps(space, space.sample(rng), op);
+    const logits = net.forward(arch, batch.x);
+    assert.deepEqual(logits.shape, [BATCH, 4]);
+    assert.ok((logits.dataSync() as Float32Array).every(Number.isFinite), `${MICRO_OPS[op]} logits finite`);
+    logits.dispose();
+    const { loss, norm } = net.step(arch, batch);
+    assert.ok(Number.isFinite(loss) && Number.isFinite(norm) && norm > 0, `${MICRO_OPS[op]} step`);
+  }
+  // Only momentum buffers (one per weight used so far) may remain.
+  assert.equal(tf.memory().numTensors - before, net.momentumEntries().length);
+  net.dispose();
+});
+
+test('a training step updates only the weights the sampled architecture uses', () => {
+  const space = new EnasMicroSpace({ blocks: 2, ops: ENAS_OPS, channels: 4 });
+  const net = new Supernet(space, CONFIG);
+  const rng = new Rng(2);
+  const arch = withOps(space, space.sample(rng), 0); // all sep_conv_3x3
+  const before = new Map(net.store.keys().map((k) => [k, values(net, k).slice()]));
+  net.trainShared(2, () => quadrantBatch(rng), () => arch);
+  const changed = net.store.keys().filter((k) => !before.get(k)!.every((v, i) => v === values(net, k)[i]));
+  assert.ok(changed.includes('stem/conv'));
+  assert.ok(changed.includes('classifier/w'));
+  assert.ok(changed.includes(`${Supernet.opKey(0, 0, 0, 'sep_conv_3x3')}/dw1`));
+  for (const k of changed) {
+    assert.ok(!/sep_conv_5x5|identity/.test(k), `unused weight ${k} changed`);
+  }
+  assert.deepEqual(values(net, `${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`), before.get(`${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`));
+  net.dispose();
+});
+
+test('shared training lowers the loss on an easy task', () => {
+  const space = new EnasMicroSpace({ blocks: 2, ops: ENAS_OPS, channels: 4 });
+  const net = new Supernet(space, { ...CONFIG, learningRate: 0.1 });
+  const rng = new Rng(3);
+  const evalBatch = quadrantBatch(new Rng(99), 32);
+  const evalArchs = Array.from({ length: 4 }, () => space.sample(new Rng(rng.nextUint32())));
+  const meanLoss = () =>
+    evalArchs.reduce((s, a) => {
+      const l = net.loss(a, evalBatch);
+      const v = l.dataSync()[0]!;
+      l.dispose();
+      return s + v;
+    }, 0) / evalArchs.length;
+  const initial = meanLoss();
+  const t0 = performance.now();
+  const steps = 60;
+  const { losses } = net.trainShared(steps, () => quadrantBatch(rng), () => space.sample(rng));
+  const perStep = (performance.now() - t0) / steps;
+  const final = meanLoss();
+  console.log(`supernet: ${net.store.size()} weights, ${perStep.toFixed(1)} ms/step; eval loss ${initial.toFixed(3)} -> ${final.toFixed(3)}; train ${losses[0]!.toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
+  assert.ok(final < initial * 0.85, `eval loss ${initial} -> ${final}`);
+  const acc = evalArchs.map((a) => net.getReward(a, evalBatch));
+  assert.ok(acc.every((r) => r >= 0 && r <= 1));
+  assert.ok(acc.reduce((a, b) => a + b, 0) / acc.length > 0.4, `accuracies ${acc}`);
+  net.dispose();
+});
+
+test('checkpoint save -> load restores identical logits and optimiser state', async () => {
+  const space = new EnasMicroSpace({ blocks: 2, ops: ENAS_OPS, channels: 4 });
+  const a = new Supernet(space, CONFIG);
+  const rng = new Rng(4);
+  a.trainShared(3, () => quadrantBatch(rng), () => space.sample(rng));
+  const ckpt = join(dir, 'ckpt');
+  await saveSupernet(a, ckpt);
+  await saveSupernet(a, ckpt); // a second save replaces the weights file
+  const files = await readdir(ckpt);
+  assert.equal(files.length, 2, `files ${files}`);
+  assert.ok(files.includes(SUPERNET_MANIFEST));
+
+  const b = new Supernet(space, { ...CONFIG, seed: 123 });
+  const batch = quadrantBatch(rng);
+  const arch = space.sample(rng);
+  const la = a.forward(arch, batch.x);
+  const lb0 = b.forward(arch, batch.x);
+  assert.notDeepEqual(la.dataSync(), lb0.dataSync());
+  await loadSupernet(b, ckpt);
+  const lb = b.forward(arch, batch.x);
+  assert.deepEqual(lb.dataSync(), la.dataSync());
+  assert.equal(b.steps, 3);
+  // Momentum came back too: the same next step gives the same weights.
+  a.step(arch, batch);
+  b.step(arch, batch);
+  const la2 = a.forward(arch, batch.x);
+  const lb2 = b.forward(arch, batch.x);
+  assert.deepEqual(lb2.dataSync(), la2.dataSync());
+  tf.dispose([la, lb0, lb, la2, lb2]);
+
+  const other = new Supernet(new EnasMicroSpace({ blocks: 2, ops: ['identity', 'avg_pool_3x3'], channels: 4 }), CONFIG);
+  await assert.rejects(loadSupernet(other, ckpt), /does not match/);
+  for (const n of [a, b, other]) n.dispose();
+});
+
+async function runSearch(seed: number) {
+  const space = new EnasMicroSpace({ blocks: 2, ops: ENAS_OPS, channels: 4 });
+  const net = new Supernet(space, { ...CONFIG, seed });
+  const controller = createStrategy('reinforce', space, { batchSize: 4, units: 16 }, seed);
+  const data = new Rng(seed + 1);
+  const valid = new Rng(seed + 2);
+  const epochs = await enasSearch(
+    net,
+    controller,
+    { trainBatch: () => quadrantBatch(data), validBatch: () => quadrantBatch(valid) },
+    { epochs: 2, sharedSteps: 4, controllerSteps: 2, archsPerControllerStep: 4 },
+  );
+  const best = derive(net, controller, 4, quadrantBatch(valid, 16));
+  controller.dispose();
+  net.dispose();
+  return { epochs, best };
+}
+
+test('ENAS search loop with an LSTM controller runs end to end and is reproducible', async () => {
+  const t0 = performance.now();
+  const first = await runSearch(11);
+  const seconds = (performance.now() - t0) / 1000;
+  const second = await runSearch(11);
+  console.log(`enas loop: 2 epochs in ${seconds.toFixed(2)} s; shared ${first.epochs.map((e) => e.sharedSeconds.toFixed(2))} s, controller ${first.epochs.map((e) => e.controllerSeconds.toFixed(2))} s`);
+  assert.equal(first.epochs.length, 2);
+  for (const e of first.epochs) {
+    assert.equal(e.observations.length, 8);
+    assert.ok(Number.isFinite(e.sharedLoss));
+    assert.ok(e.observations.every((o) => o.reward >= 0 && o.reward <= 1));
+  }
+  const rewards = (r: typeof first) => r.epochs.flatMap((e) => e.observations.map((o) => o.reward));
+  const archs = (r: typeof first) => r.epochs.flatMap((e) => e.observations.map((o) => o.arch));
+  assert.deepEqual(rewards(second), rewards(first));
+  assert.deepEqual(archs(second), archs(first));
+  assert.deepEqual(first.epochs.map((e) => e.sharedLoss), second.epochs.map((e) => e.sharedLoss));
+  assert.equal(first.best.candidates.length, 4);
+  assert.equal(first.best.reward, Math.max(...first.best.candidates.map((c) => c.reward)));
+  assert.deepEqual(second.best, first.best);
+});
+
+test('dil_conv uses an explicitly dilated kernel equal to a rate-2 depthwise conv', () => {
+  const space = new EnasMicroSpace({ blocks: 2, ops: ['dil_conv_3x3', 'dil_conv_5x5'], channels: 4 });
+  const net = new Supernet(space, CONFIG);
+  const inner = net as unknown as { dilatedDepthwise(x: tf.Tensor4D, key: string): tf.Tensor4D };
+  const x = tf.tensor4d(quadrantBatch(new Rng(5), 16).x, [4, 8, 8, 4]);
+  for (const op of ['dil_conv_3x3', 'dil_conv_5x5']) {
+    const key = `${Supernet.opKey(0, 0, 0, op)}/dw`;
+    const diff = tf.tidy(() => {
+      const ref = tf.depthwiseConv2d(x, net.store.get(key) as tf.Tensor4D, 1, 'same', 'NHWC', 2);
+      return tf.max(tf.abs(tf.sub(inner.dilatedDepthwise(x, key), ref)));
+    });
+    assert.ok(diff.dataSync()[0]! < 1e-5, op);
+    diff.dispose();
+  }
+  x.dispose();
+  net.dispose();
+});
