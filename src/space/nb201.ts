@@ -5,7 +5,7 @@ import type { Architecture, Decision } from './types.js';
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 
 /** Edges of the 4-node NAS-Bench-201 cell in NATS-Bench order: node j's inputs from nodes 0..j-1. */
-const EDGES: readonly (readonly [to: number, from: number])[] = [
+export const NB201_EDGES: readonly (readonly [to: number, from: number])[] = [
   [1, 0],
   [2, 0],
   [2, 1],
@@ -19,7 +19,7 @@ export class Nb201Space extends DecisionSpace {
   readonly name = 'nb201' as const;
 
   constructor() {
-    const decisions: Decision[] = EDGES.map(([to, from]) => ({
+    const decisions: Decision[] = NB201_EDGES.map(([to, from]) => ({
       name: `edge${to}${from}`,
       kind: 'op',
       choices: NB201_OPS,
@@ -33,7 +33,7 @@ export class Nb201Space extends DecisionSpace {
     this.validate(arch);
     const nodes: string[] = [];
     for (let to = 1; to <= 3; to++) {
-      const ops = EDGES.flatMap(([t, from], i) => (t === to ? [`${NB201_OPS[arch[i]!]}~${from}`] : []));
+      const ops = NB201_EDGES.flatMap(([t, from], i) => (t === to ? [`${NB201_OPS[arch[i]!]}~${from}`] : []));
       nodes.push(`|${ops.join('|')}|`);
     }
     return nodes.join('+');

@@ -1,17 +1,8 @@
 import type { MicroCell } from '../space/enas-micro.js';
 import type { MnasBlock } from '../space/mnas.js';
+import { NB201_EDGES } from '../space/nb201.js';
 import type { GraphBuilder, T } from './graph.js';
 import { cellOp, factorizedReduce, nb201Op, reluConvBn } from './ops.js';
-
-/** Edges of the NB201 cell in decision order, as in src/space/nb201.ts: [to, from]. */
-const NB201_EDGES = [
-  [1, 0],
-  [2, 0],
-  [2, 1],
-  [3, 0],
-  [3, 1],
-  [3, 2],
-] as const;
 
 /** NAS-Bench-201 cell: node j sums its edge ops over nodes 0..j-1; the output is node 3. */
 export function nb201Cell(g: GraphBuilder, ops: readonly string[], x: T): T {
