@@ -1,12 +1,11 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createStrategy } from '../controller/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { BenchmarkTable, BenchmarkTableError } from './table.js';
 import { summarize } from './summarize.js';
 import { NasmeshError } from '../util/errors.js';
+import { siblingModule, startWorker } from '../util/worker.js';
 import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult, BenchReport } from './types.js';
 
 /**
@@ -36,7 +35,7 @@ export async function runBenchmark(
   const results = new Array<BenchJobResult>(jobs.length);
   let next = 0;
   let done = 0;
-  const workerUrl = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  const workerUrl = siblingModule('worker', import.meta.url);
   const threads = Math.max(1, Math.min(config.threads, jobs.length));
 
   const workers: Worker[] = [];
@@ -85,11 +84,4 @@ export async function runBenchmark(
       summarize(a.label ?? a.strategy, results.slice(i * config.seeds, (i + 1) * config.seeds), config.queries),
     ),
   };
-}
-
-/** Under tsx (tests, `npm run` scripts) a worker must register the TypeScript loader itself before importing. */
-function startWorker(url: URL, workerData: BenchConfig): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
-  const source = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(source, { eval: true, workerData });
 }

@@ -11,6 +11,9 @@ import type { SearchSpec } from '../spec/search-spec.js';
 import type { NetworkConfig } from '../train/types.js';
 import { ValidationError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { type BackendName, tf } from '../tf/backend.js';
+import { availableParallelism } from 'node:os';
+import { EvaluatorPool } from './evaluator-pool.js';
 import { BenchmarkEvaluator } from './benchmark-evaluator.js';
 import type { CandidateEvaluator } from './evaluator.js';
 import { retrainBest, trainBaseline } from './final-stage.js';
@@ -73,22 +76,43 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
         record(o.arch, { reward: o.reward, accuracy: o.reward, params: 0, flops: 0, seconds: 0, sharedLoss: loss }),
       );
     } else {
+      const evaluation = spec.evaluation;
+      const workers = evaluation.mode === 'standalone' ? (evaluation.workers ?? availableParallelism()) : 1;
+      const pool =
+        evaluation.mode === 'standalone' && workers > 1
+          ? await EvaluatorPool.start(workers, {
+              space: spec.space,
+              dataset: spec.dataset!,
+              dataOptions: opts.data,
+              network: spec.network,
+              options: evaluation,
+              seed,
+              backend: tf.getBackend() as BackendName,
+            })
+          : undefined;
       const evaluator: CandidateEvaluator =
-        spec.evaluation.mode === 'benchmark'
-          ? new BenchmarkEvaluator(spec.evaluation.table, space)
-          : new StandaloneEvaluator(space, data!, network(data!), spec.evaluation, seed);
+        pool ??
+        (evaluation.mode === 'benchmark'
+          ? new BenchmarkEvaluator(evaluation.table, space)
+          : new StandaloneEvaluator(space, data!, network(data!), evaluation, seed));
       const deadline = spec.budget.maxDurationSeconds ? started + spec.budget.maxDurationSeconds * 1000 : Infinity;
-      while (records.length < spec.budget.candidates && performance.now() < deadline) {
-        const observations: Observation[] = [];
-        for (const arch of strategy.propose(1)) {
+      try {
+        while (records.length < spec.budget.candidates && performance.now() < deadline) {
+          const archs = strategy.propose(Math.min(workers, spec.budget.candidates - records.length));
           const t0 = performance.now();
-          const ev = await evaluator.evaluate(arch);
-          const value = ev.diverged ? 0 : reward(ev);
+          const evaluations = await Promise.all(archs.map((arch) => evaluator.evaluate(arch)));
           const seconds = (performance.now() - t0) / 1000;
-          record(arch, { reward: value, accuracy: ev.accuracy, params: ev.params, flops: ev.flops, seconds, ...(ev.diverged ? { diverged: ev.diverged } : {}) });
-          observations.push({ arch, reward: value });
+          const observations: Observation[] = archs.map((arch, i) => {
+            const ev = evaluations[i]!;
+            const value = ev.diverged ? 0 : reward(ev);
+            const { accuracy, params, flops } = ev;
+            record(arch, { reward: value, accuracy, params, flops, seconds, ...(ev.diverged ? { diverged: ev.diverged } : {}) });
+            return { arch, reward: value };
+          });
+          strategy.observe(observations);
         }
-        strategy.observe(observations);
+      } finally {
+        await pool?.close();
       }
     }
   } finally {

@@ -36,6 +36,8 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
       trainSubset: positiveInt.optional(),
       batchSize: positiveInt.default(64),
       learningRate: z.number().positive().default(0.001),
+      /** Candidates trained at once, each in its own worker thread; default: one per core. */
+      workers: positiveInt.optional(),
     })
     .strict(),
   /** A tabular benchmark replaces training: the reward is a table look-up. */

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runEmbeddedSearch } from '../../src/search/embedded-search.js';
+import type { DatasetSpecInput } from '../../src/data/spec.js';
 import type { CandidateRecord } from '../../src/search/types.js';
+import type { SpaceConfig } from '../../src/space/registry.js';
 import { parseSearchSpec } from '../../src/spec/load.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
 import { loadModel } from '../../src/train/export.js';
@@ -40,7 +42,7 @@ describe('embedded search', () => {
   it('standalone: evaluates the budget, records every candidate, retrains and exports a reloadable model', async () => {
     const out = join(dir, 'standalone');
     const summary = await runEmbeddedSearch(
-      spec('{mode: standalone, epochs: 1, batchSize: 64}', '  final: {topK: 1, epochs: 1, baseline: resnet-small}'),
+      spec('{mode: standalone, epochs: 1, batchSize: 64, workers: 1}', '  final: {topK: 1, epochs: 1, baseline: resnet-small}'),
       { outDir: out },
     );
     const recs = candidates(out);
@@ -61,11 +63,12 @@ describe('embedded search', () => {
     assert.deepEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()), Array.from((again.predict(x) as tf.Tensor).dataSync()));
   });
 
-  it('standalone: the same seed reproduces the search', async () => {
+  it('standalone on two worker threads: the same seed reproduces the search', async () => {
     const a = join(dir, 'repro-a');
     const b = join(dir, 'repro-b');
-    await runEmbeddedSearch(spec('{mode: standalone, epochs: 1, batchSize: 64}'), { outDir: a });
-    await runEmbeddedSearch(spec('{mode: standalone, epochs: 1, batchSize: 64}'), { outDir: b });
+    const parallel = '{mode: standalone, epochs: 1, batchSize: 64, workers: 2}';
+    await runEmbeddedSearch(spec(parallel), { outDir: a });
+    await runEmbeddedSearch(spec(parallel), { outDir: b });
     assert.deepEqual(withoutTimes(candidates(b)), withoutTimes(candidates(a)));
   });
 
@@ -80,5 +83,28 @@ describe('embedded search', () => {
     assert.equal(summary.candidates, 4);
     assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && Number.isFinite(r.sharedLoss)));
     assert.ok(readFileSync(join(out, 'supernet', 'supernet.json'), 'utf8').includes('"steps"'));
+  });
+});
+
+describe('evaluator pool', () => {
+  it('gives a candidate the same evaluation as training it in this thread', async () => {
+    const { EvaluatorPool } = await import('../../src/search/evaluator-pool.js');
+    const { StandaloneEvaluator } = await import('../../src/search/standalone-evaluator.js');
+    const { loadDataset } = await import('../../src/data/load.js');
+    const { createSpace } = await import('../../src/space/registry.js');
+    const spaceConfig: SpaceConfig = { name: 'enas-micro', blocks: 2, ops: ['sep_conv_3x3', 'identity'] };
+    const dataset: DatasetSpecInput = { name: 'mnist', validation: { size: 128, seed: 0 }, subset: 128 };
+    const network = { channels: 4, cellsPerStage: 1, stages: 2 };
+    const options = { epochs: 1, batchSize: 64, learningRate: 0.001 };
+    const space = createSpace(spaceConfig);
+    const data = await loadDataset(dataset);
+    const arch = space.decisions.map((d, i) => i % d.choices.length);
+    const local = await new StandaloneEvaluator(space, data, { inputShape: data.shape, classes: data.classes, ...network }, options, 9).evaluate(arch);
+    const pool = await EvaluatorPool.start(1, { space: spaceConfig, dataset, network, options, seed: 9, backend: 'wasm' });
+    try {
+      assert.deepEqual(await pool.evaluate(arch), local);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
 } from './conv-backprop.js';
+import { registerFusedBatchNormGrad } from './batchnorm-grad.js';
 import { rememberBuiltin } from './wasm-helpers.js';
 
 export const WASM_TRAINING_KERNELS = [
@@ -26,7 +27,8 @@ let registered = false;
 /**
  * Registers nasmesh's convolution-gradient kernels for the wasm backend, replacing its slow Conv2DBackpropInput and
  * adding the three it lacks. Call after the wasm backend is initialised (so its built-in kernels' setup has run;
- * the built-in Conv2DBackpropInput stays reachable through builtinKernel for benchmarks). Idempotent.
+ * the built-in Conv2DBackpropInput stays reachable through builtinKernel for benchmarks), and a tile-free
+ * FusedBatchNorm gradient. Idempotent.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
@@ -35,5 +37,8 @@ export function registerWasmTrainingKernels(): void {
     if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: impls[name] as tf.KernelFunc });
   }
+  // tfjs-core's FusedBatchNorm gradient tiles per-channel vectors to the activation's shape, and the wasm Tile
+  // kernel is very slow; ours broadcasts instead (same values, registered for every backend).
+  registerFusedBatchNormGrad();
   registered = true;
 }
