@@ -78,6 +78,10 @@ for (const depthwise of [false, true]) {
 cases.push({ depthwise: true, x: [2, 7, 7, 3], k: 3, out: 2, stride: 1, pad: 'same' });
 cases.push({ depthwise: true, x: [2, 8, 9, 2], k: 3, out: 3, stride: 2, pad: 'valid' });
 cases.push({ depthwise: false, x: [3, 10, 10, 5], k: 3, out: 6, stride: 2, pad: 'same' });
+// Depthwise filter gradient: odd and even column counts per tap, multiplier > 1 with stride 2, more channels.
+cases.push({ depthwise: true, x: [2, 7, 10, 5], k: 5, out: 2, stride: 2, pad: 'same' });
+cases.push({ depthwise: true, x: [3, 6, 5, 17], k: 3, out: 1, stride: 1, pad: 'valid' });
+cases.push({ depthwise: true, x: [1, 4, 4, 2], k: 5, out: 3, stride: 1, pad: 'same' });
 
 describe('wasm convolution gradients match the cpu backend (tf.grads)', () => {
   for (const c of cases) {

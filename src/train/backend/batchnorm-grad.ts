@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 type GradFunc = tf.GradConfig['gradFunc'];
 
 /**
- * Column sums of t viewed as [rows, c]: a [1, rows] x [rows, c] matMul, which the wasm backend runs far faster than
- * Sum over the leading axes (that one transposes first).
+ * Column sums of t viewed as [rows, c]: a [1, rows] x [rows, c] matMul. On wasm this measured as fast as or a little
+ * faster than Sum over the leading axes (batch-norm forward + backward of 64x14x14x32: 23-32 ms against 31-32 ms).
  */
 function channelSum(t: tf.Tensor, c: number): tf.Tensor1D {
   const rows = t.size / c;
@@ -31,16 +31,17 @@ export function makeFusedBatchNormGrad(fallback: GradFunc): GradFunc {
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const r = tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
     const rs = scale == null ? r : tf.mul(r, scale);
-    let sumDy: tf.Tensor1D | undefined;
-    let sumDyXm: tf.Tensor1D | undefined;
-    const getSumDy = () => (sumDy ??= channelSum(dy, c));
-    const getSumDyXm = () => (sumDyXm ??= channelSum(tf.mul(dy, tf.sub(x, mean)), c));
+    // Shared by several partials, so computed here: the engine runs each partial in its own tidy, which would
+    // dispose a memoised result. (tfjs-core's version likewise builds x - mean up front.)
+    const dyT = dy as tf.Tensor;
+    const sumDy = channelSum(dyT, c);
+    const sumDyXm = channelSum(tf.mul(dyT, tf.sub(x, mean)), c);
     return {
-      x: () => tf.mul(dy, rs),
-      mean: () => tf.neg(tf.mul(rs, getSumDy())),
-      variance: () => tf.mul(tf.mul(tf.mul(tf.mul(r, r), rs), tf.scalar(-0.5)), getSumDyXm()),
-      scale: () => tf.mul(r, getSumDyXm()),
-      offset: () => getSumDy(),
+      x: () => tf.mul(dyT, rs),
+      mean: () => tf.neg(tf.mul(rs, sumDy)),
+      variance: () => tf.mul(tf.mul(tf.mul(tf.mul(r, r), rs), tf.scalar(-0.5)), sumDyXm),
+      scale: () => tf.mul(r, sumDyXm),
+      offset: () => tf.clone(sumDy),
     };
   };
 }

@@ -350,7 +350,12 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterA
   return out;
 }
 
-/** DepthwiseConv2dNativeBackpropFilter: a direct loop over the output gradient (NHWC, channels innermost). */
+/**
+ * DepthwiseConv2dNativeBackpropFilter: a direct loop (NHWC). For each output row and filter tap, every channel's
+ * products along the row are summed in a local variable (two, for instruction-level parallelism) before one update of
+ * the accumulator, so the inner loop is two loads and a multiply-add; the x rows and dy row of one output row stay
+ * in cache across the taps.
+ */
 export function depthwiseBackpropFilter({ inputs, backend, attrs }: BackpropFilterArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const info = convInfoFor(
@@ -371,31 +376,47 @@ export function depthwiseBackpropFilter({ inputs, backend, attrs }: BackpropFilt
   const acc = new Float64Array(fh * fw * cm);
   const xa = f32(backend, x);
   const ga = f32(backend, dy);
-  for (let kh = 0; kh < fh; kh++) {
-    for (let kw = 0; kw < fw; kw++) {
-      const aBase = (kh * fw + kw) * cm;
-      const off = kw * dw - left;
-      // ow such that 0 <= ow*sw + off < w
-      const owLo = Math.max(0, Math.ceil(-off / sw));
-      const owHi = Math.min(wo, Math.floor((w - 1 - off) / sw) + 1);
-      for (let b = 0; b < n; b++) {
-        for (let oh = 0; oh < ho; oh++) {
-          const ih = oh * sh + kh * dh - top;
-          if (ih < 0 || ih >= h) continue;
-          const xRow = (b * h + ih) * w;
-          const gRow = (b * ho + oh) * wo;
-          for (let ow = owLo; ow < owHi; ow++) {
-            const xBase = (xRow + ow * sw + off) * c;
-            const gBase = (gRow + ow) * cm;
-            if (m === 1) {
-              for (let k = 0; k < c; k++) acc[aBase + k] = acc[aBase + k]! + xa[xBase + k]! * ga[gBase + k]!;
-            } else {
-              for (let k = 0; k < c; k++) {
-                const xv = xa[xBase + k]!;
-                const a0 = aBase + k * m;
-                const g0 = gBase + k * m;
-                for (let j = 0; j < m; j++) acc[a0 + j] = acc[a0 + j]! + xv * ga[g0 + j]!;
+  // Per kw: the input column offset and the output columns ow with 0 <= ow*sw + off < w.
+  const offs = new Int32Array(fw);
+  const lo = new Int32Array(fw);
+  const hi = new Int32Array(fw);
+  for (let kw = 0; kw < fw; kw++) {
+    const off = kw * dw - left;
+    offs[kw] = off;
+    lo[kw] = Math.max(0, Math.ceil(-off / sw));
+    hi[kw] = Math.min(wo, Math.floor((w - 1 - off) / sw) + 1);
+  }
+  const xStep = sw * c; // x elements between consecutive output columns
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < ho; oh++) {
+      const gRow = (b * ho + oh) * wo * cm;
+      for (let kh = 0; kh < fh; kh++) {
+        const ih = oh * sh + kh * dh - top;
+        if (ih < 0 || ih >= h) continue;
+        const xRow = (b * h + ih) * w;
+        for (let kw = 0; kw < fw; kw++) {
+          const owLo = lo[kw]!;
+          const cnt = hi[kw]! - owLo;
+          if (cnt <= 0) continue;
+          const aBase = (kh * fw + kw) * cm;
+          const x0 = (xRow + owLo * sw + offs[kw]!) * c;
+          const g0 = gRow + owLo * cm;
+          const half = cnt >> 1;
+          for (let k = 0; k < c; k++) {
+            for (let j = 0; j < m; j++) {
+              let xi = x0 + k;
+              let gi = g0 + k * m + j;
+              let s0 = 0;
+              let s1 = 0;
+              for (let t = 0; t < half; t++) {
+                s0 += xa[xi]! * ga[gi]!;
+                s1 += xa[xi + xStep]! * ga[gi + cm]!;
+                xi += 2 * xStep;
+                gi += 2 * cm;
               }
+              if (cnt & 1) s0 += xa[xi]! * ga[gi]!;
+              const a = aBase + k * m + j;
+              acc[a] = acc[a]! + s0 + s1;
             }
           }
         }
