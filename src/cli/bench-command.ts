@@ -5,17 +5,11 @@ import { runBenchmark } from '../bench/harness.js';
 import { formatReport } from '../bench/format.js';
 import type { AlgorithmSpec } from '../bench/types.js';
 import { isStrategyName } from '../controller/registry.js';
+import { nonNegativeInt, positiveInt } from './options.js';
 import { STRATEGY_NAMES } from '../controller/types.js';
 import { SPACE_NAMES, type SpaceName } from '../space/types.js';
 import { BACKENDS, type BackendName } from '../tf/backend.js';
 
-const integerAtLeast = (min: number, what: string) => (name: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a ${what}`);
-  return n;
-};
-const positiveInt = integerAtLeast(1, 'positive integer');
-const nonNegativeInt = integerAtLeast(0, 'non-negative integer');
 
 const algorithmList = (value: string): string[] => {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,15 +1,10 @@
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runEmbeddedSearch } from '../search/embedded-search.js';
 import { loadSearchSpec } from '../spec/load.js';
 import { BACKENDS, type BackendName, initBackend } from '../tf/backend.js';
-
-const seedOption = (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer');
-  return n;
-};
+import { nonNegativeInt } from './options.js';
 
 /** `nasmesh run <search.yaml>`: the whole search embedded in this process. */
 export function runCommand(): Command {
@@ -17,7 +12,7 @@ export function runCommand(): Command {
     .description('run a NASSearch embedded in this process (no cluster needed)')
     .argument('<spec>', 'search spec (YAML)')
     .option('--out <dir>', 'results directory (default results/<metadata.name>)')
-    .option('--seed <n>', 'overrides spec.seed; the same seed reproduces the search', seedOption)
+    .option('--seed <n>', 'overrides spec.seed; the same seed reproduces the search', nonNegativeInt('--seed'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('wasm'))
     .action(async (path: string, opts: { out?: string; seed?: number; backend: BackendName }) => {
       const search = loadSearchSpec(path);

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DatasetError } from './errors.js';
 import { checkLabels } from './labels.js';
+import { writeAtomic } from '../util/write-atomic.js';
 import type { Dataset } from './types.js';
 
 /**
@@ -27,17 +28,8 @@ export async function writeDatasetCache(file: string, ds: Dataset, fingerprint: 
     at += part.length;
   }
   await mkdir(dirname(file), { recursive: true });
-  // Write then rename: a concurrent reader (another worker) sees either no file or a complete one, never a torn one.
-  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
-  try {
-    await writeFile(tmp, out);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeAtomic(file, out);
 }
-let tmpCounter = 0;
 
 /** Reads a cache file; throws DatasetError on a bad magic, version, fingerprint or size. */
 export async function readDatasetCache(file: string, name: string, fingerprint: number): Promise<Dataset> {

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tf/backend.js';
+import { writeAtomic } from '../util/write-atomic.js';
 
 /**
  * Writes a model as `model.json` + `weights.bin`, the layout `tf.loadLayersModel('file://.../model.json')` reads in
@@ -17,8 +18,8 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       };
-      atomicWrite(join(dir, 'weights.bin'), weights);
-      atomicWrite(join(dir, 'model.json'), JSON.stringify(manifest));
+      await writeAtomic(join(dir, 'weights.bin'), weights);
+      await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
     }),
   );
@@ -39,10 +40,4 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
       weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
     }),
   );
-}
-
-function atomicWrite(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }

@@ -192,17 +192,19 @@ function inputGradViaForward(
   return out;
 }
 
+/** The attributes every convolution-gradient kernel receives from tfjs. */
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: Rounding;
+  dilations?: number | [number, number];
+}
+
 interface BackpropInputArgs {
   inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
   backend: WasmBackendLike;
-  attrs: {
-    strides: number | [number, number];
-    pad: Pad;
-    dataFormat?: 'NHWC' | 'NCHW';
-    dimRoundingMode?: Rounding;
-    inputShape: [number, number, number, number];
-    dilations?: number | [number, number];
-  };
+  attrs: ConvGradAttrs & { inputShape: [number, number, number, number] };
 }
 
 /** Conv2DBackpropInput: forward Conv2D of the padded output gradient with the rotated, in/out-swapped filter. */
@@ -284,14 +286,7 @@ export function depthwiseBackpropInput({ inputs, backend, attrs }: BackpropInput
 interface BackpropFilterArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
   backend: WasmBackendLike;
-  attrs: {
-    strides: number | [number, number];
-    pad: Pad;
-    dataFormat?: 'NHWC' | 'NCHW';
-    dimRoundingMode?: Rounding;
-    filterShape: [number, number, number, number];
-    dilations?: number | [number, number];
-  };
+  attrs: ConvGradAttrs & { filterShape: [number, number, number, number] };
 }
 
 /**

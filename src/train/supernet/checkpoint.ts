@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../../tf/backend.js';
+import { writeAtomic } from '../../util/write-atomic.js';
 import type { Supernet } from './supernet.js';
 
 export const SUPERNET_MANIFEST = 'supernet.json';
@@ -27,12 +28,6 @@ export interface SupernetManifest {
   readonly weights: TensorEntry[];
   /** SGD momentum buffers, keyed by weight name. */
   readonly momentum: TensorEntry[];
-}
-
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 /**
