@@ -5,7 +5,17 @@ SEEDS ?= 100
 QUERIES ?= 200
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null)
 
-.PHONY: build run test bench clean
+.PHONY: build run test bench clean deps
+
+# Debian packages the tests need: a real nats-server (JetStream) and protoc for the gRPC contracts.
+DEBIAN_PACKAGES := nats-server protobuf-compiler
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
 
 # npm ci reproduces package-lock.json exactly; the stamp makes it rerun only when the lock file changes.
 node_modules/.install-stamp: package.json package-lock.json
@@ -25,7 +35,7 @@ run: build
 	  --algorithms random,evolution,reinforce,ppo,qlearning \
 	  --queries $(QUERIES) --seeds $(SEEDS) --json results/nb201-bench.json
 
-test: node_modules/.install-stamp
+test: deps node_modules/.install-stamp
 	npx tsc -p tsconfig.json --noEmit
 	npm test
 

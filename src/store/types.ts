@@ -1,0 +1,48 @@
+import type { StrategyCheckpoint } from '../controller/types.js';
+import type { SearchSpec } from '../spec/search-spec.js';
+import type { CandidateRecord } from '../search/types.js';
+
+export const SEARCH_PHASES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type SearchPhase = (typeof SEARCH_PHASES)[number];
+
+/** What is known about one search apart from its candidates. */
+export interface StoredSearch {
+  readonly id: string;
+  readonly spec: SearchSpec;
+  readonly phase: SearchPhase;
+  /** Why the search failed or was cancelled. */
+  readonly message?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The controller's resumable state: the strategy snapshot taken after observing the first `observed` candidates
+ * (by index). Candidates stored with index >= observed were evaluated but not yet learned from.
+ */
+export interface StoredCheckpoint {
+  readonly observed: number;
+  readonly strategy: StrategyCheckpoint;
+  /** Anything else the search loop must restore (RNG state, reward moving average, ...). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/**
+ * Durable state of searches: the NATS JetStream KV bucket + object store in the mesh, a local directory when
+ * embedded. Implementations must be safe to call after a process restart (everything is re-read from storage).
+ */
+export interface SearchStore {
+  putSearch(search: StoredSearch): Promise<void>;
+  getSearch(id: string): Promise<StoredSearch | undefined>;
+  listSearches(): Promise<StoredSearch[]>;
+  /** Stores a candidate under its index. Idempotent: returns false (and keeps the first) when the index exists. */
+  putCandidate(id: string, candidate: CandidateRecord): Promise<boolean>;
+  /** Every stored candidate of a search, ordered by index. */
+  listCandidates(id: string): Promise<CandidateRecord[]>;
+  putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void>;
+  getCheckpoint(id: string): Promise<StoredCheckpoint | undefined>;
+  /** Large binary objects: supernet weights, exported models. */
+  putBlob(id: string, name: string, data: Uint8Array): Promise<void>;
+  getBlob(id: string, name: string): Promise<Uint8Array | undefined>;
+  close(): Promise<void>;
+}
