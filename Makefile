@@ -35,7 +35,26 @@ run: build
 	  --algorithms random,evolution,reinforce,ppo,qlearning \
 	  --queries $(QUERIES) --seeds $(SEEDS) --json results/nb201-bench.json
 
-test: deps node_modules/.install-stamp
+# gRPC contracts: ts-proto's TypeScript for @grpc/grpc-js, committed under services/gen. No version stamps in the
+# output, so any protoc with the same ts-proto (pinned by the lock file) generates identical files.
+PROTO_FILES := $(sort $(wildcard proto/nasmesh/v1/*.proto))
+TS_PROTO_OPTS := outputServices=grpc-js,esModuleInterop=true,importSuffix=.js,env=node,useOptionals=messages,oneof=unions-value,removeEnumPrefix=true,useUnknownForValue=true,annotateFilesWithVersion=false
+protoc_ts = protoc --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto --ts_proto_out=$(1) \
+	--ts_proto_opt=$(TS_PROTO_OPTS) -I proto $(PROTO_FILES)
+
+.PHONY: proto proto-check
+proto: deps node_modules/.install-stamp
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(call protoc_ts,$$tmp) && \
+	rm -rf services/gen && cp -r "$$tmp" services/gen && echo "regenerated services/gen"
+
+proto-check: deps node_modules/.install-stamp
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && $(call protoc_ts,$$tmp) && \
+	if ! diff -r "$$tmp" services/gen; then \
+	  echo "services/gen is stale: it differs from what proto/ generates (above). Run 'make proto' and commit services/gen." >&2; \
+	  exit 1; \
+	fi
+
+test: deps node_modules/.install-stamp proto-check
 	npx tsc -p tsconfig.json --noEmit
 	npm test
 

@@ -1,5 +1,5 @@
 import type { SpaceConfig } from '../space/registry.js';
-import type { BackendName } from '../tf/backend.js';
+import type { BackendChoice } from '../tf/backend.js';
 
 export interface AlgorithmSpec {
   /** Label in the report; defaults to the strategy name. */
@@ -18,7 +18,7 @@ export interface BenchConfig {
   /** Architectures proposed at once (evaluations in flight). */
   parallel: number;
   threads: number;
-  backend: BackendName;
+  backend: BackendChoice;
 }
 
 export interface AlgorithmResult {

@@ -8,7 +8,7 @@ import { isStrategyName } from '../controller/registry.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import { STRATEGY_NAMES } from '../controller/types.js';
 import { SPACE_NAMES, type SpaceName } from '../space/types.js';
-import { BACKENDS, type BackendName } from '../tf/backend.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 
 
 const algorithmList = (value: string): string[] => {
@@ -40,7 +40,7 @@ export function benchCommand(): Command {
     .option('--parallel <n>', 'architectures proposed at once', positiveInt('--parallel'), 1)
     .option('--threads <n>', 'worker threads', positiveInt('--threads'), availableParallelism())
     .option('--options <json>', 'strategy options per algorithm, e.g. {"ppo":{"learningRate":0.01}}', jsonObject, {})
-    .addOption(new Option('--backend <name>', 'tfjs backend for the controllers').choices(BACKENDS).default('wasm'))
+    .addOption(new Option('--backend <name>', 'tfjs backend for the controllers').choices(BACKEND_CHOICES).default('auto'))
     .option('--json <file>', 'also write the report as JSON')
     .action(async (opts) => {
       const algorithms: AlgorithmSpec[] = (opts.algorithms as string[]).map((strategy) => ({
@@ -57,7 +57,7 @@ export function benchCommand(): Command {
           seedOffset: opts.seedOffset as number,
           parallel: opts.parallel as number,
           threads: opts.threads as number,
-          backend: opts.backend as BackendName,
+          backend: opts.backend as BackendChoice,
         },
         // Progress only on a terminal: redirected output (CI logs, files) stays readable.
         process.stderr.isTTY ? (done, total) => process.stderr.write(`\r${done}/${total} searches`) : undefined,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { NasmeshError } from '../util/errors.js';
 import { benchCommand } from './bench-command.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand, validateCommand } from './spec-commands.js';
 
@@ -11,7 +12,8 @@ const program = new Command('nasmesh')
   .addCommand(runCommand())
   .addCommand(benchCommand())
   .addCommand(validateCommand())
-  .addCommand(schemaCommand());
+  .addCommand(schemaCommand())
+  .addCommand(reportCommand());
 
 try {
   await program.parseAsync(process.argv);

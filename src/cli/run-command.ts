@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { runEmbeddedSearch } from '../search/embedded-search.js';
+import { loadResults, renderReport } from '../report/index.js';
 import { loadSearchSpec } from '../spec/load.js';
-import { BACKENDS, type BackendName, initBackend } from '../tf/backend.js';
+import { writeAtomic } from '../util/write-atomic.js';
+import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from '../tf/backend.js';
 import { nonNegativeInt } from './options.js';
 
 /** `nasmesh run <search.yaml>`: the whole search embedded in this process. */
@@ -13,21 +15,30 @@ export function runCommand(): Command {
     .argument('<spec>', 'search spec (YAML)')
     .option('--out <dir>', 'results directory (default results/<metadata.name>)')
     .option('--seed <n>', 'overrides spec.seed; the same seed reproduces the search', nonNegativeInt('--seed'))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('wasm'))
-    .action(async (path: string, opts: { out?: string; seed?: number; backend: BackendName }) => {
+    .option('--resume', 'continue the interrupted search in --out (benchmark and standalone evaluation)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (overrides spec.backend)').choices(BACKEND_CHOICES))
+    .action(async (path: string, opts: { out?: string; seed?: number; resume?: boolean; backend?: BackendChoice }) => {
       const search = loadSearchSpec(path);
-      const backend = await initBackend(opts.backend);
+      await initBackend(opts.backend ?? search.spec.backend);
       const outDir = opts.out ?? join('results', search.metadata.name);
-      console.error(`nasmesh: ${search.metadata.name}: backend ${backend}, results in ${outDir}`);
+      console.error(`nasmesh: ${search.metadata.name}: ${describeBackend()}; results in ${outDir}`);
       const bar = new SingleBar({
         format: ' search |{bar}| {value}/{total} candidates | best reward {best} | ETA {eta_formatted}',
         noTTYOutput: true,
         notTTYSchedule: 10_000,
       });
       let started = false;
+      // Ctrl-C stops between evaluations with the state stored, so `--resume` continues where it stopped.
+      const abort = new AbortController();
+      process.once('SIGINT', () => {
+        console.error('\nnasmesh: interrupted; continue with --resume');
+        abort.abort();
+      });
       const summary = await runEmbeddedSearch(search, {
         outDir,
         seed: opts.seed,
+        resume: opts.resume,
+        signal: abort.signal,
         onProgress: (p) => {
           if (!started) bar.start(p.total, 0, { best: '-' });
           started = true;
@@ -43,5 +54,7 @@ export function runCommand(): Command {
       show('best, retrained', summary.best);
       show('baseline', summary.baseline);
       console.log(`summary: ${join(outDir, 'summary.json')}`);
+      await writeAtomic(join(outDir, 'report.html'), renderReport(loadResults(outDir)));
+      console.log(`report: ${join(outDir, 'report.html')}`);
     });
 }

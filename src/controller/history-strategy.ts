@@ -1,7 +1,7 @@
 import type { SearchSpace } from '../space/types.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { History } from './history.js';
-import type { Observation, Strategy, StrategyCheckpoint, StrategyName } from './types.js';
+import type { Observation, Strategy, StrategyCheckpoint, StrategyName, StrategyStats } from './types.js';
 
 /** A strategy whose whole state is its random stream and what it has seen (random search, evolution). */
 export abstract class HistoryStrategy implements Strategy {
@@ -34,6 +34,11 @@ export abstract class HistoryStrategy implements Strategy {
     const c = checkpoint as unknown as { rng: RngState; history: ReturnType<History['toJSON']> };
     this.rng = new Rng(c.rng);
     this.history = History.fromJSON(c.history);
+  }
+
+  /** No learned policy, so nothing to report. */
+  stats(): StrategyStats {
+    return {};
   }
 
   dispose(): void {}

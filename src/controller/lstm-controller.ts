@@ -3,12 +3,13 @@ import type { SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam, type AdamState } from './adam.js';
-import { History, proposeUnique } from './history.js';
+import { History } from './history.js';
 import { LstmPolicy } from './lstm-policy.js';
+import { proposeFromPolicy } from './policy-draw.js';
 import { ppoLoss } from './ppo.js';
 import { reinforceLoss } from './reinforce.js';
 import { REWARD_TRANSFORMS, RewardNormalizer } from './reward-normalizer.js';
-import type { Observation, Strategy, StrategyCheckpoint } from './types.js';
+import type { Observation, Strategy, StrategyCheckpoint, StrategyStats } from './types.js';
 
 export const lstmControllerOptionsSchema = z
   .object({
@@ -45,6 +46,7 @@ export class LstmController implements Strategy {
   private readonly normalizer: RewardNormalizer;
   private pending: Observation[] = [];
   private baseline: number | null = null;
+  private entropy: number | undefined;
 
   constructor(
     readonly name: 'reinforce' | 'ppo',
@@ -59,11 +61,21 @@ export class LstmController implements Strategy {
   }
 
   propose(n: number): number[][] {
-    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng);
+    const draw = (m: number) => this.policy.sample(m, this.rng);
+    const { archs, entropy } = proposeFromPolicy(n, this.history, draw, this.space, this.rng);
+    this.entropy = entropy;
+    return archs;
   }
 
   sample(n: number): number[][] {
-    return this.policy.sample(n, this.rng);
+    return this.policy.sample(n, this.rng).archs;
+  }
+
+  stats(): StrategyStats {
+    return {
+      ...(this.entropy === undefined ? {} : { entropy: this.entropy }),
+      ...(this.baseline === null ? {} : { baseline: this.baseline }),
+    };
   }
 
   observe(results: readonly Observation[]): void {
@@ -121,6 +133,7 @@ export class LstmController implements Strategy {
       rewards: this.normalizer.toJSON(),
       pending: this.pending,
       baseline: this.baseline,
+      entropy: this.entropy ?? null,
       policy: this.policy.getWeights(),
       adam: this.adam.toJSON(),
     };
@@ -133,6 +146,8 @@ export class LstmController implements Strategy {
       rewards: number[];
       pending: Observation[];
       baseline: number | null;
+      /** Absent in checkpoints written before stats existed. */
+      entropy?: number | null;
       policy: Record<string, number[]>;
       adam: AdamState;
     };
@@ -141,6 +156,7 @@ export class LstmController implements Strategy {
     this.normalizer.restore(c.rewards);
     this.pending = c.pending.map((o) => ({ arch: [...o.arch], reward: o.reward }));
     this.baseline = c.baseline;
+    this.entropy = c.entropy ?? undefined;
     this.policy.setWeights(c.policy);
     this.adam.restore(c.adam, this.policy.variables);
   }

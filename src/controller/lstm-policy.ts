@@ -1,6 +1,7 @@
 import type { Decision, SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
 import type { Rng } from '../util/rng.js';
+import type { PolicyDraw } from './policy-draw.js';
 
 export interface LstmPolicyOptions {
   units: number;
@@ -63,11 +64,11 @@ export class LstmPolicy {
     }
   }
 
-  /** Samples n architectures (no gradient). */
-  sample(n: number, rng: Rng): number[][] {
+  /** Samples n architectures (no gradient), with the entropy along each. */
+  sample(n: number, rng: Rng): PolicyDraw {
     const archs = Array.from({ length: n }, () => new Array<number>(this.space.decisions.length));
-    tf.tidy(() => {
-      this.unroll(n, (step, logits) => {
+    const entropies = tf.tidy(() => {
+      const rollout = this.unroll(n, (step, logits) => {
         const probs = tf.softmax(logits).dataSync();
         const c = logits.shape[1];
         const actions = new Int32Array(n);
@@ -77,8 +78,9 @@ export class LstmPolicy {
         }
         return actions;
       });
+      return Array.from(rollout.entropy.dataSync());
     });
-    return archs;
+    return { archs, entropies };
   }
 
   /** Log-probability and entropy of given architectures; differentiable, call inside a gradient scope. */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { SearchSpace } from '../space/types.js';
 import { Rng, type RngState } from '../util/rng.js';
-import { History, proposeUnique } from './history.js';
+import { History } from './history.js';
+import { type PolicyDraw, proposeFromPolicy } from './policy-draw.js';
 import { REWARD_TRANSFORMS, RewardNormalizer } from './reward-normalizer.js';
-import type { Observation, Strategy, StrategyCheckpoint } from './types.js';
+import type { Observation, Strategy, StrategyCheckpoint, StrategyStats } from './types.js';
 
 export const qLearningOptionsSchema = z
   .object({
@@ -32,6 +33,7 @@ export class QLearning implements Strategy {
   private history = new History();
   private readonly normalizer: RewardNormalizer;
   private q = new Map<string, number[]>();
+  private entropy: number | undefined;
 
   constructor(
     private readonly space: SearchSpace,
@@ -49,20 +51,35 @@ export class QLearning implements Strategy {
   }
 
   propose(n: number): number[][] {
-    return proposeUnique(n, this.history, (m) => this.sample(m), this.space, this.rng);
+    const { archs, entropy } = proposeFromPolicy(n, this.history, (m) => this.draw(m), this.space, this.rng);
+    this.entropy = entropy;
+    return archs;
+  }
+
+  sample(n: number): number[][] {
+    return this.draw(n).archs;
+  }
+
+  stats(): StrategyStats {
+    return { ...(this.entropy === undefined ? {} : { entropy: this.entropy }), epsilon: this.epsilon };
   }
 
   /** ε-greedy rollouts of the current Q-table. */
-  sample(n: number): number[][] {
+  private draw(n: number): PolicyDraw {
     const epsilon = this.epsilon;
-    return Array.from({ length: n }, () => {
+    const entropies: number[] = [];
+    const archs = Array.from({ length: n }, () => {
       const arch: number[] = [];
+      let entropy = 0;
       for (const d of this.space.decisions) {
         const values = this.values(arch, d.choices.length);
+        entropy += epsilonGreedyEntropy(values, epsilon);
         arch.push(this.rng.next() < epsilon ? this.rng.int(values.length) : this.argmax(values));
       }
+      entropies.push(entropy);
       return arch;
     });
+    return { archs, entropies };
   }
 
   observe(results: readonly Observation[]): void {
@@ -115,6 +132,7 @@ export class QLearning implements Strategy {
       history: this.history.toJSON(),
       rewards: this.normalizer.toJSON(),
       q: Object.fromEntries(this.q),
+      entropy: this.entropy ?? null,
     };
   }
 
@@ -124,12 +142,25 @@ export class QLearning implements Strategy {
       history: ReturnType<History['toJSON']>;
       rewards: number[];
       q: Record<string, number[]>;
+      /** Absent in checkpoints written before stats existed. */
+      entropy?: number | null;
     };
     this.rng = new Rng(c.rng);
     this.history = History.fromJSON(c.history);
     this.normalizer.restore(c.rewards);
     this.q = new Map(Object.entries(c.q).map(([k, v]) => [k, [...v]]));
+    this.entropy = c.entropy ?? undefined;
   }
 
   dispose(): void {}
+}
+
+/** Entropy (nats) of one ε-greedy step: ε spread uniformly, 1 − ε over the greedy actions (ties share it). */
+function epsilonGreedyEntropy(values: readonly number[], epsilon: number): number {
+  const best = Math.max(...values);
+  const ties = values.filter((v) => v === best).length;
+  return -values.reduce((h, v) => {
+    const p = epsilon / values.length + (v === best ? (1 - epsilon) / ties : 0);
+    return p > 0 ? h + p * Math.log(p) : h;
+  }, 0);
 }

@@ -9,6 +9,31 @@ export interface Observation {
   readonly reward: number;
 }
 
+/**
+ * What a strategy can tell about its own learning, read after `observe`. A field is present only where the strategy
+ * has the concept and has a value yet: a strategy without a policy reports no entropy.
+ */
+export interface StrategyStats {
+  /**
+   * Entropy in nats of the policy's distribution over whole architectures (the sum over decisions of each step's
+   * entropy along a draw), averaged over the policy's draws in the latest `propose`: an estimate of the policy's
+   * entropy when it proposed the batch just observed.
+   */
+  readonly entropy?: number;
+  /**
+   * The baseline advantages are measured against: a moving average of rewards in the policy's reward scale (a rank
+   * quantile in [0, 1] with `rewardTransform: rank`, the raw reward with `raw`).
+   */
+  readonly baseline?: number;
+  /** The exploration rate of an ε-greedy policy. */
+  readonly epsilon?: number;
+}
+
+/** `stats()` after `observed` observations: one line of a results directory's `controller.jsonl`. */
+export interface StrategyStatsRecord extends StrategyStats {
+  readonly observed: number;
+}
+
 /** A JSON-serializable snapshot from which a strategy continues exactly. */
 export interface StrategyCheckpoint {
   readonly strategy: StrategyName;
@@ -31,6 +56,7 @@ export interface Strategy {
   observe(results: readonly Observation[]): void;
   checkpoint(): StrategyCheckpoint;
   restore(checkpoint: StrategyCheckpoint): void;
+  stats(): StrategyStats;
   /** Frees tensors; the strategy is unusable afterwards. */
   dispose(): void;
 }

@@ -14,6 +14,7 @@ import type { FinalResult } from './types.js';
 export interface FinalStageOptions {
   epochs: number;
   batchSize: number;
+  /** Initial Adam learning rate, decayed to zero by a cosine schedule over the epochs. */
   learningRate: number;
   seed: number;
   onEpoch?: (label: string, epoch: number, loss: number) => void;
@@ -75,6 +76,7 @@ function train(model: tf.LayersModel, data: LoadedDataset, opts: FinalStageOptio
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     learningRate: opts.learningRate,
+    schedule: 'cosine',
     onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
   });
   const validation = accuracy(model, data.validation, data, rng);

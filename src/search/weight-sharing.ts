@@ -19,8 +19,9 @@ export interface WeightSharingOptions {
 
 /**
  * ENAS: alternate shared-weight training on architectures sampled from the controller and controller training on
- * their shared-weight validation accuracy; `onCandidate` sees every rewarded architecture. The supernet is
- * checkpointed into `checkpointDir` after each epoch.
+ * their shared-weight validation accuracy; `onEpoch` sees each epoch's rewarded architectures (after the
+ * controller learned from them) and the epoch's mean shared-weight loss. The supernet is checkpointed into
+ * `checkpointDir` after each epoch.
  */
 export async function searchWithWeightSharing(
   space: SearchSpace,
@@ -30,7 +31,7 @@ export async function searchWithWeightSharing(
   options: WeightSharingOptions,
   rng: Rng,
   checkpointDir: string,
-  onCandidate: (obs: Observation, sharedLoss: number) => void,
+  onEpoch: (observations: readonly Observation[], sharedLoss: number) => void,
 ): Promise<Supernet> {
   if (space.name !== 'enas-micro') {
     throw new ValidationError('spec.evaluation.mode', `weight-sharing supports the enas-micro space only, not ${space.name}`);
@@ -50,7 +51,7 @@ export async function searchWithWeightSharing(
     },
     {
       onEpoch: async (stats) => {
-        stats.observations.forEach((o) => onCandidate(o, stats.sharedLoss));
+        onEpoch(stats.observations, stats.sharedLoss);
         await saveSupernet(net, checkpointDir);
       },
     },

@@ -4,6 +4,7 @@ import { STRATEGY_NAMES } from '../controller/types.js';
 import { datasetSpecSchema } from '../data/spec.js';
 import { rewardSpecSchema } from '../reward/spec.js';
 import { spaceConfigSchema } from '../space/registry.js';
+import { BACKEND_CHOICES } from '../tf/backend.js';
 
 /** `spec.strategy`: a strategy name plus that strategy's own options, checked against its schema. */
 const strategySpecSchema = z
@@ -15,6 +16,13 @@ const strategySpecSchema = z
   });
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * Candidates the strategy proposes at once, all evaluated before it observes any of them (Zoph & Le's m child
+ * networks per controller step). Part of the search's definition: the same seed gives the same search on any
+ * machine and with any number of evaluators.
+ */
+const candidatesPerStep = (byDefault: number) => positiveInt.default(byDefault);
 
 /** `spec.evaluation`: how a candidate's reward is obtained. */
 const evaluationSpecSchema = z.discriminatedUnion('mode', [
@@ -36,12 +44,16 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
       trainSubset: positiveInt.optional(),
       batchSize: positiveInt.default(64),
       learningRate: z.number().positive().default(0.001),
-      /** Candidates trained at once, each in its own worker thread; default: one per core. */
+      candidatesPerStep: candidatesPerStep(2),
+      /**
+       * Candidates trained at once, each in its own worker thread (at most candidatesPerStep); default: one per core.
+       * Changes the speed only, never the results.
+       */
       workers: positiveInt.optional(),
     })
     .strict(),
   /** A tabular benchmark replaces training: the reward is a table look-up. */
-  z.object({ mode: z.literal('benchmark'), table: z.string().min(1) }).strict(),
+  z.object({ mode: z.literal('benchmark'), table: z.string().min(1), candidatesPerStep: candidatesPerStep(1) }).strict(),
 ]);
 
 /** The network a candidate is placed in (NASNet-style: a found cell transfers to a wider, deeper one). */
@@ -50,6 +62,8 @@ const networkSpecSchema = z
     channels: positiveInt.default(16),
     cellsPerStage: positiveInt.default(1),
     stages: positiveInt.default(3),
+    /** Stride of the stem conv: 2 quarters the cost of every cell (28x28 inputs become 14x14). */
+    stemStride: z.union([z.literal(1), z.literal(2)]).optional(),
   })
   .strict();
 
@@ -58,6 +72,9 @@ const finalSpecSchema = z
     /** Retrain this many of the best candidates from scratch. */
     topK: positiveInt.default(1),
     epochs: positiveInt.default(10),
+    batchSize: positiveInt.default(64),
+    /** Initial Adam learning rate; a cosine schedule decays it to zero over the epochs. */
+    learningRate: z.number().positive().default(0.003),
     network: networkSpecSchema.optional(),
     /** A hand-designed network trained in the same harness, so the search's value is visible. */
     baseline: z.enum(['resnet-small']).optional(),
@@ -84,6 +101,8 @@ export const searchSpecSchema = z
     spec: z
       .object({
         seed: z.number().int().min(0).default(0),
+        /** TensorFlow.js backend; `auto` prefers tfjs-node-gpu, tfjs-node, then wasm, then cpu. */
+        backend: z.enum(BACKEND_CHOICES).default('auto'),
         dataset: datasetSpecSchema.optional(),
         space: spaceConfigSchema,
         strategy: strategySpecSchema,

@@ -34,14 +34,22 @@ export interface StoredCheckpoint {
 export interface SearchStore {
   putSearch(search: StoredSearch): Promise<void>;
   getSearch(id: string): Promise<StoredSearch | undefined>;
+  /** Ordered by createdAt, then id. */
   listSearches(): Promise<StoredSearch[]>;
-  /** Stores a candidate under its index. Idempotent: returns false (and keeps the first) when the index exists. */
+  /**
+   * Stores a candidate under its index. Idempotent, also between concurrent writers and processes: returns false
+   * (and keeps the first) when the index exists. A call that failed may still have stored the candidate; retrying
+   * it then returns false.
+   */
   putCandidate(id: string, candidate: CandidateRecord): Promise<boolean>;
   /** Every stored candidate of a search, ordered by index. */
   listCandidates(id: string): Promise<CandidateRecord[]>;
   putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void>;
   getCheckpoint(id: string): Promise<StoredCheckpoint | undefined>;
-  /** Large binary objects: supernet weights, exported models. */
+  /**
+   * Large binary objects (supernet weights, exported models), named by `/`-separated segments. A put replaces the
+   * blob whole: a reader gets the old or the new bytes, never a mix.
+   */
   putBlob(id: string, name: string, data: Uint8Array): Promise<void>;
   getBlob(id: string, name: string): Promise<Uint8Array | undefined>;
   close(): Promise<void>;

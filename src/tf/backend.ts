@@ -2,34 +2,83 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../train/backend/register.js';
 
-export const BACKENDS = ['wasm', 'cpu'] as const;
+/** Resolved backends: `tensorflow` is libtensorflow through @tensorflow/tfjs-node(-gpu). */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** What a user may ask for: `auto` takes the first that loads of tfjs-node-gpu, tfjs-node, wasm, cpu. */
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** Optional dependencies: production GPU images install them; where their install failed they are simply absent. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+export interface BackendSelection {
+  backend: BackendName;
+  /** The package that provided `tensorflow`, when it was chosen. */
+  package?: string;
+  /** Why each backend tried before the chosen one was passed over. */
+  skipped: string[];
+}
+
+let selection: BackendSelection | undefined;
 
 /**
- * Selects the tfjs backend once per process (or worker thread). wasm is the default: on the small matrices of a
- * controller it runs about 10x faster than the pure-JS `cpu` backend here.
+ * Selects the tfjs backend once per process (or worker thread) and remembers why (see `describeBackend`). The
+ * wasm backend gets nasmesh's training kernels; it runs the controller's small matrices about 10x faster than the
+ * pure-JS `cpu` backend here.
  */
-export async function initBackend(preferred: BackendName = 'wasm'): Promise<BackendName> {
+export async function initBackend(preferred: BackendChoice = 'auto'): Promise<BackendName> {
   // Production mode drops tfjs's console banner about tfjs-node and its debug-only checks.
   tf.enableProdMode();
-  const order = preferred === 'wasm' ? BACKENDS : (['cpu'] as const);
+  const order: readonly BackendName[] = preferred === 'auto' ? BACKENDS : preferred === 'wasm' ? ['wasm', 'cpu'] : [preferred];
+  const skipped: string[] = [];
   for (const name of order) {
-    if (tf.getBackend() === name) {
-      if (name === 'wasm') registerWasmTrainingKernels();
+    const why = await tryBackend(name);
+    if (typeof why !== 'string') {
+      selection = { backend: name, ...(why.package ? { package: why.package } : {}), skipped };
       return name;
     }
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own.
-        if (name === 'wasm') registerWasmTrainingKernels();
-        return name;
+    skipped.push(`${name}: ${why}`);
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
+}
+
+/** One line for logs: the backend in use and why the preferred ones were not. */
+export function describeBackend(): string {
+  if (!selection) return `tfjs backend ${tf.getBackend()}`;
+  const via = selection.package ? ` via ${selection.package}` : '';
+  const skipped = selection.skipped.length > 0 ? ` (skipped ${selection.skipped.join('; ')})` : '';
+  return `tfjs backend ${selection.backend}${via}${skipped}`;
+}
+
+/** Activates `name`; returns what provided it, or why it could not be used. */
+async function tryBackend(name: BackendName): Promise<{ package?: string } | string> {
+  let provider: string | undefined;
+  if (name === 'tensorflow') {
+    if (tf.findBackend('tensorflow') === null) {
+      const reasons: string[] = [];
+      for (const pkg of NATIVE_PACKAGES) {
+        try {
+          await import(pkg);
+          provider = pkg;
+          break;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          reasons.push(`${pkg} ${code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : `failed to load: ${(err as Error).message.split('\n')[0]}`}`);
+        }
       }
-    } catch {
-      // fall through to the next backend
+      if (!provider) return reasons.join(', ');
     }
   }
-  throw new Error(`no TensorFlow.js backend could be initialised (tried ${order.join(', ')})`);
+  try {
+    if (tf.getBackend() !== name && !(await tf.setBackend(name))) return 'failed to initialise';
+    await tf.ready();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own.
+  if (name === 'wasm') registerWasmTrainingKernels();
+  return provider ? { package: provider } : {};
 }
 
 export { tf };

@@ -1,6 +1,7 @@
 import { batches } from '../data/batches.js';
 import type { LoadedDataset, Split } from '../data/types.js';
 import { tf } from '../tf/backend.js';
+import { FusedAdam } from './fused-adam.js';
 import type { Rng } from '../util/rng.js';
 
 export interface FitOptions {
@@ -9,6 +10,11 @@ export interface FitOptions {
   learningRate: number;
   /** Stop after this many training samples per epoch (a NASNet-style proxy trains on a subset). */
   samplesPerEpoch?: number;
+  /**
+   * 'cosine' decays the learning rate to zero over all steps (SGDR without restarts): with a budget of only a few
+   * epochs it reaches a markedly better accuracy than a constant rate. Default 'constant'.
+   */
+  schedule?: 'constant' | 'cosine';
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -24,8 +30,11 @@ export interface FitResult {
  * says). Diverging runs stop early and say why, instead of wasting the rest of the budget.
  */
 export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: FitOptions): FitResult {
-  const optimizer = tf.train.adam(opts.learningRate);
+  const optimizer = new FusedAdam(opts.learningRate);
   const losses: number[] = [];
+  const perEpoch = Math.min(data.train.count, opts.samplesPerEpoch ?? Infinity);
+  const totalSteps = opts.epochs * Math.ceil(perEpoch / opts.batchSize);
+  let step = 0;
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       let total = 0;
@@ -38,16 +47,14 @@ export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: 
         augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats },
       );
       for (const batch of stream) {
-        const loss = tf.tidy(() => {
-          const x = tf.tensor4d(batch.x, [batch.count, ...data.shape]);
-          const y = tf.tensor1d(batch.y, 'int32');
-          return optimizer.minimize(
-            () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, data.classes), model.apply(x, { training: true }) as tf.Tensor),
-            true,
-          )!;
-        });
-        const value = loss.dataSync()[0]!;
-        loss.dispose();
+        if (opts.schedule === 'cosine') optimizer.setLearningRate(cosineRate(opts.learningRate, step, totalSteps));
+        step += 1;
+        const x = tf.tensor4d(batch.x, [batch.count, ...data.shape]);
+        const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, 'int32'), data.classes));
+        const value = optimizer.minimize(() =>
+          tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        );
+        tf.dispose([x, labels]);
         if (!Number.isFinite(value)) {
           return { losses, diverged: `loss became ${value} in epoch ${epoch + 1} after ${seen} samples` };
         }
@@ -62,6 +69,11 @@ export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: 
   } finally {
     optimizer.dispose();
   }
+}
+
+/** Learning rate at `step` of `total` under cosine decay from `initial` to zero. */
+export function cosineRate(initial: number, step: number, total: number): number {
+  return 0.5 * initial * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
 }
 
 /** Top-1 accuracy in [0, 1] on a split (inference mode: batch-norm moving statistics). */

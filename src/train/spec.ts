@@ -12,7 +12,7 @@ import type { NetworkConfig, NetworkSpec } from './types.js';
  * The layer graph of `arch` placed in the network `config` describes. Pure (no tfjs): the cost model and the tfjs
  * builder both read it.
  *
- * - nb201: stem 3x3 conv-BN, `stages` stages of `cellsPerStage` cells with the NB201 residual block (channels x2)
+ * - nb201: stem 3x3 conv-BN (stride `stemStride`, default 1), `stages` stages of `cellsPerStage` cells with the NB201 residual block (channels x2)
  *   between stages, BN-ReLU, global average pooling, dense.
  * - enas-micro: stem 3x3 conv-BN, stages of `cellsPerStage` normal cells with a reduction cell (channels x2) between
  *   stages (NASNet/DARTS stacking, each cell reads the two previous cells), GAP, dense.
@@ -46,14 +46,14 @@ export function networkSpec(space: SearchSpace, arch: Architecture, config: Netw
 const stagesOf = (c: NetworkConfig) => c.stages ?? 3;
 const cellsOf = (c: NetworkConfig) => c.cellsPerStage ?? 1;
 
-function stem(g: GraphBuilder, x: T, filters: number): T {
-  return g.bn(g.conv(x, filters, 3));
+function stem(g: GraphBuilder, x: T, config: NetworkConfig): T {
+  return g.bn(g.conv(x, config.channels, 3, config.stemStride ?? 1));
 }
 
 function nb201Body(g: GraphBuilder, space: SearchSpace, arch: Architecture, x: T, config: NetworkConfig): T {
   space.validate(arch);
   const ops = arch.map((i) => NB201_OPS[i]!);
-  let h = stem(g, x, config.channels);
+  let h = stem(g, x, config);
   for (let s = 0; s < stagesOf(config); s++) {
     if (s > 0) h = nb201ResBlock(g, h, config.channels * 2 ** s);
     for (let n = 0; n < cellsOf(config); n++) h = nb201Cell(g, ops, h);
@@ -63,7 +63,7 @@ function nb201Body(g: GraphBuilder, space: SearchSpace, arch: Architecture, x: T
 
 function microBody(g: GraphBuilder, space: EnasMicroSpace, arch: Architecture, x: T, config: NetworkConfig): T {
   const { normal, reduce } = space.cells(arch);
-  let s0 = stem(g, x, config.channels);
+  let s0 = stem(g, x, config);
   let s1 = s0;
   for (let s = 0; s < stagesOf(config); s++) {
     const filters = config.channels * 2 ** s;
@@ -77,7 +77,7 @@ function microBody(g: GraphBuilder, space: EnasMicroSpace, arch: Architecture, x
 function macroBody(g: GraphBuilder, space: EnasMacroSpace, arch: Architecture, x: T, config: NetworkConfig): T {
   const layers = space.layers(arch);
   let filters = config.channels;
-  let prev = stem(g, x, filters);
+  let prev = stem(g, x, config);
   const outputs: T[] = [];
   let stage = 0;
   layers.forEach((layer, i) => {

@@ -19,7 +19,10 @@ export interface NetworkConfig {
   readonly widthMultiplier?: number;
   /** mnas: channels of the 1x1 head conv before pooling (before widthMultiplier); 0 drops it. Default 1280. */
   readonly headChannels?: number;
-  /** mnas: stride of the stem conv. Default 2 (as MnasNet on ImageNet); use 1 for small inputs. */
+  /**
+   * Stride of the stem conv. mnas default 2 (as MnasNet on ImageNet); other spaces default 1. A stride-2 stem
+   * quarters the cost of every later layer, the cheap way to fit a search on 28x28 images into a CPU budget.
+   */
   readonly stemStride?: number;
   /** Classifier activation: 'linear' gives logits (default), 'softmax' probabilities for sparseCategoricalCrossentropy. */
   readonly outputActivation?: 'linear' | 'softmax';

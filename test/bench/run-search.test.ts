@@ -32,6 +32,7 @@ function recording(inner: Strategy): Strategy & { proposals: number[][]; batches
     batches,
     observed,
     sample: (n) => inner.sample(n),
+    stats: () => inner.stats(),
     propose(n) {
       const archs = inner.propose(n);
       batches.push(n);
@@ -175,6 +176,7 @@ describe('runSearch with scripted strategies on a generated 50-row table', () =>
       observe: () => {},
       checkpoint: () => ({ strategy: 'random' }),
       restore: () => {},
+      stats: () => ({}),
       dispose: () => {},
     };
   };

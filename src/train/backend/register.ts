@@ -6,6 +6,7 @@ import {
   depthwiseBackpropInput,
 } from './conv-backprop.js';
 import { registerFusedBatchNormGrad } from './batchnorm-grad.js';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { rememberBuiltin } from './wasm-helpers.js';
 
 export const WASM_TRAINING_KERNELS = [
@@ -13,6 +14,8 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
+  'MaxPoolGrad',
+  'AvgPoolGrad',
 ] as const;
 
 const impls: Record<(typeof WASM_TRAINING_KERNELS)[number], unknown> = {
@@ -20,13 +23,15 @@ const impls: Record<(typeof WASM_TRAINING_KERNELS)[number], unknown> = {
   Conv2DBackpropFilter: conv2DBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  MaxPoolGrad: maxPoolGrad,
+  AvgPoolGrad: avgPoolGrad,
 };
 
 let registered = false;
 
 /**
  * Registers nasmesh's convolution-gradient kernels for the wasm backend, replacing its slow Conv2DBackpropInput and
- * adding the three it lacks. Call after the wasm backend is initialised (so its built-in kernels' setup has run;
+ * adding the three it lacks, and faster (and, for average pooling, exact) pooling gradients. Call after the wasm backend is initialised (so its built-in kernels' setup has run;
  * the built-in Conv2DBackpropInput stays reachable through builtinKernel for benchmarks), and a tile-free
  * FusedBatchNorm gradient. Idempotent.
  */

@@ -11,6 +11,8 @@ export interface SupernetConfig {
   readonly classes: number;
   /** Stem output channels = channels of the first stage's cells; doubled at each reduction. */
   readonly channels: number;
+  /** Stride of the stem conv, as NetworkConfig.stemStride. Default 1. */
+  readonly stemStride?: number;
   /** Normal cells per stage. Default 1. */
   readonly cellsPerStage?: number;
   /** Stages; a reduction cell sits between consecutive stages. Default 3. */
@@ -96,6 +98,7 @@ export class Supernet {
     config: SupernetConfig,
   ) {
     this.config = {
+      stemStride: 1,
       cellsPerStage: 1,
       stages: 3,
       seed: 0,
@@ -315,7 +318,7 @@ export class Supernet {
     const cells = this.space.cells(arch);
     return tf.tidy(() => {
       const input = x instanceof Float32Array ? this.input(x) : x;
-      const stem: State = { t: this.bn(tf.conv2d(input, this.w('stem/conv') as tf.Tensor4D, 1, 'same'), 'stem/bn'), concat: null };
+      const stem: State = { t: this.bn(tf.conv2d(input, this.w('stem/conv') as tf.Tensor4D, this.config.stemStride, 'same'), 'stem/bn'), concat: null };
       let s0 = stem;
       let s1 = stem;
       this.plan.forEach((p, i) => {

@@ -1,0 +1,26 @@
+import { type handleUnaryCall, status } from '@grpc/grpc-js';
+import { assertBeforeDeadline, type CallContext, callContext } from './context.js';
+import { toServiceError } from './status.js';
+
+/**
+ * A grpc-js unary handler from an async function: work whose deadline already passed is rejected before it starts,
+ * `ctx.signal` aborts on cancellation or deadline, and errors become statuses (ValidationError → INVALID_ARGUMENT
+ * naming the field; see toServiceError). Unexpected errors are also logged, since they are bugs.
+ */
+export function unary<Req, Res>(handler: (request: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const ctx = callContext(call);
+    const run = async () => {
+      assertBeforeDeadline(ctx);
+      return handler(call.request, ctx);
+    };
+    run().then(
+      (response) => callback(null, response),
+      (e: unknown) => {
+        const error = toServiceError(e);
+        if (error.code === status.INTERNAL) console.error(`${call.getPath()}: ${e instanceof Error ? e.stack : String(e)}`);
+        callback(error);
+      },
+    );
+  };
+}

@@ -1,0 +1,42 @@
+import { connect, type NatsConnection } from 'nats';
+
+export interface ConnectOptions {
+  /** One URL or several of the same cluster, e.g. nats://127.0.0.1:4222. */
+  readonly servers: string | string[];
+  /** Shown by the server's monitoring (connz): the service and its instance. */
+  readonly name: string;
+}
+
+/**
+ * Connects and keeps reconnecting forever: a service outlives any nats-server restart, and one started before
+ * its server waits for it instead of failing. Frequent pings notice a server that vanished without closing the
+ * socket (a lost pod) within seconds.
+ */
+export function connectNats({ servers, name }: ConnectOptions): Promise<NatsConnection> {
+  return connect({
+    servers,
+    name,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    pingInterval: 5_000,
+    maxPingOut: 3,
+  });
+}
+
+/**
+ * Drains (lets subscriptions finish what they hold and flushes what was published), then closes. A drain cannot
+ * complete while no server is reachable, so after `timeoutMs` the connection is closed outright.
+ */
+export async function closeNats(nc: NatsConnection, timeoutMs = 5_000): Promise<void> {
+  if (nc.isClosed()) return;
+  if (!nc.isDraining()) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const outcome = await Promise.race([nc.drain().then(() => 'drained' as const, () => 'failed' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'drained') return;
+  }
+  await nc.close();
+}

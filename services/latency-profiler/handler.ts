@@ -1,0 +1,19 @@
+import { DEFAULT_REPEATS, type LatencyProfiler, parseProfileOptions } from '../../src/latency/index.js';
+import { architectureFromMessage } from '../common/grpc/architecture.js';
+import { unary } from '../common/grpc/unary.js';
+import type { LatencyProfilerServer } from '../gen/nasmesh/v1/latency_profiler.js';
+
+/** The LatencyProfiler RPCs over `profiler`; proto3's 0 ("unset") batch size and repeats take their defaults. */
+export function latencyProfilerHandlers(profiler: LatencyProfiler): LatencyProfilerServer {
+  return {
+    profileArchitecture: unary(async (request, { signal }) => {
+      const { space, arch } = architectureFromMessage(request.architecture);
+      const options = parseProfileOptions({
+        network: request.network,
+        batchSize: request.batchSize || 1,
+        repeats: request.repeats || DEFAULT_REPEATS,
+      });
+      return profiler.profile({ space, arch, ...options, hardwareProfile: request.hardwareProfile }, signal);
+    }),
+  };
+}

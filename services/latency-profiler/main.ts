@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { createLatencyProfiler } from '../../src/latency/index.js';
+import { NasmeshError } from '../../src/util/errors.js';
+import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { startGrpcServer } from '../common/grpc/server.js';
+import { exitOnSignal } from '../common/grpc/shutdown.js';
+import { LatencyProfilerService } from '../gen/nasmesh/v1/latency_profiler.js';
+import { latencyProfilerHandlers } from './handler.js';
+
+/**
+ * The latency-profiler process: the profiler on this machine's TensorFlow.js backend behind gRPC (with health and
+ * reflection), until SIGTERM drains it. Prints `listening on <host>:<port>` once it takes calls.
+ */
+export async function serveLatencyProfiler(options: ServeOptions): Promise<void> {
+  const profiler = await createLatencyProfiler(options.hardwareProfile ? { name: options.hardwareProfile } : {});
+  const server = await startGrpcServer({
+    host: options.host,
+    port: options.port,
+    services: [{ definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler) }],
+    drainTimeoutMs: options.drainSeconds * 1000,
+  });
+  // The Prometheus /metrics endpoint joins here when the metrics module lands (issue 4, metrics).
+  exitOnSignal(() => server.shutdown());
+  console.log(`latency-profiler (${profiler.hardware.name}) listening on ${options.host}:${server.port}`);
+}
+
+// Run directly (`node services/latency-profiler/main.ts --port 0`): the options of `nasmesh serve latency-profiler`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const program = addServeOptions(new Command('latency-profiler')).action(serveLatencyProfiler);
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (!(e instanceof NasmeshError)) throw e;
+    console.error(`latency-profiler: ${e.message}`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Architecture, SearchSpace } from '../space/types.js';
+import type { NetworkConfig } from '../train/types.js';
+
+/** The class of machine a latency was measured on; latencies from different profiles are never mixed. */
+export interface HardwareProfile {
+  readonly name: string;
+  /** TensorFlow.js backend the runs used. */
+  readonly backend: string;
+  readonly cpuModel: string;
+  readonly cpus: number;
+}
+
+export interface ProfileRequest {
+  readonly space: SearchSpace;
+  readonly arch: Architecture;
+  readonly network: NetworkConfig;
+  /** Images per inference run. */
+  readonly batchSize: number;
+  /** Timed runs after the warm-up. */
+  readonly repeats: number;
+  /** The profile the caller wants numbers for; when given it must be the profiler's own. */
+  readonly hardwareProfile?: string;
+}
+
+export interface LatencyProfile {
+  /** Median and 90th percentile wall time of one inference run of a whole batch, in milliseconds. */
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  /** Parameters and multiply-adds per image (src/train/cost.ts). */
+  readonly params: number;
+  readonly flops: number;
+  readonly architectureHash: string;
+  readonly batchSize: number;
+  /** Timed runs the numbers come from (those of the first request when cached). */
+  readonly repeats: number;
+  readonly hardware: HardwareProfile;
+  /** The numbers come from the cache, not from new runs. */
+  readonly cached: boolean;
+}

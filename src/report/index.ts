@@ -1,0 +1,3 @@
+export { loadResults } from './load-results.js';
+export { renderReport } from './render-report.js';
+export type { ReportCandidate, ReportData, ReportFinal } from './types.js';

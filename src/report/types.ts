@@ -1,0 +1,52 @@
+import type { StrategyStatsRecord } from '../controller/types.js';
+
+/** One evaluated candidate, as the report needs it. */
+export interface ReportCandidate {
+  readonly index: number;
+  /** The architecture's canonical string. */
+  readonly arch: string;
+  readonly reward: number;
+  /** Validation accuracy, a fraction. */
+  readonly accuracy: number;
+  /** 0 where the evaluation did not count them (benchmark look-ups, weight sharing). */
+  readonly params: number;
+  readonly flops: number;
+  /** Measured inference latency, where a latency profiler measured it. */
+  readonly latencyMs?: number;
+  /** Why training diverged (reward 0). */
+  readonly diverged?: string;
+}
+
+/** A network retrained from scratch in the final stage. */
+export interface ReportFinal {
+  /** The architecture's canonical string or the baseline's name. */
+  readonly name: string;
+  readonly testAccuracy: number;
+  readonly params: number;
+  readonly flops: number;
+  readonly epochs: number;
+}
+
+/** Everything the report shows; built from a results directory by `loadResults`. */
+export interface ReportData {
+  readonly search: {
+    readonly name: string;
+    readonly space: string;
+    readonly strategy: string;
+    readonly evaluation: string;
+    readonly objective: string;
+    readonly seed: number;
+    /** The entropy of the uniform distribution over the space, ln(number of architectures). */
+    readonly maxEntropy: number;
+  };
+  /** In evaluation order. */
+  readonly candidates: readonly ReportCandidate[];
+  /** Absent while a search runs or when it stopped early. */
+  readonly summary: {
+    readonly durationSeconds: number;
+    readonly best: ReportFinal | null;
+    readonly baseline?: ReportFinal;
+  } | null;
+  /** Absent for results written before controller stats were recorded. */
+  readonly controller: readonly StrategyStatsRecord[] | null;
+}

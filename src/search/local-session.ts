@@ -1,0 +1,100 @@
+import { appendFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import type { StrategyStats } from '../controller/types.js';
+import type { LoadOptions } from '../data/load.js';
+import type { LoadedDataset } from '../data/types.js';
+import { createSpace } from '../space/registry.js';
+import type { SearchSpec } from '../spec/search-spec.js';
+import type { SearchStore } from '../store/types.js';
+import { type BackendName, tf } from '../tf/backend.js';
+import type { NetworkConfig } from '../train/types.js';
+import { NasmeshError } from '../util/errors.js';
+import { BenchmarkEvaluator } from './benchmark-evaluator.js';
+import { EvaluatorPool } from './evaluator-pool.js';
+import { LocalEvaluationBackend } from './local-evaluation-backend.js';
+import { SearchSession } from './search-session.js';
+import { StandaloneEvaluator } from './standalone-evaluator.js';
+import type { CandidateRecord, SearchProgress } from './types.js';
+
+type SessionEvaluation = Exclude<SearchSpec['spec']['evaluation'], { mode: 'weight-sharing' }>;
+
+export interface LocalSessionOptions {
+  store: SearchStore;
+  /** Where each observed candidate is appended as a JSON line. */
+  candidatesFile: string;
+  /** Standalone evaluation: the dataset and the network candidates are placed in. */
+  data?: LoadedDataset;
+  network?: NetworkConfig;
+  dataOptions?: LoadOptions;
+  signal?: AbortSignal;
+  onProgress?: (progress: SearchProgress) => void;
+  /** After each policy update: how many candidates the strategy has observed and its statistics. */
+  onPolicyUpdated?: (observed: number, stats: StrategyStats) => void;
+}
+
+/**
+ * Benchmark or standalone search in this process: a SearchSession (search id = metadata.name) over `store`,
+ * evaluating in this thread or, for standalone with several workers, on an EvaluatorPool. Continues the search
+ * already in the store, if any, else creates it.
+ */
+export async function runLocalSession(search: SearchSpec, evaluation: SessionEvaluation, opts: LocalSessionOptions): Promise<readonly CandidateRecord[]> {
+  const id = search.metadata.name;
+  const stored = await opts.store.getSearch(id);
+  if (!stored) await SearchSession.create(opts.store, id, search);
+  // Compared as stored (JSON), so keys holding undefined do not count.
+  else if (!isDeepStrictEqual(stored.spec, JSON.parse(JSON.stringify(search)))) {
+    throw new NasmeshError(`search ${id} is stored with another spec or seed; it cannot be continued with this one`);
+  }
+  const { backend, close } = await localBackend(search, evaluation, opts);
+  try {
+    let written = 0;
+    let bestReward = -Infinity;
+    const write = (observed: readonly CandidateRecord[]) => {
+      for (const c of observed.slice(written)) {
+        appendFileSync(opts.candidatesFile, `${JSON.stringify(c)}\n`);
+        bestReward = Math.max(bestReward, c.reward);
+      }
+      written = observed.length;
+    };
+    const session = await SearchSession.open(opts.store, id, backend, {
+      onPolicyUpdated: (observed, stats) => {
+        write(session.candidates);
+        opts.onPolicyUpdated?.(observed, stats);
+        opts.onProgress?.({ done: observed, total: search.spec.budget.candidates, bestReward, stage: 'search' });
+      },
+    });
+    try {
+      write(session.candidates); // those observed before a restart
+      return await session.run(opts.signal);
+    } finally {
+      session.dispose();
+    }
+  } finally {
+    await close();
+  }
+}
+
+async function localBackend(search: SearchSpec, evaluation: SessionEvaluation, opts: LocalSessionOptions) {
+  const { spec } = search;
+  const space = createSpace(spec.space);
+  if (evaluation.mode === 'benchmark') {
+    return { backend: new LocalEvaluationBackend(space, new BenchmarkEvaluator(evaluation.table, space)), close: async () => {} };
+  }
+  // More workers than candidates per step would idle.
+  const workers = Math.min(evaluation.workers ?? availableParallelism(), evaluation.candidatesPerStep);
+  if (workers === 1) {
+    const evaluator = new StandaloneEvaluator(space, opts.data!, opts.network!, evaluation, spec.seed);
+    return { backend: new LocalEvaluationBackend(space, evaluator), close: async () => {} };
+  }
+  const pool = await EvaluatorPool.start(workers, {
+    space: spec.space,
+    dataset: spec.dataset!,
+    dataOptions: opts.dataOptions,
+    network: spec.network,
+    options: evaluation,
+    seed: spec.seed,
+    backend: tf.getBackend() as BackendName,
+  });
+  return { backend: new LocalEvaluationBackend(space, pool, workers), close: () => pool.close() };
+}

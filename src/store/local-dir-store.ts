@@ -1,0 +1,117 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CandidateRecord } from '../search/types.js';
+import { writeAtomic } from '../util/write-atomic.js';
+import { StoreReadError } from './errors.js';
+import { assertBlobName, assertCandidateIndex, assertSearchId, padIndex } from './keys.js';
+import { compareSearches } from './order.js';
+import type { SearchStore, StoredCheckpoint, StoredSearch } from './types.js';
+import { writeExclusive } from './write-exclusive.js';
+
+const CANDIDATE_FILE = /^(\d+)\.json$/;
+
+/**
+ * The embedded mode's SearchStore: one directory per search under `root`,
+ *
+ *     <id>/search.json  <id>/checkpoint.json  <id>/candidates/<index>.json  <id>/blobs/<name>
+ *
+ * Every file is written whole (temporary file, then rename or link), so a process killed mid-write leaves the
+ * previous state, and several processes may share the directory.
+ */
+export class LocalDirSearchStore implements SearchStore {
+  constructor(readonly root: string) {}
+
+  async putSearch(search: StoredSearch): Promise<void> {
+    await this.write(search.id, 'search.json', JSON.stringify(search));
+  }
+
+  async getSearch(id: string): Promise<StoredSearch | undefined> {
+    return this.readJson<StoredSearch>(this.path(id, 'search.json'));
+  }
+
+  async listSearches(): Promise<StoredSearch[]> {
+    const ids = await readdirOrEmpty(this.root);
+    const searches = await Promise.all(ids.map((id) => this.readJson<StoredSearch>(join(this.root, id, 'search.json'))));
+    return searches.filter((s) => s !== undefined).sort(compareSearches);
+  }
+
+  async putCandidate(id: string, candidate: CandidateRecord): Promise<boolean> {
+    assertCandidateIndex(candidate.index);
+    const path = this.path(id, 'candidates', `${padIndex(candidate.index)}.json`);
+    await mkdir(dirname(path), { recursive: true });
+    return writeExclusive(path, JSON.stringify(candidate));
+  }
+
+  async listCandidates(id: string): Promise<CandidateRecord[]> {
+    const dir = this.path(id, 'candidates');
+    const files = (await readdirOrEmpty(dir)).filter((f) => CANDIDATE_FILE.test(f));
+    const records = await Promise.all(files.map((f) => this.readJson<CandidateRecord>(join(dir, f))));
+    // Present by construction: candidate files are never removed.
+    return records.map((r) => r!).sort((a, b) => a.index - b.index);
+  }
+
+  async putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void> {
+    await this.write(id, 'checkpoint.json', JSON.stringify(checkpoint));
+  }
+
+  async getCheckpoint(id: string): Promise<StoredCheckpoint | undefined> {
+    return this.readJson<StoredCheckpoint>(this.path(id, 'checkpoint.json'));
+  }
+
+  async putBlob(id: string, name: string, data: Uint8Array): Promise<void> {
+    assertBlobName(name);
+    await this.write(id, join('blobs', name), data);
+  }
+
+  async getBlob(id: string, name: string): Promise<Uint8Array | undefined> {
+    assertBlobName(name);
+    try {
+      return new Uint8Array(await readFile(this.path(id, 'blobs', name)));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private path(id: string, ...parts: string[]): string {
+    assertSearchId(id);
+    return join(this.root, id, ...parts);
+  }
+
+  private async write(id: string, file: string, data: Uint8Array | string): Promise<void> {
+    const path = this.path(id, file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeAtomic(path, data);
+  }
+
+  private async readJson<T>(path: string): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new StoreReadError(path, err);
+    }
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { reportCommand } from '../../src/cli/report-command.js';
+import { loadResults, renderReport } from '../../src/report/index.js';
+import { NasmeshError } from '../../src/util/errors.js';
+import { type FixtureCandidate, writeResults } from './results-fixture.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function report(opts: Parameters<typeof writeResults>[0]): string {
+  const dir = writeResults(opts);
+  dirs.push(dir);
+  return renderReport(loadResults(dir));
+}
+
+/** Rewards that go up and down, so a running best differs from the rewards themselves. */
+const REWARDS = [0.3, 0.5, 0.4, 0.45, 0.7, 0.2, 0.65, 0.72, 0.1, 0.71, 0.8, 0.5];
+const candidates: FixtureCandidate[] = REWARDS.map((reward, i) => ({ reward, params: 1000 * (i + 1) }));
+const stats = REWARDS.map((_, i) => ({ observed: i + 1, entropy: 9.6 - 0.5 * i, ...(i >= 9 && { baseline: 0.6 }) }));
+
+const svgCount = (html: string) => html.match(/<svg[\s>]/g)?.length ?? 0;
+/** The SVG group of the mark with this aria-description. */
+const mark = (html: string, description: string) => {
+  const m = new RegExp(`<g[^>]*aria-description="${description}"[^>]*>(.*?)</g>`, 's').exec(html);
+  assert.ok(m, `no mark '${description}'`);
+  return m[1]!;
+};
+
+describe('report.html', () => {
+  it('has one SVG per plot, a summary table, and nothing external', () => {
+    const html = report({ candidates, controller: stats });
+    assert.equal(svgCount(html), 3);
+    assert.match(html, /^<!doctype html>/);
+    for (const external of [/<script/i, /\ssrc=/i, /\shref=/i, /<link/i, /@import/i, /url\(/i]) {
+      assert.doesNotMatch(html, external);
+    }
+    assert.match(html, /<code>\|arch~10\|<\/code>/, 'the best candidate');
+    assert.match(html, /<code>\|arch~best\|<\/code>: test accuracy 91\.23 %, 1,234 params, 56,789 FLOPs/);
+    assert.match(html, /<code>resnet-small<\/code>: test accuracy 87\.65 %/);
+    assert.match(html, /final controller entropy<\/th><td>4\.100 nats/);
+  });
+
+  it('draws the running best as a monotone staircase through each improvement', () => {
+    const d = /<path d="([^"]+)"/.exec(mark(report({ candidates }), 'running best'))![1]!;
+    const points = [...d.matchAll(/[ML]([-\d.e]+),([-\d.e]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    assert.ok(points.length >= REWARDS.length);
+    for (let i = 1; i < points.length; i++) {
+      assert.ok(points[i]![0] >= points[i - 1]![0], 'x never goes back');
+      assert.ok(points[i]![1] <= points[i - 1]![1], 'y never falls (SVG y grows downwards)');
+    }
+    // The best improves at 0.3, 0.5, 0.7, 0.72 and 0.8: five levels.
+    assert.equal(new Set(points.map(([, y]) => y)).size, 5);
+    assert.equal((mark(report({ candidates }), 'rewards').match(/<circle/g) ?? []).length, REWARDS.length);
+  });
+
+  it('still renders without controller.jsonl, saying why there is no entropy plot', () => {
+    const html = report({ candidates });
+    assert.equal(svgCount(html), 2);
+    assert.match(html, /no controller\.jsonl/);
+  });
+
+  it('says a strategy without a policy has no entropy', () => {
+    const html = report({ candidates, strategy: 'random', controller: REWARDS.map((_, i) => ({ observed: i + 1 })) });
+    assert.equal(svgCount(html), 2);
+    assert.match(html, /random strategy has no learned policy/);
+  });
+
+  it('highlights the Pareto front over parameters, or latency where measured, and names the axis', () => {
+    // (params, accuracy): the front is (1000, 0.5), (2000, 0.7), (4000, 0.9); the others are dominated.
+    const pareto: FixtureCandidate[] = [
+      { params: 1000, reward: 0.5 },
+      { params: 2000, reward: 0.7 },
+      { params: 1500, reward: 0.4 },
+      { params: 3000, reward: 0.65 },
+      { params: 4000, reward: 0.9 },
+      { params: 500, reward: 0, diverged: 'NaN loss' },
+    ];
+    const byParams = report({ candidates: pareto });
+    assert.equal((mark(byParams, 'pareto front').match(/<circle/g) ?? []).length, 3);
+    assert.equal((mark(byParams, 'all points').match(/<circle/g) ?? []).length, 5, 'diverged left out');
+    assert.match(byParams, /parameters/);
+    assert.match(byParams, /latency was not measured/);
+
+    const byLatency = report({ candidates: pareto.map((c, i) => ({ ...c, latencyMs: 10 - i })) });
+    assert.match(byLatency, /latency \(ms\)/);
+    assert.doesNotMatch(byLatency, /latency was not measured/);
+    // Only accuracy and latency count now: 0.9 at 6 ms, the fastest, is more accurate than every slower candidate.
+    assert.equal((mark(byLatency, 'pareto front').match(/<circle/g) ?? []).length, 1);
+  });
+
+  it('says so when the candidates have no cost to plot (benchmark look-ups)', () => {
+    const html = report({ candidates: REWARDS.map((reward) => ({ reward })), controller: stats });
+    assert.equal(svgCount(html), 2);
+    assert.match(html, /No cost to plot accuracy against/);
+  });
+
+  it('renders an unfinished search (no summary.json)', () => {
+    const html = report({ candidates, summary: false });
+    assert.match(html, /unfinished \(no summary\.json\)/);
+  });
+});
+
+describe('nasmesh report', () => {
+  it('writes <results-dir>/report.html, or --out', async () => {
+    const dir = writeResults({ candidates, controller: stats });
+    dirs.push(dir);
+    await reportCommand().parseAsync([dir], { from: 'user' });
+    assert.equal(svgCount(readFileSync(join(dir, 'report.html'), 'utf8')), 3);
+    const out = join(dir, 'elsewhere.html');
+    await reportCommand().parseAsync([dir, '--out', out], { from: 'user' });
+    assert.ok(existsSync(out));
+  });
+
+  it('fails with a user-facing error for a directory that is not a results directory', async () => {
+    await assert.rejects(reportCommand().parseAsync(['/nonexistent/results'], { from: 'user' }), NasmeshError);
+  });
+});

@@ -1,0 +1,28 @@
+import type { NatsConnection } from 'nats';
+import { closeNats, connectNats } from '../../../services/common/nats/connection.js';
+
+/** Connections a test file opens, one per simulated process, closed together at the end. */
+export class Connections {
+  private readonly open: NatsConnection[] = [];
+
+  constructor(private readonly url: () => string) {}
+
+  async connect(name: string): Promise<NatsConnection> {
+    const nc = await connectNats({ servers: this.url(), name });
+    this.open.push(nc);
+    return nc;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.open.splice(0).map((nc) => closeNats(nc)));
+  }
+}
+
+/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

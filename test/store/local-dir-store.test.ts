@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { LocalDirSearchStore } from '../../src/store/local-dir-store.js';
+import { searchStoreContract } from './search-store-contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'nasmesh-store-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('LocalDirSearchStore', () => {
+  // A restart of the embedded store is a new process reading the same directory.
+  searchStoreContract(() => ({ open: async () => new LocalDirSearchStore(root), restart: async () => {} }));
+
+  it('leaves no temporary files and ignores those a killed writer left', async () => {
+    const store = new LocalDirSearchStore(root);
+    await store.putCandidate('tidy', { index: 0, architecture: { space: 'nb201', arch: 'a', decisions: {} }, hash: 'h', reward: 1, accuracy: 1, params: 1, flops: 1, seconds: 1 });
+    await store.putCandidate('tidy', { index: 0, architecture: { space: 'nb201', arch: 'b', decisions: {} }, hash: 'h', reward: 0, accuracy: 0, params: 1, flops: 1, seconds: 1 });
+    const dir = join(root, 'tidy', 'candidates');
+    assert.deepEqual(readdirSync(dir), ['000000000.json']);
+    writeFileSync(join(dir, '000000001.json.tmp-1-abcd'), '{"index": 1, "tor');
+    assert.deepEqual((await store.listCandidates('tidy')).map((c) => c.index), [0]);
+  });
+});

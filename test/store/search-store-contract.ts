@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { it } from 'node:test';
+import type { CandidateRecord } from '../../src/search/types.js';
+import { loadSearchSpec } from '../../src/spec/load.js';
+import type { SearchStore, StoredCheckpoint, StoredSearch } from '../../src/store/types.js';
+import { ValidationError } from '../../src/util/errors.js';
+
+/** How the contract reaches an implementation. */
+export interface StoreHarness {
+  open(): Promise<SearchStore>;
+  /** Takes the storage down and up again (a process restart, a nats-server restart); `store` must keep working. */
+  restart(): Promise<void>;
+}
+
+const spec = loadSearchSpec('deploy/examples/nb201-benchmark.yaml');
+let searches = 0;
+const newId = () => `search-${process.pid}-${++searches}`;
+
+const search = (id: string, createdAt = '2025-01-01T00:00:00.000Z'): StoredSearch => ({
+  id,
+  spec,
+  phase: 'running',
+  createdAt,
+  updatedAt: createdAt,
+});
+
+const candidate = (index: number, reward = index / 100): CandidateRecord => ({
+  index,
+  architecture: { space: 'nb201', arch: `|arch-${index}|`, decisions: { edge0: 'none' } },
+  hash: `h${index}`,
+  reward,
+  accuracy: reward,
+  params: 1000 + index,
+  flops: 2000 + index,
+  seconds: 0.5,
+});
+
+/** About the size of a real LSTM controller's checkpoint: 2-3 MB of JSON, over NATS's 1 MB message limit. */
+const bigCheckpoint = (observed: number): StoredCheckpoint => ({
+  observed,
+  strategy: { strategy: 'reinforce', weights: Array.from({ length: 150_000 }, (_, i) => Math.sin(i + observed)) },
+  extra: { baseline: 0.5 },
+});
+
+/** The behaviour every SearchStore shares; `harness` is called inside the tests, after the suite's before(). */
+export function searchStoreContract(harness: () => StoreHarness): void {
+  it('stores, replaces and lists searches, oldest first', async () => {
+    const store = await harness().open();
+    const [a, b, c] = [newId(), newId(), newId()];
+    assert.equal(await store.getSearch(a), undefined);
+    await store.putSearch(search(b, '2025-01-02T00:00:00.000Z'));
+    await store.putSearch(search(a, '2025-01-03T00:00:00.000Z'));
+    await store.putSearch(search(c, '2025-01-02T00:00:00.000Z'));
+    await store.putSearch({ ...search(a, '2025-01-03T00:00:00.000Z'), phase: 'failed', message: 'diverged' });
+    assert.deepEqual(await store.getSearch(a), { ...search(a, '2025-01-03T00:00:00.000Z'), phase: 'failed', message: 'diverged' });
+    const mine = (await store.listSearches()).filter((s) => [a, b, c].includes(s.id)).map((s) => s.id);
+    assert.deepEqual(mine, [b, c, a]);
+  });
+
+  it('keeps the first candidate under an index and lists candidates by index', async () => {
+    const store = await harness().open();
+    const id = newId();
+    const order = [5, 1000, 0, 123, 2, 1];
+    for (const i of order) assert.equal(await store.putCandidate(id, candidate(i)), true);
+    assert.equal(await store.putCandidate(id, candidate(2, 0.99)), false);
+    const listed = await store.listCandidates(id);
+    assert.deepEqual(listed, [0, 1, 2, 5, 123, 1000].map((i) => candidate(i)));
+    assert.deepEqual(await store.listCandidates(newId()), []);
+  });
+
+  it('lets exactly one of many concurrent writers of an index win, across store instances', async () => {
+    const [one, two] = [await harness().open(), await harness().open()];
+    const id = newId();
+    const writes = Array.from({ length: 12 }, (_, w) => (w % 2 ? one : two).putCandidate(id, candidate(7, w / 100)));
+    const won = await Promise.all(writes);
+    assert.equal(won.filter(Boolean).length, 1);
+    const winner = won.indexOf(true);
+    assert.deepEqual(await one.listCandidates(id), [candidate(7, winner / 100)]);
+  });
+
+  it('round-trips a multi-megabyte checkpoint and returns the latest', async () => {
+    const store = await harness().open();
+    const id = newId();
+    assert.equal(await store.getCheckpoint(id), undefined);
+    await store.putCheckpoint(id, bigCheckpoint(10));
+    await store.putCheckpoint(id, bigCheckpoint(20));
+    assert.deepEqual(await store.getCheckpoint(id), bigCheckpoint(20));
+  });
+
+  it('round-trips blobs of a few MB, replaced whole', async () => {
+    const store = await harness().open();
+    const id = newId();
+    const [first, second] = [randomBytes(3 * 1024 * 1024), randomBytes(2 * 1024 * 1024 + 17)];
+    assert.equal(await store.getBlob(id, 'model/weights.bin'), undefined);
+    await store.putBlob(id, 'model/weights.bin', first);
+    assert.deepEqual(await store.getBlob(id, 'model/weights.bin'), new Uint8Array(first));
+    await store.putBlob(id, 'model/weights.bin', second);
+    await store.putBlob(id, 'empty', new Uint8Array(0));
+    assert.deepEqual(await store.getBlob(id, 'model/weights.bin'), new Uint8Array(second));
+    assert.deepEqual(await store.getBlob(id, 'empty'), new Uint8Array(0));
+  });
+
+  it('gives a reader the old or the new blob while it is being replaced', async () => {
+    const store = await harness().open();
+    const reader = await harness().open();
+    const id = newId();
+    const versions = Array.from({ length: 6 }, (_, v) => new Uint8Array(randomBytes(1024 * 1024 + v)));
+    await store.putBlob(id, 'supernet', versions[0]!);
+    for (const version of versions.slice(1)) {
+      const [read] = await Promise.all([reader.getBlob(id, 'supernet'), store.putBlob(id, 'supernet', version)]);
+      assert.ok(versions.some((v) => Buffer.from(v).equals(read!)), 'a read returned a mix of versions');
+    }
+    assert.deepEqual(await reader.getBlob(id, 'supernet'), versions.at(-1));
+  });
+
+  it('keeps everything across a restart of its storage', async () => {
+    const h = harness();
+    const store = await h.open();
+    const id = newId();
+    const blob = new Uint8Array(randomBytes(1024 * 1024));
+    await store.putSearch(search(id));
+    for (const i of [0, 1, 2]) await store.putCandidate(id, candidate(i));
+    await store.putCheckpoint(id, bigCheckpoint(3));
+    await store.putBlob(id, 'supernet', blob);
+    await h.restart();
+    for (const s of [store, await h.open()]) {
+      assert.deepEqual(await s.getSearch(id), search(id));
+      assert.deepEqual(await s.listCandidates(id), [0, 1, 2].map((i) => candidate(i)));
+      assert.deepEqual(await s.getCheckpoint(id), bigCheckpoint(3));
+      assert.deepEqual(await s.getBlob(id, 'supernet'), blob);
+    }
+    assert.equal(await store.putCandidate(id, candidate(1, 0.5)), false);
+    assert.equal(await store.putCandidate(id, candidate(3)), true);
+  });
+
+  it('rejects ids and names that are not safe as paths, subjects and keys', async () => {
+    const store = await harness().open();
+    await assert.rejects(store.getSearch('../etc'), ValidationError);
+    await assert.rejects(store.putCandidate('a.b', candidate(0)), ValidationError);
+    await assert.rejects(store.putCandidate('ok', candidate(-1)), ValidationError);
+    await assert.rejects(store.putBlob('ok', '../x', new Uint8Array(1)), ValidationError);
+  });
+}
