@@ -84,10 +84,12 @@ async function runWorker(input: WorkerInput): Promise<void> {
   const port = parentPort!;
   const { initBackend, tf } = await import('../src/tf/backend.js');
   const { specToModel } = await import('../src/train/child-network.js');
+  const { FusedAdam } = await import('../src/train/fused-adam.js');
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   await initBackend('wasm');
   const model = specToModel(input.spec);
-  const optimizer = tf.train.adam(1e-3);
+  // nasmesh's trainer: the fused Adam that src/train/fit.ts and the data-parallel replicas use.
+  const optimizer = new FusedAdam(1e-3);
   const tensors = input.batches.map((b) => ({
     x: tf.tensor4d(b.x, [b.count, ...INPUT]),
     y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, 'int32'), CLASSES)),
@@ -96,11 +98,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
     const { x, y } = tensors[i % tensors.length]!;
     return tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar;
   };
-  const step = (i: number) => {
-    const l = optimizer.minimize(() => loss(i), true)!;
-    l.dataSync();
-    l.dispose();
-  };
+  const step = (i: number) => void optimizer.minimize(() => loss(i));
   for (let i = 0; i < input.warmup; i++) step(i);
   await new Promise<void>((resolve) => {
     port.once('message', () => resolve());
@@ -132,7 +130,11 @@ async function runWorker(input: WorkerInput): Promise<void> {
       const { value, grads } = tf.variableGrads(() => loss(i));
       for (const g of Object.values(grads)) g.dataSync();
       const t1 = performance.now();
-      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      const registry = tf.engine().registeredVariables;
+      optimizer.step(
+        Object.keys(grads).map((name) => registry[name]!),
+        Object.values(grads).map((g) => g.dataSync() as Float32Array),
+      );
       for (const w of model.trainableWeights) w.read().dataSync();
       adamMs.push(performance.now() - t1);
       gradMs.push(t1 - t0);

@@ -1,5 +1,7 @@
 import { Argument, type Command, InvalidArgumentError } from 'commander';
-import { positiveInt } from '../../src/cli/options.js';
+import { nonNegativeInt, positiveInt } from '../../src/cli/options.js';
+import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
+import { EVALUATION_MODES } from '../common/nats/evaluation-kind.js';
 import { NasmeshError } from '../../src/util/errors.js';
 
 export const SERVICE_NAMES = ['controller', 'supernet-trainer', 'evaluator', 'latency-profiler'] as const;
@@ -11,26 +13,41 @@ export interface ServeOptions {
   readonly nats: string;
   readonly hardwareProfile?: string;
   readonly drainSeconds: number;
+  /** Port of the Prometheus /metrics endpoint on `host`; 0 picks a free one. */
+  readonly metricsPort: number;
+  /** Controller: the shortest time between two stored checkpoints of a search; 0 stores every one. */
+  readonly checkpointIntervalMs: number;
+  /** Evaluator: the evaluation modes it takes jobs of. */
+  readonly modes: EvaluationMode[];
+  /** Evaluator, for tests of slow evaluations: wait this long before each one. */
+  readonly testDelayMs: number;
 }
 
-const port = (value: string) => {
+const port = (name: string) => (value: string) => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError('--port must be an integer from 0 to 65535 (0 picks a free port)');
+    throw new InvalidArgumentError(`${name} must be an integer from 0 to 65535 (0 picks a free port)`);
   }
   return n;
+};
+
+const modeList = (value: string) => {
+  const modes = value.split(',').map((m) => m.trim());
+  const unknown = modes.find((m) => !(EVALUATION_MODES as readonly string[]).includes(m));
+  if (unknown !== undefined) throw new InvalidArgumentError(`--modes: '${unknown}' is not one of ${EVALUATION_MODES.join(', ')}`);
+  return modes as EvaluationMode[];
 };
 
 /** Each service's process; loaded on demand so `nasmesh --help` does not load TensorFlow.js. */
 const SERVE: Record<ServiceName, (options: ServeOptions) => Promise<void>> = {
   'latency-profiler': async (options) => (await import('../latency-profiler/main.js')).serveLatencyProfiler(options),
-  controller: notYet('controller'),
+  controller: async (options) => (await import('../controller/main.js')).serveController(options),
   'supernet-trainer': notYet('supernet-trainer'),
-  evaluator: notYet('evaluator'),
+  evaluator: async (options) => (await import('../evaluator/main.js')).serveEvaluator(options),
 };
 
 function notYet(service: ServiceName) {
-  return () => Promise.reject(new NasmeshError(`serve ${service}: not implemented yet (available: latency-profiler)`));
+  return () => Promise.reject(new NasmeshError(`serve ${service}: not implemented yet (available: controller, evaluator, latency-profiler)`));
 }
 
 /** Adds `serve <service> [--nats URL] [--port N]` to `program`. */
@@ -47,8 +64,17 @@ export function registerServeCommand(program: Command): Command {
 export function addServeOptions(command: Command): Command {
   return command
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--port <n>', 'gRPC port; 0 picks a free one (printed on start)', port, 50051)
+    .option('--port <n>', 'gRPC port; 0 picks a free one (printed on start)', port('--port'), 50051)
     .option('--nats <url>', 'NATS server (controller, supernet-trainer, evaluator)', 'nats://127.0.0.1:4222')
     .option('--hardware-profile <name>', 'latency-profiler: the hardware it measures (default <arch>-<backend>-<cpus>cpu)')
-    .option('--drain-seconds <n>', 'on SIGTERM, how long in-flight calls may run on', positiveInt('--drain-seconds'), 10);
+    .option('--drain-seconds <n>', 'on SIGTERM, how long in-flight calls may run on', positiveInt('--drain-seconds'), 10)
+    .option('--metrics-port <n>', 'port of the Prometheus /metrics endpoint; 0 picks a free one (printed on start)', port('--metrics-port'), 9464)
+    .option(
+      '--checkpoint-interval-ms <n>',
+      "controller: shortest time between two stored checkpoints of a search (0: after every policy step)",
+      nonNegativeInt('--checkpoint-interval-ms'),
+      1000,
+    )
+    .option('--modes <list>', 'evaluator: evaluation modes to take jobs of', modeList, ['benchmark', 'standalone'])
+    .option('--test-delay-ms <n>', 'evaluator, for tests: wait this long before each evaluation', nonNegativeInt('--test-delay-ms'), 0);
 }

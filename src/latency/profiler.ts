@@ -1,4 +1,4 @@
-import { type BackendName, initBackend } from '../tf/backend.js';
+import { initBackend } from '../tf/backend.js';
 import { buildChildNetwork } from '../train/child-network.js';
 import { ValidationError } from '../util/errors.js';
 import { localHardwareProfile } from './hardware.js';
@@ -85,10 +85,8 @@ export class LatencyProfiler {
 }
 
 /** A profiler on this machine's best TensorFlow.js backend, under the profile `name` (default: derived). */
-export async function createLatencyProfiler(
-  options: LatencyProfilerOptions & { name?: string; backend?: BackendName } = {},
-): Promise<LatencyProfiler> {
-  const backend = await initBackend(options.backend);
+export async function createLatencyProfiler(options: LatencyProfilerOptions & { name?: string } = {}): Promise<LatencyProfiler> {
+  const backend = await initBackend();
   return new LatencyProfiler(localHardwareProfile(backend, options.name), options);
 }
 

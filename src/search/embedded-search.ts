@@ -137,7 +137,14 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
     const summary: SearchSummary = { search: search.metadata.name, seed, durationSeconds: 0, candidates: records.length, bestCandidate, best: null };
     if (final && trainOpts && data) {
       const top = ranked.slice(0, final.topK).map((r) => space.fromJSON(r.architecture));
-      summary.best = await retrainBest(space, top, data, network(data, finalNetwork), trainOpts, join(opts.outDir, 'model'));
+      summary.best = await retrainBest(
+        space,
+        top,
+        data,
+        network(data, finalNetwork),
+        { ...trainOpts, replicas: final.replicas, backend: tf.getBackend() as BackendName },
+        join(opts.outDir, 'model'),
+      );
       if (summary.best) writeFileSync(join(opts.outDir, 'best-architecture.json'), `${JSON.stringify(summary.best.architecture, null, 2)}\n`);
     }
     if (baseline) summary.baseline = await baseline.result;

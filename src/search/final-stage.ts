@@ -1,13 +1,15 @@
 import type { LoadedDataset } from '../data/types.js';
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { baselineSpec, type BaselineName } from './../train/baseline.js';
-import { buildChildNetwork, specToModel } from '../train/child-network.js';
+import { specToModel } from '../train/child-network.js';
+import { fitDataParallel } from '../train/data-parallel.js';
+import { networkSpec } from '../train/spec.js';
 import { specCost } from '../train/cost.js';
 import { saveModel } from '../train/export.js';
 import { accuracy, fit } from '../train/fit.js';
 import { seedKernels } from '../train/seeded-init.js';
 import type { NetworkConfig } from '../train/types.js';
-import type { tf } from '../tf/backend.js';
+import type { BackendName, tf } from '../tf/backend.js';
 import { Rng } from '../util/rng.js';
 import type { FinalResult } from './types.js';
 
@@ -21,28 +23,42 @@ export interface FinalStageOptions {
 }
 
 /**
- * Retrains the top candidates from scratch, picks the best by validation accuracy (the test split is only
- * reported, never used to choose) and exports it as a tfjs model plus its architecture JSON.
+ * Retrains the top candidates from scratch, data-parallel on `replicas` worker threads, picks the best by validation
+ * accuracy (the test split is only reported, never used to choose) and exports it as a tfjs model.
  */
 export async function retrainBest(
   space: SearchSpace,
   archs: readonly Architecture[],
   data: LoadedDataset,
   network: NetworkConfig,
-  opts: FinalStageOptions,
+  opts: FinalStageOptions & { replicas: number; backend: BackendName },
   exportDir: string,
 ): Promise<FinalResult | null> {
   let best: { result: FinalResult; validation: number; model: tf.LayersModel } | null = null;
   for (const arch of archs) {
-    const child = buildChildNetwork(space, arch, network);
+    const started = performance.now();
+    const spec = networkSpec(space, arch, network);
     const label = space.encode(arch);
-    const trained = train(child.model, data, opts, label);
-    const result = { architecture: space.toJSON(arch), params: child.cost.params, flops: child.cost.macs, ...trained.result };
-    if (!best || trained.validation > best.validation) {
+    const { model } = await fitDataParallel(spec, 'child', data, {
+      ...opts,
+      onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
+    });
+    const rng = new Rng(opts.seed);
+    const validation = accuracy(model, data.validation, data, rng);
+    const { params, macs } = specCost(spec);
+    const result: FinalResult = {
+      architecture: space.toJSON(arch),
+      testAccuracy: accuracy(model, data.test, data, rng),
+      params,
+      flops: macs,
+      epochs: opts.epochs,
+      seconds: (performance.now() - started) / 1000,
+    };
+    if (!best || validation > best.validation) {
       best?.model.dispose();
-      best = { result, validation: trained.validation, model: child.model };
+      best = { result, validation, model };
     } else {
-      child.model.dispose();
+      model.dispose();
     }
   }
   if (!best) return null;

@@ -1,14 +1,14 @@
-import { batches } from '../data/batches.js';
-import type { LoadedDataset, Split } from '../data/types.js';
+import type { LoadedDataset } from '../data/types.js';
 import type { Observation, Strategy } from '../controller/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import type { SearchSpace } from '../space/types.js';
 import { enasSearch } from '../train/supernet/enas-search.js';
 import { saveSupernet } from '../train/supernet/checkpoint.js';
-import { Supernet, type SupernetBatch } from '../train/supernet/supernet.js';
+import { Supernet } from '../train/supernet/supernet.js';
 import type { NetworkConfig } from '../train/types.js';
 import { ValidationError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
+import { endlessBatches } from './weight-sharing-batches.js';
 
 export interface WeightSharingOptions {
   epochs: number;
@@ -37,8 +37,8 @@ export async function searchWithWeightSharing(
     throw new ValidationError('spec.evaluation.mode', `weight-sharing supports the enas-micro space only, not ${space.name}`);
   }
   const net = new Supernet(space as EnasMicroSpace, { ...network, seed: rng.nextUint32() });
-  const trainBatch = endless(data.train, data, options.batchSize, rng, true);
-  const validBatch = endless(data.validation, data, options.batchSize, rng, false);
+  const trainBatch = endlessBatches(data.train, data, options.batchSize, rng, true);
+  const validBatch = endlessBatches(data.validation, data, options.batchSize, rng, false);
   await enasSearch(
     net,
     strategy,
@@ -57,20 +57,4 @@ export async function searchWithWeightSharing(
     },
   );
   return net;
-}
-
-/** Minibatches forever, reshuffled each pass (augmented for training when the dataset says so). */
-function endless(split: Split, data: LoadedDataset, batchSize: number, rng: Rng, train: boolean): () => SupernetBatch {
-  const augmented = train && (data.augment.pad > 0 || data.augment.flip);
-  const epoch = () =>
-    batches(split, batchSize, rng, augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats });
-  let it = epoch();
-  return () => {
-    let next = it.next();
-    if (next.done) {
-      it = epoch();
-      next = it.next();
-    }
-    return next.value!;
-  };
 }

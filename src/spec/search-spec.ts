@@ -75,6 +75,11 @@ const finalSpecSchema = z
     batchSize: positiveInt.default(64),
     /** Initial Adam learning rate; a cosine schedule decays it to zero over the epochs. */
     learningRate: z.number().positive().default(0.003),
+    /**
+     * Worker threads training each retrained candidate data-parallel (each batch split into this many shards).
+     * A spec value, not the core count, because batch norm sees each shard's statistics: it is part of the result.
+     */
+    replicas: positiveInt.default(2),
     network: networkSpecSchema.optional(),
     /** A hand-designed network trained in the same harness, so the search's value is visible. */
     baseline: z.enum(['resnet-small']).optional(),

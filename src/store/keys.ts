@@ -11,18 +11,22 @@ const BLOB_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 export function assertSearchId(id: string, field = 'search.id'): void {
   if (!SEARCH_ID.test(id)) {
-    throw new ValidationError(field, `'${id}' must be 1-63 lower-case letters, digits or '-', starting and ending alphanumeric`);
+    const problem = `'${id}' must be 1-63 lower-case letters, digits or '-', starting and ending alphanumeric`;
+    throw new ValidationError(field, problem);
   }
 }
 
 export function assertBlobName(name: string, field = 'blob.name'): void {
   if (name.length > 512 || !name.split('/').every((s) => BLOB_SEGMENT.test(s))) {
-    throw new ValidationError(field, `'${name}' must be '/'-separated segments of [A-Za-z0-9._-], none starting with '.'`);
+    const problem = `'${name}' must be '/'-separated segments of [A-Za-z0-9._-], none starting with '.'`;
+    throw new ValidationError(field, problem);
   }
 }
 
 export function assertCandidateIndex(index: number, field = 'candidate.index'): void {
-  if (!Number.isSafeInteger(index) || index < 0) throw new ValidationError(field, `${index} is not a non-negative integer`);
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new ValidationError(field, `${index} is not a non-negative integer`);
+  }
 }
 
 /** Zero-padded so that file names and KV keys sort in index order. */

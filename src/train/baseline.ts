@@ -6,11 +6,12 @@ export type BaselineName = (typeof BASELINES)[number];
 
 /**
  * A hand-designed network to train beside the search's result in the same harness: a small ResNet (He et al.
- * 2016, CIFAR variant) with `stages` stages of `cellsPerStage` basic blocks, channels doubling at each stage.
+ * 2016, CIFAR variant) with `stages` stages of `cellsPerStage` basic blocks, channels doubling at each stage; the
+ * stem's stride is the network config's, as for the searched networks it is compared with.
  */
 export function baselineSpec(name: BaselineName, config: NetworkConfig): NetworkSpec {
   const g = new GraphBuilder();
-  let x: T = g.relu(g.bn(g.conv(g.input(config.inputShape), config.channels, 3)));
+  let x: T = g.relu(g.bn(g.conv(g.input(config.inputShape), config.channels, 3, config.stemStride ?? 1)));
   let channels = config.channels;
   for (let stage = 0; stage < (config.stages ?? 3); stage++) {
     for (let block = 0; block < (config.cellsPerStage ?? 1); block++) {

@@ -25,8 +25,12 @@ export class FusedAdam {
   minimize(loss: () => tf.Scalar): number {
     const { value, grads } = tf.variableGrads(loss);
     try {
-      this.t += 1;
-      for (const variable of this.trainable(grads)) this.update(variable, grads[variable.name]!.dataSync() as Float32Array);
+      const registry = tf.engine().registeredVariables;
+      const names = Object.keys(grads);
+      this.step(
+        names.map((name) => registry[name]!),
+        names.map((name) => grads[name]!.dataSync() as Float32Array),
+      );
       return value.dataSync()[0]!;
     } finally {
       value.dispose();
@@ -34,13 +38,14 @@ export class FusedAdam {
     }
   }
 
-  dispose(): void {
-    this.slots.clear();
+  /** The Adam update of `variables` with the given gradients (same order), e.g. averaged over data-parallel workers. */
+  step(variables: readonly tf.Variable[], grads: readonly Float32Array[]): void {
+    this.t += 1;
+    variables.forEach((variable, i) => this.update(variable, grads[i]!));
   }
 
-  private trainable(grads: tf.NamedTensorMap): tf.Variable[] {
-    const registry = tf.engine().registeredVariables;
-    return Object.keys(grads).map((name) => registry[name]!);
+  dispose(): void {
+    this.slots.clear();
   }
 
   private update(variable: tf.Variable, g: Float32Array): void {

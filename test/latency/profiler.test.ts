@@ -44,6 +44,14 @@ test('concurrent identical requests measure once', async () => {
   assert.deepEqual(results.map((r) => r.cached), [false, true]);
 });
 
+test('the cache keeps the most recent cacheSize measurements', async () => {
+  const profiler = new LatencyProfiler(hardware, { warmup: 1, cacheSize: 1 });
+  await profiler.profile(request());
+  await profiler.profile(request({ batchSize: 3 }));
+  assert.equal((await profiler.profile(request({ batchSize: 3 }))).cached, true);
+  assert.equal((await profiler.profile(request())).cached, false, 'evicted by the newer measurement');
+});
+
 test('an aborted request measures nothing and caches nothing', async () => {
   const profiler = new LatencyProfiler(hardware, { warmup: 1 });
   const controller = new AbortController();

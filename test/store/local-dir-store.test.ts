@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LocalDirSearchStore } from '../../src/store/local-dir-store.js';
-import { searchStoreContract } from './search-store-contract.js';
+import { candidate, searchStoreContract } from './search-store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nasmesh-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -15,8 +15,8 @@ describe('LocalDirSearchStore', () => {
 
   it('leaves no temporary files and ignores those a killed writer left', async () => {
     const store = new LocalDirSearchStore(root);
-    await store.putCandidate('tidy', { index: 0, architecture: { space: 'nb201', arch: 'a', decisions: {} }, hash: 'h', reward: 1, accuracy: 1, params: 1, flops: 1, seconds: 1 });
-    await store.putCandidate('tidy', { index: 0, architecture: { space: 'nb201', arch: 'b', decisions: {} }, hash: 'h', reward: 0, accuracy: 0, params: 1, flops: 1, seconds: 1 });
+    await store.putCandidate('tidy', candidate(0));
+    await store.putCandidate('tidy', candidate(0, 0.5));
     const dir = join(root, 'tidy', 'candidates');
     assert.deepEqual(readdirSync(dir), ['000000000.json']);
     writeFileSync(join(dir, '000000001.json.tmp-1-abcd'), '{"index": 1, "tor');

@@ -25,7 +25,7 @@ const search = (id: string, createdAt = '2025-01-01T00:00:00.000Z'): StoredSearc
   updatedAt: createdAt,
 });
 
-const candidate = (index: number, reward = index / 100): CandidateRecord => ({
+export const candidate = (index: number, reward = index / 100): CandidateRecord => ({
   index,
   architecture: { space: 'nb201', arch: `|arch-${index}|`, decisions: { edge0: 'none' } },
   hash: `h${index}`,
@@ -52,8 +52,9 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await store.putSearch(search(b, '2025-01-02T00:00:00.000Z'));
     await store.putSearch(search(a, '2025-01-03T00:00:00.000Z'));
     await store.putSearch(search(c, '2025-01-02T00:00:00.000Z'));
-    await store.putSearch({ ...search(a, '2025-01-03T00:00:00.000Z'), phase: 'failed', message: 'diverged' });
-    assert.deepEqual(await store.getSearch(a), { ...search(a, '2025-01-03T00:00:00.000Z'), phase: 'failed', message: 'diverged' });
+    const failed = { ...search(a, '2025-01-03T00:00:00.000Z'), phase: 'failed' as const, message: 'diverged' };
+    await store.putSearch(failed);
+    assert.deepEqual(await store.getSearch(a), failed);
     const mine = (await store.listSearches()).filter((s) => [a, b, c].includes(s.id)).map((s) => s.id);
     assert.deepEqual(mine, [b, c, a]);
   });

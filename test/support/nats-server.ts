@@ -8,7 +8,8 @@ import { connect } from 'nats';
 /** The nats-server binary: $NATS_SERVER_BIN, else on PATH or in /usr/sbin (where Debian installs it). */
 function findBinary(): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
-  const candidates = process.env.NATS_SERVER_BIN ? [process.env.NATS_SERVER_BIN] : dirs.map((d) => join(d, 'nats-server'));
+  const explicit = process.env.NATS_SERVER_BIN;
+  const candidates = explicit ? [explicit] : dirs.map((d) => join(d, 'nats-server'));
   return candidates.find((path) => {
     try {
       accessSync(path, constants.X_OK);

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type NatsConnection } from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 import { assertSearchId } from '../../../src/store/keys.js';
 import { jsonCodec } from './codec.js';
 import { CodecError } from './errors.js';
@@ -6,7 +6,14 @@ import { storedAt } from './delivery.js';
 import { publishOnce } from './publish.js';
 import { ensureStream, EVENTS_STREAM_CONFIG } from './streams.js';
 import { EVENTS_STREAM, eventSubject, searchEventsFilter } from './subjects.js';
-import { SEARCH_EVENT_KINDS, type Codec, type ErrorListener, type PublishResult, type ReceivedEvent, type SearchEventKind } from './types.js';
+import {
+  SEARCH_EVENT_KINDS,
+  type Codec,
+  type ErrorListener,
+  type PublishResult,
+  type ReceivedEvent,
+  type SearchEventKind,
+} from './types.js';
 
 export interface ReplayOptions {
   /** Ends the replay (the iterator returns) when aborted. */
@@ -43,10 +50,8 @@ export class SearchEvents<E> {
   async *replay(searchId: string, options: ReplayOptions = {}): AsyncGenerator<ReceivedEvent<E>> {
     assertSearchId(searchId);
     const onError = options.onError ?? ((err) => console.error(`events of ${searchId}:`, err));
-    const consumer = await this.js.consumers.get(EVENTS_STREAM, {
-      filterSubjects: searchEventsFilter(searchId),
-      deliver_policy: DeliverPolicy.All,
-    });
+    // Ordered consumers start at the stream's first message unless told otherwise.
+    const consumer = await this.js.consumers.get(EVENTS_STREAM, { filterSubjects: searchEventsFilter(searchId) });
     const messages = await consumer.consume();
     const stop = () => messages.stop();
     options.signal?.addEventListener('abort', stop, { once: true });

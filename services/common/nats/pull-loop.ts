@@ -52,9 +52,14 @@ export class PullLoop {
     grace.abort();
     for (const [msg, abort] of this.running) {
       abort.abort();
-      msg.nak();
+      this.send(() => msg.nak());
     }
     this.running.clear();
+  }
+
+  /** Heartbeats, naks and terms are publishes, which throw once the connection is closed; the server redelivers. */
+  private send(action: () => void): void {
+    if (!this.nc.isClosed()) action();
   }
 
   private async slot(): Promise<void> {
@@ -67,7 +72,7 @@ export class PullLoop {
         await sleep(this.options.retryDelayMs, this.stopped.signal);
         continue;
       }
-      if (msg && this.stopping) msg.nak();
+      if (msg && this.stopping) this.send(() => msg.nak());
       else if (msg) await this.process(msg);
     }
   }
@@ -75,6 +80,7 @@ export class PullLoop {
   private async take(): Promise<JsMsg | undefined> {
     const batch = await this.consumer.fetch({ max_messages: 1, expires: FETCH_EXPIRES_MS });
     this.fetching.add(batch);
+    if (this.stopping) batch.stop();
     try {
       for await (const msg of batch) return msg;
       return undefined;
@@ -86,15 +92,14 @@ export class PullLoop {
   private async process(msg: JsMsg): Promise<void> {
     const abort = new AbortController();
     this.running.set(msg, abort);
-    const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
+    const heartbeat = setInterval(() => this.send(() => msg.working()), Math.max(100, this.options.ackWaitMs / 3));
     try {
       await this.handle(msg, abort.signal);
     } catch (err) {
       if (!abort.signal.aborted) {
         this.options.onError(err as Error);
         // A payload that cannot be decoded never will be: drop it (reported) rather than loop on it.
-        if (err instanceof CodecError) msg.term();
-        else msg.nak(this.options.retryDelayMs);
+        this.send(() => (err instanceof CodecError ? msg.term() : msg.nak(this.options.retryDelayMs)));
       }
       return;
     } finally {

@@ -348,11 +348,22 @@ export class Supernet {
 
   /** Mean softmax cross-entropy of `arch` on a batch. */
   loss(arch: Architecture, batch: SupernetBatch): tf.Scalar {
-    return tf.tidy(() => {
-      const logits = this.forward(arch, batch.x.subarray(0, batch.count * this.sampleSize()), true);
-      const labels = tf.oneHot(tf.tensor1d(batch.y.subarray(0, batch.count), 'int32'), this.config.classes);
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-    });
+    return tf.tidy(() => this.crossEntropy(this.forwardBatch(arch, batch, true), batch));
+  }
+
+  private forwardBatch(arch: Architecture, batch: SupernetBatch, training: boolean): tf.Tensor2D {
+    return this.forward(arch, batch.x.subarray(0, batch.count * this.sampleSize()), training);
+  }
+
+  private crossEntropy(logits: tf.Tensor2D, batch: SupernetBatch): tf.Scalar {
+    const labels = tf.oneHot(tf.tensor1d(batch.y.subarray(0, batch.count), 'int32'), this.config.classes);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  }
+
+  /** Number of rows of `logits` whose arg-max is the batch's label. */
+  private correct(logits: tf.Tensor2D, batch: SupernetBatch): tf.Scalar {
+    const labels = tf.tensor1d(batch.y.subarray(0, batch.count), 'int32');
+    return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
   }
 
   private sampleSize(): number {
@@ -382,12 +393,21 @@ export class Supernet {
     return { losses, archs, gradNorms };
   }
 
-  /** One SGD step of `arch` on `batch`; returns the loss before the update and the unclipped gradient norm. */
-  step(arch: Architecture, batch: SupernetBatch): { loss: number; norm: number } {
+  /**
+   * One SGD step of `arch` on `batch`; returns the loss and the training accuracy (fraction) before the update, and
+   * the unclipped gradient norm.
+   */
+  step(arch: Architecture, batch: SupernetBatch): { loss: number; norm: number; accuracy: number } {
     const { momentum: mu, nesterov, weightDecay, clipNorm } = this.config;
     const lr = this.learningRate;
-    const [loss, norm] = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.loss(arch, batch), this.store.variables());
+    const [loss, norm, correct] = tf.tidy(() => {
+      let correct: tf.Scalar | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = this.forwardBatch(arch, batch, true);
+        // The accuracy comes from the step's own forward pass, so reporting it costs no second pass.
+        correct = tf.keep(this.correct(logits, batch));
+        return this.crossEntropy(logits, batch);
+      }, this.store.variables());
       const used: [string, tf.Tensor][] = [];
       for (const [tfName, g] of Object.entries(grads)) {
         const key = this.store.keyOf(tfName);
@@ -409,22 +429,23 @@ export class Supernet {
         }
         w.assign(tf.sub(w, tf.mul(update, lr)));
       }
-      return [tf.keep(value), tf.keep(norm)];
+      return [tf.keep(value), tf.keep(norm), correct!];
     });
-    const out = { loss: loss.dataSync()[0]!, norm: norm.dataSync()[0]! };
+    const out = {
+      loss: loss.dataSync()[0]!,
+      norm: norm.dataSync()[0]!,
+      accuracy: batch.count === 0 ? 0 : correct.dataSync()[0]! / batch.count,
+    };
     loss.dispose();
     norm.dispose();
+    correct.dispose();
     this.steps++;
     return out;
   }
 
   /** Accuracy in [0, 1] of `arch` with the shared weights on a (validation) minibatch: ENAS's reward. */
   getReward(arch: Architecture, batch: SupernetBatch): number {
-    const correct = tf.tidy(() => {
-      const logits = this.forward(arch, batch.x.subarray(0, batch.count * this.sampleSize()), false);
-      const labels = tf.tensor1d(batch.y.subarray(0, batch.count), 'int32');
-      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
-    });
+    const correct = tf.tidy(() => this.correct(this.forwardBatch(arch, batch, false), batch));
     const n = correct.dataSync()[0]!;
     correct.dispose();
     return batch.count === 0 ? 0 : n / batch.count;

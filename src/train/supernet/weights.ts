@@ -32,7 +32,10 @@ export class WeightStore {
       const limit = 1 / Math.sqrt(init.fanIn);
       for (let i = 0; i < size; i++) values[i] = (2 * this.rng.next() - 1) * limit;
     }
-    const v = tf.variable(tf.tensor(values, [...shape], 'float32'), true);
+    const initial = tf.tensor(values, [...shape], 'float32');
+    const v = tf.variable(initial, true);
+    // The variable holds its own reference to the values; without this every supernet built would leak them.
+    initial.dispose();
     this.vars.set(key, v);
     this.byTfName.set(v.name, key);
     return v;

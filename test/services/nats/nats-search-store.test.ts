@@ -5,7 +5,7 @@ import { NatsSearchStore } from '../../../services/common/nats/nats-search-store
 import { searchStoreContract } from '../../store/search-store-contract.js';
 import { NatsServer, skipWithoutNatsServer } from '../../support/nats-server.js';
 
-describe('NatsSearchStore', { skip: skipWithoutNatsServer }, () => {
+describe('NatsSearchStore', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
   let server: NatsServer;
   const connections: NatsConnection[] = [];
   before(async () => {

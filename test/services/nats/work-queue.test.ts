@@ -7,7 +7,13 @@ import type { CandidateRecord } from '../../../src/search/types.js';
 import type { SearchStore } from '../../../src/store/types.js';
 import { NatsSearchStore } from '../../../services/common/nats/nats-search-store.js';
 import { ResultsConsumer } from '../../../services/common/nats/results-consumer.js';
-import { WORK_STREAM, workConsumerName } from '../../../services/common/nats/subjects.js';
+import {
+  RESULTS_STREAM,
+  resultsConsumerName,
+  resultSubject,
+  WORK_STREAM,
+  workConsumerName,
+} from '../../../services/common/nats/subjects.js';
 import type { DeliveryContext } from '../../../services/common/nats/types.js';
 import { WorkQueueConsumer } from '../../../services/common/nats/work-consumer.js';
 import { WorkQueue } from '../../../services/common/nats/work-queue.js';
@@ -54,6 +60,10 @@ class Controller {
   stop(): Promise<void> {
     return this.consumer!.stop();
   }
+
+  destroy(): Promise<void> {
+    return this.consumer!.destroy();
+  }
 }
 
 /** A worker's handler that records every job it is handed. */
@@ -73,7 +83,18 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     server = await NatsServer.start();
     store = await NatsSearchStore.open(await connections.connect('store'));
   });
-  const controller = async (searchId: string) => new Controller(store, searchId).start(await connections.connect('controller'));
+  const controller = async (searchId: string) =>
+    new Controller(store, searchId).start(await connections.connect('controller'));
+  /** Two workers, each with its own connection as if in its own process. */
+  const startWorkers = (kind: string, handled: Map<number, string[]>, ms: number, ackWaitMs?: number) =>
+    Promise.all(
+      ['a', 'b'].map(async (w) =>
+        WorkQueueConsumer.start(await connections.connect(w), recordingHandler(w, handled, ms), {
+          kind,
+          ...(ackWaitMs && { ackWaitMs }),
+        }),
+      ),
+    );
   after(async () => {
     await connections.closeAll();
     await server?.dispose();
@@ -86,13 +107,11 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     const searchId = 'share';
     const queue = await WorkQueue.open<Job>(await connections.connect('controller'), { kind: 'share' });
     const handled = new Map<number, string[]>();
-    const workers = await Promise.all(
-      ['a', 'b'].map(async (w) =>
-        WorkQueueConsumer.start(await connections.connect(w), recordingHandler(w, handled, 5), { kind: 'share' }),
-      ),
-    );
+    const workers = await startWorkers('share', handled, 5);
     const results = await controller(searchId);
-    for (const i of indices(40)) assert.equal((await queue.submitJob({ n: i }, { searchId, index: i })).duplicate, false);
+    for (const i of indices(40)) {
+      assert.equal((await queue.submitJob({ n: i }, { searchId, index: i })).duplicate, false);
+    }
     await waitFor('40 results', () => results.stored === 40);
     await Promise.all([...workers.map((w) => w.stop()), results.stop()]);
 
@@ -110,7 +129,9 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     assert.equal((await queue.submitJob({ n: 1 }, { searchId, index: 0 })).duplicate, false);
     assert.equal((await queue.submitJob({ n: 1 }, { searchId, index: 0 })).duplicate, true);
     const handled = new Map<number, string[]>();
-    const worker = await WorkQueueConsumer.start(await connections.connect('w'), recordingHandler('w', handled), { kind: 'dup' });
+    const worker = await WorkQueueConsumer.start(await connections.connect('w'), recordingHandler('w', handled), {
+      kind: 'dup',
+    });
     const results = await controller(searchId);
     await waitFor('the result', () => results.stored === 1);
     // A restarted controller re-sends the jobs it has no stored result for; the queue remembers this one.
@@ -164,11 +185,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     const kind = 'long';
     const queue = await WorkQueue.open<Job>(await connections.connect('controller'), { kind });
     const handled = new Map<number, string[]>();
-    const workers = await Promise.all(
-      ['a', 'b'].map(async (w) =>
-        WorkQueueConsumer.start(await connections.connect(w), recordingHandler(w, handled, 3_000), { kind, ackWaitMs: 1_000 }),
-      ),
-    );
+    const workers = await startWorkers(kind, handled, 3_000, 1_000);
     const results = await controller(searchId);
     await queue.submitJob({ n: 4 }, { searchId, index: 0 });
     await waitFor('the result', () => results.stored === 1);
@@ -184,6 +201,52 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     await Promise.all([first.stop(), second.stop()]);
     const info = await (await nc.jetstreamManager()).consumers.info(WORK_STREAM, workConsumerName('ackwait'));
     assert.equal(info.config.ack_wait, 3_000_000_000);
+  });
+
+  it('retries a job whose handler failed, and drops (reporting it) a job it cannot decode', async () => {
+    const searchId = 'failing';
+    const kind = 'failing';
+    const nc = await connections.connect('controller');
+    const queue = await WorkQueue.open<Job>(nc, { kind });
+    const errors: Error[] = [];
+    const attempts: number[] = [];
+    const worker = await WorkQueueConsumer.start(
+      await connections.connect('w'),
+      async (job: Job, { key, deliveryCount }) => {
+        attempts.push(deliveryCount);
+        if (deliveryCount === 1) throw new Error('flaky');
+        return record(key.index, job.n);
+      },
+      { kind, retryDelayMs: 100, onError: (err) => errors.push(err) },
+    );
+    const results = await controller(searchId);
+    await nc.jetstream().publish(`nasmesh.work.${kind}`, new TextEncoder().encode('{"n": 1}'));
+    await queue.submitJob({ n: 3 }, { searchId, index: 0 });
+    await waitFor('the retried job', () => results.stored === 1);
+    await Promise.all([worker.stop(), results.stop()]);
+    assert.deepEqual(attempts, [1, 2]);
+    assert.deepEqual(errors.map((e) => e.constructor.name).sort(), ['CodecError', 'Error']);
+    const info = await (await nc.jetstreamManager()).consumers.info(WORK_STREAM, workConsumerName(kind));
+    assert.equal(info.num_pending + info.num_ack_pending, 0, 'the undecodable job is still queued');
+  });
+
+  it('removes a finished search\'s durable and the results still queued for it', async () => {
+    const searchId = 'gone';
+    const nc = await connections.connect('controller');
+    const results = await controller(searchId);
+    await results.stop();
+    const queue = await WorkQueue.open<Job>(nc, { kind: 'gone' });
+    const worker = await WorkQueueConsumer.start(nc, recordingHandler('w', new Map()), { kind: 'gone' });
+    for (const i of [0, 1]) await queue.submitJob({ n: i }, { searchId, index: i });
+    const jsm = await nc.jetstreamManager();
+    const subject = resultSubject(searchId);
+    const queued = async () =>
+      (await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+    await waitFor('the queued results', async () => (await queued()) === 2);
+    await worker.stop();
+    await results.destroy();
+    assert.equal(await queued(), 0);
+    await assert.rejects(jsm.consumers.info(RESULTS_STREAM, resultsConsumerName(searchId)), /consumer not found/);
   });
 
   it('hands a running job back at once when a worker stops', async () => {
@@ -205,10 +268,11 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     await queue.submitJob({ n: 5 }, { searchId, index: 0 });
     await tookIt;
     const handled = new Map<number, string[]>();
-    const second = await WorkQueueConsumer.start(await connections.connect('second'), recordingHandler('second', handled), {
-      kind,
-      ackWaitMs: 30_000,
-    });
+    const second = await WorkQueueConsumer.start(
+      await connections.connect('second'),
+      recordingHandler('second', handled),
+      { kind, ackWaitMs: 30_000 },
+    );
     const results = await controller(searchId);
     const stoppedAt = Date.now();
     await first.stop();
@@ -227,11 +291,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     const kind = 'restart';
     const queue = await WorkQueue.open<Job>(await connections.connect('controller'), { kind });
     const handled = new Map<number, string[]>();
-    const workers = await Promise.all(
-      ['a', 'b'].map(async (w) =>
-        WorkQueueConsumer.start(await connections.connect(w), recordingHandler(w, handled, 20), { kind, ackWaitMs: 2_000 }),
-      ),
-    );
+    const workers = await startWorkers(kind, handled, 20, 2_000);
     const results = await controller(searchId);
     const submitting = (async () => {
       for (const i of indices(30)) {

@@ -15,7 +15,6 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { Architecture, SearchDocument } from "./common.js";
 
 export const protobufPackage = "nasmesh.v1";
@@ -39,8 +38,6 @@ export interface EvaluationJob {
     | undefined;
   /** Weight-sharing mode: object-store name of the supernet checkpoint to score with (SupernetCheckpoint.object_name). */
   checkpoint: string;
-  /** When the controller queued the job (queue-wait metric). */
-  enqueuedAt?: Date | undefined;
 }
 
 /** The evaluator reports measurements; the controller turns them into the reward (it owns the reward spec). */
@@ -69,14 +66,7 @@ export interface EvaluationResult {
 }
 
 function createBaseEvaluationJob(): EvaluationJob {
-  return {
-    searchId: "",
-    index: 0,
-    architecture: undefined,
-    document: undefined,
-    checkpoint: "",
-    enqueuedAt: undefined,
-  };
+  return { searchId: "", index: 0, architecture: undefined, document: undefined, checkpoint: "" };
 }
 
 export const EvaluationJob: MessageFns<EvaluationJob> = {
@@ -95,9 +85,6 @@ export const EvaluationJob: MessageFns<EvaluationJob> = {
     }
     if (message.checkpoint !== "") {
       writer.uint32(42).string(message.checkpoint);
-    }
-    if (message.enqueuedAt !== undefined) {
-      Timestamp.encode(toTimestamp(message.enqueuedAt), writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -155,14 +142,6 @@ export const EvaluationJob: MessageFns<EvaluationJob> = {
             message.checkpoint = reader.string();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.enqueuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -186,11 +165,6 @@ export const EvaluationJob: MessageFns<EvaluationJob> = {
       architecture: isSet(object.architecture) ? Architecture.fromJSON(object.architecture) : undefined,
       document: isSet(object.document) ? SearchDocument.fromJSON(object.document) : undefined,
       checkpoint: isSet(object.checkpoint) ? globalThis.String(object.checkpoint) : "",
-      enqueuedAt: isSet(object.enqueuedAt)
-        ? fromJsonTimestamp(object.enqueuedAt)
-        : isSet(object.enqueued_at)
-        ? fromJsonTimestamp(object.enqueued_at)
-        : undefined,
     };
   },
 
@@ -211,9 +185,6 @@ export const EvaluationJob: MessageFns<EvaluationJob> = {
     if (message.checkpoint !== "") {
       obj.checkpoint = message.checkpoint;
     }
-    if (message.enqueuedAt !== undefined) {
-      obj.enqueuedAt = message.enqueuedAt.toISOString();
-    }
     return obj;
   },
 
@@ -231,7 +202,6 @@ export const EvaluationJob: MessageFns<EvaluationJob> = {
       ? SearchDocument.fromPartial(object.document)
       : undefined;
     message.checkpoint = object.checkpoint ?? "";
-    message.enqueuedAt = object.enqueuedAt ?? undefined;
     return message;
   },
 };
@@ -545,28 +515,6 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = unknown extends P ? P
   : P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function toTimestamp(date: Date): Timestamp {
-  const seconds = Math.trunc(date.getTime() / 1_000);
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

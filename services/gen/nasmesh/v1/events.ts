@@ -71,7 +71,7 @@ export interface PolicyUpdated {
   rewardMovingAverage: number;
 }
 
-/** Token `checkpoint`: the supernet-trainer stored the shared weights after an epoch. */
+/** Token `supernet`: the supernet-trainer stored the shared weights after an epoch. */
 export interface SupernetCheckpoint {
   searchId: string;
   /** Epochs completed (1-based). */

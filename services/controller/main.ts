@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { initBackend } from '../../src/tf/backend.js';
+import { NasmeshError } from '../../src/util/errors.js';
+import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { startGrpcServer } from '../common/grpc/server.js';
+import { exitOnSignal } from '../common/grpc/shutdown.js';
+import { ControllerMetrics, createRegistry, serveMetrics } from '../common/metrics/index.js';
+import { closeNats, connectNats, NatsSearchStore, SearchEvents } from '../common/nats/index.js';
+import { ControllerService } from '../gen/nasmesh/v1/controller.js';
+import { searchEventCodec } from '../supernet-trainer/search-event-codec.js';
+import { controllerHandlers } from './handlers.js';
+import { IntervalCheckpointStore } from './interval-checkpoint-store.js';
+import { pollQueueDepth } from './queue-depth.js';
+import { Searches } from './searches.js';
+
+/** How often the work queue's depth is read for nasmesh_work_queue_depth. */
+const QUEUE_DEPTH_POLL_MS = 2_000;
+
+/**
+ * The controller process: runs searches (resuming those a previous controller left unfinished) behind gRPC with
+ * health and reflection, and serves /metrics, until SIGTERM stops its runs (they stay resumable) and drains it.
+ * Prints `listening on <host>:<port>` and `metrics on <url>` once it takes calls.
+ */
+export async function serveController(options: ServeOptions): Promise<void> {
+  // The strategies' policies are tfjs models: the same backend selection as `nasmesh run`, so results match it.
+  await initBackend();
+  const nc = await connectNats({ servers: options.nats, name: `controller-${process.pid}` });
+  const registry = createRegistry();
+  const metrics = new ControllerMetrics(registry);
+  const events = await SearchEvents.open(nc, searchEventCodec);
+  const store = new IntervalCheckpointStore(await NatsSearchStore.open(nc), options.checkpointIntervalMs, (id, e) =>
+    console.error(`search ${id}: storing its checkpoint failed (tried again with the next): ${e.message}`),
+  );
+  const searches = new Searches({ nc, store, events, metrics });
+  const stopPolling = pollQueueDepth(await nc.jetstreamManager(), metrics, QUEUE_DEPTH_POLL_MS);
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
+  const server = await startGrpcServer({
+    host: options.host,
+    port: options.port,
+    services: [{ definition: ControllerService, implementation: controllerHandlers(searches, events) }],
+    drainTimeoutMs: options.drainSeconds * 1000,
+  });
+  exitOnSignal(async () => {
+    stopPolling();
+    await Promise.all([server.shutdown(), searches.shutdown()]);
+    await Promise.all([metricsServer.close(), closeNats(nc)]);
+  });
+  const resumed = await searches.resumeAll();
+  if (resumed.length > 0) console.log(`resumed ${resumed.join(', ')}`);
+  console.log(`controller listening on ${options.host}:${server.port}`);
+  console.log(`metrics on ${metricsServer.url}`);
+}
+
+// Run directly (`node services/controller/main.ts --port 0`): the options of `nasmesh serve controller`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const program = addServeOptions(new Command('controller')).action(serveController);
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (!(e instanceof NasmeshError)) throw e;
+    console.error(`controller: ${e.message}`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,151 @@
+import { status } from '@grpc/grpc-js';
+import type { NatsConnection } from 'nats';
+import { SearchSession } from '../../src/search/search-session.js';
+import type { SearchSpec } from '../../src/spec/search-spec.js';
+import type { StoredSearch } from '../../src/store/types.js';
+import { GrpcStatusError } from '../common/grpc/status.js';
+import type { ControllerMetrics } from '../common/metrics/controller-metrics.js';
+import type { SearchEvents } from '../common/nats/events.js';
+import { documentFromSpec } from '../common/messages/search-document.js';
+import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { EventPublisher } from './event-publisher.js';
+import type { IntervalCheckpointStore } from './interval-checkpoint-store.js';
+import { paretoFront } from './pareto-front.js';
+import { policyVersion } from './policy-version.js';
+import { bestCandidate, type SearchProgress } from './search-message.js';
+import { SearchRun } from './search-run.js';
+
+/** How long a finished search's metric series stay exported, so that scrapers see its final values. */
+const FORGET_AFTER_MS = 10 * 60_000;
+
+export interface SearchesOptions {
+  readonly nc: NatsConnection;
+  readonly store: IntervalCheckpointStore;
+  readonly events: SearchEvents<SearchEvent>;
+  readonly metrics: ControllerMetrics;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The controller's searches: creates, runs, cancels and reports them. Each search runs as its own SearchRun (own
+ * session, strategy, results consumer and event stream), so many run at once without touching each other. Every
+ * fact lives in the store; the runs only hold what a running search adds to it (progress, the newest policy).
+ */
+export class Searches {
+  private readonly runs = new Map<string, SearchRun>();
+  private readonly log: (line: string) => void;
+  private closing = false;
+
+  constructor(private readonly o: SearchesOptions) {
+    this.log = o.log ?? ((line) => console.error(line));
+  }
+
+  /** Continues every search a previous controller left pending or running. */
+  async resumeAll(): Promise<string[]> {
+    const unfinished = (await this.o.store.listSearches()).filter((s) => s.phase === 'pending' || s.phase === 'running');
+    for (const search of unfinished) await this.start(search);
+    return unfinished.map((s) => s.id);
+  }
+
+  async create(spec: SearchSpec): Promise<StoredSearch> {
+    if (spec.spec.evaluation.mode === 'weight-sharing') {
+      throw new GrpcStatusError(
+        status.UNIMPLEMENTED,
+        'spec.evaluation.mode: weight-sharing searches run with the supernet-trainer, which this controller does not drive yet; use nasmesh run for them',
+      );
+    }
+    const id = spec.metadata.name;
+    if (await this.o.store.getSearch(id)) throw new GrpcStatusError(status.ALREADY_EXISTS, `search ${id} exists already`);
+    await SearchSession.create(this.o.store, id, spec);
+    const search = await this.require(id);
+    // One publisher from the first event on, so that `created` is stored before the run's events.
+    const events = this.publisher(id);
+    events.publish({ $case: 'created', value: { document: documentFromSpec(search.spec) } }, 'created');
+    await this.start(search, events);
+    return search;
+  }
+
+  /** The stored search; NOT_FOUND when there is none. */
+  async require(id: string): Promise<StoredSearch> {
+    const search = await this.o.store.getSearch(id);
+    if (!search) throw new GrpcStatusError(status.NOT_FOUND, `no search ${id}`);
+    return search;
+  }
+
+  list(): Promise<StoredSearch[]> {
+    return this.o.store.listSearches();
+  }
+
+  async progress(id: string): Promise<SearchProgress> {
+    const run = this.runs.get(id);
+    if (run) return { done: run.done, ...(run.best ? { best: run.best } : {}) };
+    const candidates = await this.o.store.listCandidates(id);
+    const best = bestCandidate(candidates);
+    return { done: candidates.length, ...(best ? { best } : {}) };
+  }
+
+  /** Cancels a pending or running search; an ended one is returned unchanged. */
+  async cancel(id: string): Promise<StoredSearch> {
+    const search = await this.require(id);
+    const run = this.runs.get(id);
+    if (run) await run.stop('cancelled');
+    else if (search.phase === 'pending' || search.phase === 'running') {
+      // Stored as unfinished but run by no controller (one that failed to open it): nothing to stop.
+      await this.o.store.putSearch({ ...search, phase: 'cancelled', message: 'cancelled by CancelSearch', updatedAt: new Date().toISOString() });
+    }
+    return this.require(id);
+  }
+
+  async paretoFront(id: string) {
+    await this.require(id);
+    return paretoFront(await this.o.store.listCandidates(id));
+  }
+
+  /** The newest policy, once its version is at least `minVersion` (waiting while the search runs). */
+  async policySnapshot(id: string, minVersion: number, signal: AbortSignal) {
+    const search = await this.require(id);
+    const run = this.runs.get(id);
+    // Version 0 has no checkpoint (the strategy has learned nothing yet): a running search is asked for the first.
+    if (run) await run.policyVersionAtLeast(Math.max(minVersion, 1), signal);
+    const checkpoint = await this.o.store.getCheckpoint(id);
+    const version = checkpoint ? policyVersion(search.spec, checkpoint.observed) : 0;
+    if (!checkpoint || version < minVersion) {
+      throw new GrpcStatusError(
+        status.FAILED_PRECONDITION,
+        `search ${id} has policy version ${version} and is ${search.phase}: version ${minVersion} will not come`,
+      );
+    }
+    return { version, checkpoint: checkpoint.strategy };
+  }
+
+  /** Stops every run, leaving the searches `running` in the store for the next controller. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.runs.values()].map((run) => run.stop('shutdown')));
+    await this.o.store.close();
+  }
+
+  private async start(search: StoredSearch, events = this.publisher(search.id)): Promise<void> {
+    if (this.closing) return;
+    const { id } = search;
+    let run: SearchRun;
+    try {
+      run = await SearchRun.start(search, { ...this.o, log: this.log }, events);
+    } catch (e) {
+      const message = `cannot open the stored state: ${e instanceof Error ? e.message : String(e)}`;
+      this.log(`search ${id}: ${message}`);
+      await this.o.store.putSearch({ ...search, phase: 'failed', message, updatedAt: new Date().toISOString() });
+      events.publish({ $case: 'failed', value: { message } }, 'end');
+      return;
+    }
+    this.runs.set(id, run);
+    void run.ended.then(() => {
+      this.runs.delete(id);
+      setTimeout(() => this.o.metrics.forget(id), FORGET_AFTER_MS).unref();
+    });
+  }
+
+  private publisher(id: string): EventPublisher {
+    return new EventPublisher(this.o.events, id, (e) => this.log(`search ${id}: publishing an event failed: ${e.message}`));
+  }
+}

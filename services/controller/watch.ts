@@ -1,0 +1,59 @@
+import { type handleServerStreamingCall, status } from '@grpc/grpc-js';
+import { assertSearchId } from '../../src/store/keys.js';
+import { callContext } from '../common/grpc/context.js';
+import { toServiceError } from '../common/grpc/status.js';
+import type { SearchEvents } from '../common/nats/events.js';
+import type { WatchSearchRequest } from '../gen/nasmesh/v1/controller.js';
+import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import type { Searches } from './searches.js';
+
+/**
+ * WatchSearch: the search's events replayed from the events stream, then live, until SearchFinished or SearchFailed.
+ * A restarted controller publishes the events of the step it resumes again; the stream drops repeats within its
+ * duplicate window, and this drops those that come later, so a watcher sees each candidate once.
+ */
+export function watchSearch(
+  searches: Searches,
+  events: SearchEvents<SearchEvent>,
+): handleServerStreamingCall<WatchSearchRequest, SearchEvent> {
+  return (call) => {
+    const { signal } = callContext(call);
+    const run = async () => {
+      assertSearchId(call.request.searchId, 'searchId');
+      await searches.require(call.request.searchId);
+      const seen = new Set<string>();
+      for await (const { event } of events.replay(call.request.searchId, { signal })) {
+        const key = eventKey(event);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (!call.write(event)) await new Promise((resolve) => call.once('drain', resolve));
+        if (event.event?.$case === 'finished' || event.event?.$case === 'failed') break;
+      }
+    };
+    run().then(
+      () => call.end(),
+      (e: unknown) => {
+        if (signal.aborted) return; // the client went away: nobody to tell
+        const error = toServiceError(e);
+        if (error.code === status.INTERNAL) console.error(`WatchSearch: ${e instanceof Error ? e.stack : String(e)}`);
+        call.destroy(error);
+      },
+    );
+  };
+}
+
+/** What makes an event the same as another: its kind and its key within the kind. */
+function eventKey({ event }: SearchEvent): string {
+  switch (event?.$case) {
+    case 'candidateProposed':
+      return `proposed.${event.value.index}`;
+    case 'candidateEvaluated':
+      return `evaluated.${event.value.candidate?.index}`;
+    case 'policyUpdated':
+      return `policy.${event.value.version}`;
+    case 'supernetCheckpoint':
+      return `supernet.${event.value.epoch}`;
+    default:
+      return event?.$case ?? 'unknown';
+  }
+}

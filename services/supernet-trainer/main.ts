@@ -1,0 +1,56 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { NasmeshError } from '../../src/util/errors.js';
+import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { startGrpcServer } from '../common/grpc/server.js';
+import { exitOnSignal } from '../common/grpc/shutdown.js';
+import { createRegistry, SupernetMetrics } from '../common/metrics/index.js';
+import { closeNats, connectNats, NatsSearchStore, SearchEvents } from '../common/nats/index.js';
+import { SupernetTrainerService } from '../gen/nasmesh/v1/supernet_trainer.js';
+import { CheckpointBlobs } from './checkpoint-blobs.js';
+import { ControllerPolicySource } from './controller-policy-source.js';
+import { supernetTrainerHandlers } from './handler.js';
+import { searchEventCodec } from './search-event-codec.js';
+import { SupernetTrainer } from './trainer.js';
+
+/**
+ * The supernet-trainer process: trains the shared weights of the weight-sharing searches it is started for, storing
+ * them in NATS's object store, until SIGTERM, which stores every search's weights after its step in progress.
+ * Prints `listening on <host>:<port>` once it takes calls.
+ */
+export async function serveSupernetTrainer(options: ServeOptions): Promise<void> {
+  const nc = await connectNats({ servers: options.nats, name: `supernet-trainer-${process.pid}` });
+  const registry = createRegistry();
+  const trainer = new SupernetTrainer(
+    {
+      checkpoints: new CheckpointBlobs(await NatsSearchStore.open(nc)),
+      events: await SearchEvents.open(nc, searchEventCodec),
+      metrics: new SupernetMetrics(registry),
+    },
+    (controller) => new ControllerPolicySource(controller),
+  );
+  const server = await startGrpcServer({
+    host: options.host,
+    port: options.port,
+    services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer) }],
+    drainTimeoutMs: options.drainSeconds * 1000,
+  });
+  // /metrics is served once `nasmesh serve` takes a metrics port (issue 4, metrics); `registry` is ready for it.
+  exitOnSignal(async () => {
+    await Promise.all([server.shutdown(), trainer.close()]);
+    await closeNats(nc);
+  });
+  console.log(`supernet-trainer listening on ${options.host}:${server.port}`);
+}
+
+// Run directly (`node services/supernet-trainer/main.ts --port 0`): the options of `nasmesh serve supernet-trainer`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const program = addServeOptions(new Command('supernet-trainer')).action(serveSupernetTrainer);
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (!(e instanceof NasmeshError)) throw e;
+    console.error(`supernet-trainer: ${e.message}`);
+    process.exit(2);
+  }
+}
