@@ -19,6 +19,8 @@ export interface ServeOptions {
   readonly checkpointIntervalMs: number;
   /** Evaluator: the evaluation modes it takes jobs of. */
   readonly modes: EvaluationMode[];
+  /** Evaluator: how long a held job may go without a heartbeat before it goes to another evaluator. */
+  readonly ackWaitMs: number;
   /** Evaluator, for tests of slow evaluations: wait this long before each one. */
   readonly testDelayMs: number;
 }
@@ -76,5 +78,11 @@ export function addServeOptions(command: Command): Command {
       1000,
     )
     .option('--modes <list>', 'evaluator: evaluation modes to take jobs of', modeList, ['benchmark', 'standalone'])
+    .option(
+      '--ack-wait-ms <n>',
+      'evaluator: a job whose evaluator sent no heartbeat for this long (it died) goes to another one',
+      positiveInt('--ack-wait-ms'),
+      30_000,
+    )
     .option('--test-delay-ms <n>', 'evaluator, for tests: wait this long before each evaluation', nonNegativeInt('--test-delay-ms'), 0);
 }

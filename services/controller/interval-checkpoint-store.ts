@@ -20,6 +20,7 @@ interface Pending {
  */
 export class IntervalCheckpointStore implements SearchStore {
   private readonly pending = new Map<string, Pending>();
+  private readonly barriers = new Map<string, () => Promise<void>>();
 
   constructor(
     private readonly inner: SearchStore,
@@ -47,8 +48,20 @@ export class IntervalCheckpointStore implements SearchStore {
     return this.inner.listCandidates(id);
   }
 
+  /**
+   * Runs `barrier` before each checkpoint of the search is written. The controller passes "every event published
+   * so far is stored": a restarted controller does not repeat the steps a checkpoint covers, so their events must
+   * not be lost with the process that had them queued.
+   */
+  setBarrier(id: string, barrier: () => Promise<void>): void {
+    this.barriers.set(id, barrier);
+  }
+
   async putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void> {
-    if (this.intervalMs === 0) return this.inner.putCheckpoint(id, checkpoint);
+    if (this.intervalMs === 0) {
+      await this.barriers.get(id)?.();
+      return this.inner.putCheckpoint(id, checkpoint);
+    }
     const p = this.entry(id);
     p.latest = checkpoint;
     p.dirty = true;
@@ -76,6 +89,7 @@ export class IntervalCheckpointStore implements SearchStore {
     await p.writing;
     if (p.dirty) await this.write(id, p);
     this.pending.delete(id);
+    this.barriers.delete(id);
   }
 
   async close(): Promise<void> {
@@ -110,6 +124,7 @@ export class IntervalCheckpointStore implements SearchStore {
     p.dirty = false;
     p.lastWrite = Date.now();
     try {
+      await this.barriers.get(id)?.();
       await this.inner.putCheckpoint(id, checkpoint);
     } catch (e) {
       // Not stored: the next put or flush tries again, unless a newer checkpoint has replaced it meanwhile.

@@ -5,22 +5,26 @@ import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { architectureMessage } from '../common/messages/architecture.js';
 import { documentFromSpec } from '../common/messages/search-document.js';
+import { jobCodec, resultCodec } from '../common/messages/evaluation-codecs.js';
 import { evaluationWorkKind } from '../common/nats/evaluation-kind.js';
-import { protoCodec } from '../common/nats/proto-codec.js';
 import { ResultsConsumer } from '../common/nats/results-consumer.js';
 import type { DeliveryContext } from '../common/nats/types.js';
 import { WorkQueue } from '../common/nats/work-queue.js';
 import type { SearchDocument } from '../gen/nasmesh/v1/common.js';
-import { EvaluationJob as JobMessage, EvaluationResult } from '../gen/nasmesh/v1/evaluator.js';
-
-export const jobCodec = protoCodec(JobMessage, 'EvaluationJob');
-export const resultCodec = protoCodec(EvaluationResult, 'EvaluationResult');
+import type { EvaluationJob as JobMessage, EvaluationResult } from '../gen/nasmesh/v1/evaluator.js';
 
 /** A result message received and not yet stored: each ack releases one delivery of it. */
 interface Held {
   readonly result: EvaluationResult;
   readonly acks: (() => void)[];
 }
+
+/**
+ * How long a result may stay unacked without a heartbeat. The controller holds each only until it is stored
+ * (milliseconds), so this is what a restarted controller waits for the result its predecessor died holding; the
+ * heartbeats (every third of it) keep a held result from being delivered again while the controller is alive.
+ */
+const RESULTS_ACK_WAIT_MS = 3_000;
 
 /**
  * One search's evaluations on the mesh: each job goes to the work queue of the search's evaluation mode under the
@@ -57,6 +61,7 @@ export class NatsEvaluationBackend implements EvaluationBackend {
     const backend = new NatsEvaluationBackend(search, queue, stored);
     backend.consumer = await ResultsConsumer.start(nc, search.metadata.name, (r, ctx) => backend.receive(r, ctx), {
       codec: resultCodec,
+      ackWaitMs: RESULTS_ACK_WAIT_MS,
     });
     return backend;
   }
@@ -85,7 +90,7 @@ export class NatsEvaluationBackend implements EvaluationBackend {
         flops: result.flops,
         ...(result.diverged !== undefined ? { diverged: result.diverged } : {}),
       };
-      yield { search: result.searchId, index, evaluation, seconds: (performance.now() - submitted) / 1000 };
+      yield { search: this.search.metadata.name, index, evaluation, seconds: (performance.now() - submitted) / 1000 };
     }
   }
 

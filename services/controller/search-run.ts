@@ -74,7 +74,9 @@ export class SearchRun {
       throw e;
     }
     const checkpoint = await deps.store.getCheckpoint(search.id);
+    deps.store.setBarrier(search.id, () => events.settled());
     hooks.run = new SearchRun(search, deps, events, backend, session);
+    for (const c of stored) hooks.run.count(c);
     hooks.run.version = checkpoint ? policyVersion(search.spec, checkpoint.observed) : 0;
     return hooks.run;
   }
@@ -112,6 +114,16 @@ export class SearchRun {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.runToEnd();
+    } catch (e) {
+      // Storing the end (the cancelled phase, the last checkpoint) or removing the results consumer failed past
+      // every retry. Nobody awaits a run, so it is logged; a search whose phase was not stored stays resumable.
+      this.deps.log(`search ${this.search.id}: ending its run failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async runToEnd(): Promise<void> {
     const { id } = this.search;
     try {
       await this.session.run(this.abort.signal);
@@ -181,14 +193,24 @@ export class SearchRun {
     }
   }
 
-  private stored(candidate: CandidateRecord): void {
-    const { id, spec } = this.search;
-    this.backend.markStored(candidate.index);
+  /** Counts a stored candidate towards progress and metrics, once per index. */
+  private count(candidate: CandidateRecord): void {
+    const { id } = this.search;
     if (this.evaluated.has(candidate.index)) return;
     this.evaluated.add(candidate.index);
     if (!this.bestCandidate || candidate.reward > this.bestCandidate.reward) this.bestCandidate = candidate;
     this.deps.metrics.evaluated(id, candidate.reward);
     if (candidate.diverged) this.deps.metrics.failed(id);
+  }
+
+  /**
+   * A candidate's result is stored. Its event is published also when a resumed step reuses it: the controller
+   * that stored it may have died before publishing (the stream drops the copy if it had not).
+   */
+  private stored(candidate: CandidateRecord): void {
+    const { spec } = this.search;
+    this.backend.markStored(candidate.index);
+    this.count(candidate);
     this.events.publish(
       {
         $case: 'candidateEvaluated',
@@ -196,7 +218,7 @@ export class SearchRun {
           candidate: candidateMessage(spec.spec.space, candidate),
           done: this.evaluated.size,
           total: spec.spec.budget.candidates,
-          bestReward: this.bestCandidate.reward,
+          bestReward: this.bestCandidate!.reward,
           error: '',
         },
       },

@@ -43,7 +43,12 @@ export class Searches {
   /** Continues every search a previous controller left pending or running. */
   async resumeAll(): Promise<string[]> {
     const unfinished = (await this.o.store.listSearches()).filter((s) => s.phase === 'pending' || s.phase === 'running');
-    for (const search of unfinished) await this.start(search);
+    for (const search of unfinished) {
+      // The controller that created it may have died before `created` was published; the stream drops the copy.
+      const events = this.publisher(search.id);
+      events.publish({ $case: 'created', value: { document: documentFromSpec(search.spec) } }, 'created');
+      await this.start(search, events);
+    }
     return unfinished.map((s) => s.id);
   }
 

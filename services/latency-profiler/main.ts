@@ -5,24 +5,32 @@ import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
+import { createRegistry, ProfilerMetrics, serveMetrics } from '../common/metrics/index.js';
 import { LatencyProfilerService } from '../gen/nasmesh/v1/latency_profiler.js';
 import { latencyProfilerHandlers } from './handler.js';
 
 /**
  * The latency-profiler process: the profiler on this machine's TensorFlow.js backend behind gRPC (with health and
- * reflection), until SIGTERM drains it. Prints `listening on <host>:<port>` once it takes calls.
+ * reflection) and /metrics, until SIGTERM drains it. Prints `listening on <host>:<port>` once it takes calls.
  */
 export async function serveLatencyProfiler(options: ServeOptions): Promise<void> {
   const profiler = await createLatencyProfiler(options.hardwareProfile ? { name: options.hardwareProfile } : {});
+  const registry = createRegistry();
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [{ definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler) }],
+    services: [
+      { definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler, new ProfilerMetrics(registry)) },
+    ],
     drainTimeoutMs: options.drainSeconds * 1000,
   });
-  // The Prometheus /metrics endpoint joins here when the metrics module lands (issue 4, metrics).
-  exitOnSignal(() => server.shutdown());
+  exitOnSignal(async () => {
+    await server.shutdown();
+    await metricsServer.close();
+  });
   console.log(`latency-profiler (${profiler.hardware.name}) listening on ${options.host}:${server.port}`);
+  console.log(`metrics on ${metricsServer.url}`);
 }
 
 // Run directly (`node services/latency-profiler/main.ts --port 0`): the options of `nasmesh serve latency-profiler`.

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerSearchCommands } from '../../services/cli/search-commands.js';
+import { registerServeCommand } from '../../services/cli/serve.js';
 import { NasmeshError } from '../util/errors.js';
 import { benchCommand } from './bench-command.js';
 import { reportCommand } from './report-command.js';
@@ -14,6 +16,9 @@ const program = new Command('nasmesh')
   .addCommand(validateCommand())
   .addCommand(schemaCommand())
   .addCommand(reportCommand());
+// The mesh: run a service, and talk to a controller.
+registerServeCommand(program);
+registerSearchCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,7 @@ import { retrainBest } from './final-stage.js';
 import { runLocalSession } from './local-session.js';
 import type { CandidateRecord, SearchProgress, SearchSummary } from './types.js';
 import { searchWithWeightSharing } from './weight-sharing.js';
+import { deriveFinalists, type Finalist } from './weight-sharing-derive.js';
 
 export interface EmbeddedSearchOptions {
   outDir: string;
@@ -91,6 +92,8 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
 
   try {
     const records: CandidateRecord[] = [];
+    // Weight sharing: the derive step's ranking, which the final stage retrains from.
+    let finalists: Finalist[] | undefined;
     if (spec.evaluation.mode === 'weight-sharing') {
       if (spec.reward.objective !== 'accuracy') {
         throw new ValidationError('spec.reward.objective', 'weight-sharing evaluation rewards accuracy only', ['accuracy']);
@@ -105,10 +108,18 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
       const { name: strategyName, ...strategyOptions } = spec.strategy;
       const strategy = createStrategy(strategyName, space, strategyOptions, rng.nextUint32());
       try {
-        await searchWithWeightSharing(space, strategy, data!, network(data!), spec.evaluation, rng, join(opts.outDir, 'supernet'), (observations, loss) => {
+        const net = await searchWithWeightSharing(space, strategy, data!, network(data!), spec.evaluation, rng, join(opts.outDir, 'supernet'), (observations, loss) => {
           for (const o of observations) record(o.arch, { reward: o.reward, accuracy: o.reward, params: 0, flops: 0, seconds: 0, sharedLoss: loss });
           recordStats(records.length, strategy.stats());
         });
+        const searched = [...records].sort((a, b) => b.reward - a.reward).slice(0, 10).map((r) => space.fromJSON(r.architecture));
+        const { deriveSamples: samples, deriveImages: images } = spec.evaluation;
+        finalists = deriveFinalists(space, net, strategy, searched, data!, { samples, images }, rng);
+        net.dispose();
+        writeFileSync(
+          join(opts.outDir, 'finalists.json'),
+          `${JSON.stringify(finalists.map((f) => ({ architecture: space.toJSON(f.arch), validationReward: f.reward })), null, 2)}\n`,
+        );
       } finally {
         strategy.dispose();
       }
@@ -136,7 +147,7 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
 
     const summary: SearchSummary = { search: search.metadata.name, seed, durationSeconds: 0, candidates: records.length, bestCandidate, best: null };
     if (final && trainOpts && data) {
-      const top = ranked.slice(0, final.topK).map((r) => space.fromJSON(r.architecture));
+      const top = (finalists?.map((f) => f.arch) ?? ranked.map((r) => space.fromJSON(r.architecture))).slice(0, final.topK);
       summary.best = await retrainBest(
         space,
         top,

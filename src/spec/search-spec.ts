@@ -34,6 +34,10 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
       sharedStepsPerEpoch: positiveInt.default(100),
       controllerStepsPerEpoch: positiveInt.default(10),
       batchSize: positiveInt.default(64),
+      /** Derive: fresh samples from the final policy re-scored, with the search's 10 best, before the final stage. */
+      deriveSamples: z.number().int().min(0).default(10),
+      /** Derive: validation images each finalist is re-scored on. */
+      deriveImages: positiveInt.default(1000),
     })
     .strict(),
   /** NASNet-style proxy: each candidate trains from scratch for a few epochs on a subset. */

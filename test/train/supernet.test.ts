@@ -18,6 +18,7 @@ import {
   type SupernetConfig,
 } from '../../src/train/supernet/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { quadrantBatch as quadrantTask } from './quadrant-task.js';
 
 const ENAS_OPS: MicroOp[] = ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'];
 const CONFIG: SupernetConfig = { inputShape: [8, 8, 1], classes: 4, channels: 4, stages: 2, cellsPerStage: 1, seed: 7 };
@@ -32,22 +33,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Easy 4-class task: label = the bright quadrant of an 8x8 noise image. */
-function quadrantBatch(rng: Rng, n = BATCH): SupernetBatch {
-  const x = new Float32Array(n * 64);
-  const y = new Int32Array(n);
-  for (let b = 0; b < n; b++) {
-    const q = rng.int(4);
-    y[b] = q;
-    for (let r = 0; r < 8; r++) {
-      for (let c = 0; c < 8; c++) {
-        const inQ = (r < 4 ? 0 : 2) + (c < 4 ? 0 : 1) === q;
-        x[b * 64 + r * 8 + c] = 0.5 * rng.normal() + (inQ ? 1.5 : -0.5);
-      }
-    }
-  }
-  return { x, y, count: n };
-}
+const quadrantBatch = (rng: Rng, n = BATCH): SupernetBatch => quadrantTask(rng, n);
 
 /** `arch` with every op decision set to op index `op`. */
 function withOps(space: EnasMicroSpace, arch: Architecture, op: number): number[] {

@@ -1,0 +1,214 @@
+/**
+ * The mesh's overhead per evaluation (controller → work queue → evaluator → result → policy update) against the same
+ * search embedded, with benchmark-mode evaluators (a table look-up: what is left is the mesh's own cost).
+ *
+ *  - embedded: `nasmesh run`'s path (runEmbeddedSearch: a SearchSession over a local-directory store, evaluating in
+ *    this process);
+ *  - engine only: the same session over an in-memory store that drops checkpoints (the strategy still builds them):
+ *    the strategy's own time, the floor of both;
+ *  - mesh: a real nats-server, the controller and 1, 2 and 4 evaluator processes on 127.0.0.1, the search submitted
+ *    over gRPC and timed from CreateSearch to its `finished` event (WatchSearch). The controller runs with its
+ *    default checkpoint interval, and once more checkpointing after every policy step as the embedded run does.
+ *
+ * Embedded, engine-only and mesh runs alternate, three rounds, and the best of each counts: on a shared machine the
+ * background load comes and goes, and the best run is the one it disturbed least.
+ *
+ * The mesh's time per candidate is split by what the controller measures: `seconds` of each candidate is the wall
+ * time from publishing its job to receiving its result (queue, evaluator, result stream).
+ *
+ * The spec evaluates one candidate per policy step (candidatesPerStep 1, the default), so a search is a chain of
+ * round trips and more evaluators cannot make it faster: the JSON's candidates/s for 1, 2 and 4 evaluators measure
+ * that. How throughput scales where evaluations take time is shown after it, printed only: 8 candidates per step,
+ * each evaluation made to take 50 ms (the evaluator's --test-delay-ms).
+ *
+ * Run: npm run bench:mesh -- [--json out.json] [--candidates 100] [--table ../shared/benchmarks/nb201-cifar10.csv]
+ *      [--strategy reinforce] [--seed 0]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runEmbeddedSearch } from '../src/search/embedded-search.js';
+import { runLocalSession } from '../src/search/local-session.js';
+import type { SearchSpec } from '../src/spec/search-spec.js';
+import { MemorySearchStore } from '../src/store/memory-store.js';
+import { initBackend } from '../src/tf/backend.js';
+import { Controller } from '../services/cli/controller-client.js';
+import { candidateRecord } from '../services/common/messages/candidate.js';
+import { benchmarkSearch, renamed, ServiceProcess } from '../test/mesh/mesh.js';
+import { NatsServer } from '../test/support/nats-server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    candidates: { type: 'string', default: '100' },
+    table: { type: 'string', default: '../shared/benchmarks/nb201-cifar10.csv' },
+    strategy: { type: 'string', default: 'reinforce' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+const N = Number(args.candidates);
+const EVALUATORS = [1, 2, 4] as const;
+
+const search = benchmarkSearch('bench', args.table!, N, { seed: Number(args.seed), strategy: { name: args.strategy } });
+
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await run();
+  return { ms: performance.now() - t, value };
+}
+
+async function embedded(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'nasmesh-bench-'));
+  try {
+    return (await timed(() => runEmbeddedSearch(search, { outDir: dir }))).ms / N;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Keeps no checkpoint: the in-memory store's deep copy of one costs as much as the strategy's step. */
+class CheckpointDroppingStore extends MemorySearchStore {
+  override async putCheckpoint(): Promise<void> {}
+}
+
+async function engineOnly(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'nasmesh-bench-'));
+  try {
+    const evaluation = search.spec.evaluation as Extract<SearchSpec['spec']['evaluation'], { mode: 'benchmark' }>;
+    const run = () => runLocalSession(search, evaluation, { store: new CheckpointDroppingStore(), candidatesFile: join(dir, 'c.jsonl') });
+    return (await timed(run)).ms / N;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface MeshRun {
+  msPerCandidate: number;
+  /** Mean publish-job-to-result time per candidate. */
+  roundTripMs: number;
+}
+
+/** One search on a running mesh: wall time from CreateSearch to its `finished` event. */
+async function meshSearch(client: Controller, name: string, spec = search): Promise<MeshRun> {
+  let roundTrip = 0;
+  const { ms } = await timed(async () => {
+    await client.createSearch(renamed(spec, name));
+    for await (const { event } of client.watch(name)) {
+      if (event?.$case === 'candidateEvaluated') roundTrip += candidateRecord(event.value.candidate!).seconds * 1000;
+      if (event?.$case === 'failed') throw new Error(`search ${name} failed: ${event.value.message}`);
+    }
+  });
+  return { msPerCandidate: ms / N, roundTripMs: roundTrip / N };
+}
+
+/** A nats-server, a controller and evaluators (more can be added) on 127.0.0.1. */
+class Mesh {
+  private searches = 0;
+
+  private constructor(
+    private readonly nats: NatsServer,
+    private readonly services: ServiceProcess[],
+    readonly client: Controller,
+    private readonly evaluatorArgs: string[],
+  ) {}
+
+  static async start(controllerArgs: string[] = [], evaluatorArgs: string[] = []): Promise<Mesh> {
+    const nats = await NatsServer.start();
+    const controller = await ServiceProcess.start('controller', nats.url, controllerArgs);
+    return new Mesh(nats, [controller], new Controller(controller.address), ['--modes', 'benchmark', ...evaluatorArgs]);
+  }
+
+  get evaluators(): number {
+    return this.services.length - 1;
+  }
+
+  async addEvaluators(until: number): Promise<void> {
+    while (this.evaluators < until) this.services.push(await ServiceProcess.start('evaluator', this.nats.url, this.evaluatorArgs));
+  }
+
+  search(spec = search): Promise<MeshRun> {
+    return meshSearch(this.client, `bench-${++this.searches}`, spec);
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    await Promise.all(this.services.map((s) => s.kill('SIGTERM')));
+    await this.nats.dispose();
+  }
+}
+
+const best = (runs: MeshRun[]) => runs.reduce((a, b) => (b.msPerCandidate < a.msPerCandidate ? b : a));
+const f = (x: number) => x.toFixed(2);
+/** Repetitions of each measurement; the best counts, as this machine's other load comes and goes. */
+const ROUNDS = 3;
+
+await initBackend();
+console.log(`${N} candidates, ${args.strategy}, seed ${args.seed}, table ${args.table}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const mesh = await Mesh.start();
+await mesh.addEvaluators(1);
+// Untimed first runs: connections, streams, consumers, the table and the JIT are warmed up outside the timing.
+await mesh.search();
+await embedded();
+// Embedded, engine-only and mesh runs interleaved, so that each sees the same background load.
+const engineRuns: number[] = [];
+const embeddedRuns: number[] = [];
+const oneRuns: MeshRun[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  engineRuns.push(await engineOnly());
+  embeddedRuns.push(await embedded());
+  oneRuns.push(await mesh.search());
+}
+const engine = Math.min(...engineRuns);
+const embeddedMs = Math.min(...embeddedRuns);
+const one = best(oneRuns);
+console.log(`engine only (checkpoints not stored): ${f(engine)} ms/candidate`);
+console.log(`embedded (nasmesh run):               ${f(embeddedMs)} ms/candidate  (storing checkpoint files ~${f(embeddedMs - engine)})`);
+const throughput: Record<string, number> = {};
+for (const n of EVALUATORS) {
+  await mesh.addEvaluators(n);
+  const runs = [one];
+  if (n > 1) {
+    runs.length = 0;
+    for (let r = 0; r < ROUNDS; r++) runs.push(await mesh.search());
+  }
+  const run = best(runs);
+  throughput[String(n)] = 1000 / run.msPerCandidate;
+  console.log(
+    `mesh, ${n} evaluator(s):               ${f(run.msPerCandidate)} ms/candidate, ${f(throughput[String(n)]!)} candidates/s` +
+      `  (job→result ${f(run.roundTripMs)} ms, rest of the step ${f(run.msPerCandidate - run.roundTripMs)} ms)`,
+  );
+}
+await mesh.stop();
+
+const everyStepMesh = await Mesh.start(['--checkpoint-interval-ms', '0']);
+await everyStepMesh.addEvaluators(1);
+await everyStepMesh.search();
+const everyStep = best([await everyStepMesh.search(), await everyStepMesh.search()]);
+await everyStepMesh.stop();
+console.log(`mesh, 1 evaluator, checkpoint every step: ${f(everyStep.msPerCandidate)} ms/candidate (job→result ${f(everyStep.roundTripMs)} ms)`);
+
+const meshMs = one.msPerCandidate;
+const result = {
+  embeddedMsPerCandidate: embeddedMs,
+  meshMsPerCandidate: meshMs,
+  overheadMsPerCandidate: meshMs - embeddedMs,
+  candidatesPerSecond: { '1': throughput['1']!, '2': throughput['2']!, '4': throughput['4']! },
+};
+console.log(`overhead: ${f(result.overheadMsPerCandidate)} ms/candidate against embedded, ${f(meshMs - engine)} ms against the engine alone`);
+if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+
+const DELAY_MS = 50;
+const batched = benchmarkSearch('batched', args.table!, N, {
+  seed: Number(args.seed),
+  strategy: { name: args.strategy },
+  evaluation: { mode: 'benchmark', table: args.table, candidatesPerStep: 8 },
+});
+const slowMesh = await Mesh.start([], ['--test-delay-ms', String(DELAY_MS)]);
+for (const n of EVALUATORS) {
+  await slowMesh.addEvaluators(n);
+  const run = await slowMesh.search(batched);
+  console.log(`scaling: 8 candidates/step, ${DELAY_MS} ms evaluations, ${n} evaluator(s): ${f(1000 / run.msPerCandidate)} candidates/s`);
+}
+await slowMesh.stop();
+if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);

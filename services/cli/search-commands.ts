@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { type ServiceError, status as grpcStatus } from '@grpc/grpc-js';
+import { Command } from 'commander';
+import { parse } from 'yaml';
+import { NasmeshError } from '../../src/util/errors.js';
+import { searchPhaseToJSON, type CandidateResult, type SearchDocument } from '../gen/nasmesh/v1/common.js';
+import type { Search } from '../gen/nasmesh/v1/controller.js';
+import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { Controller } from './controller-client.js';
+
+const DEFAULT_CONTROLLER = '127.0.0.1:50051';
+
+/**
+ * `nasmesh submit|status|watch|cancel|pareto`: a search on a controller, over gRPC. Errors of the controller (a
+ * field the spec got wrong, an unknown search) are printed as the controller phrased them.
+ */
+export function registerSearchCommands(program: Command): Command {
+  const withController = (command: Command) =>
+    command.option('--controller <host:port>', 'the controller service', DEFAULT_CONTROLLER);
+
+  program.addCommand(
+    withController(new Command('submit'))
+      .description('start the search a NASSearch YAML file describes on the mesh; prints its id')
+      .argument('<search.yaml>')
+      .option('--watch', 'then follow its events until it ends')
+      .action((file: string, o: { controller: string; watch?: boolean }) =>
+        withClient(o.controller, async (c) => {
+          const search = await c.createSearch(readDocument(file));
+          console.log(`${search.id} ${phase(search)}`);
+          if (o.watch) await follow(c, search.id);
+        }),
+      ),
+  );
+  program.addCommand(
+    withController(new Command('status'))
+      .description("a search's phase, progress and best candidate; every search without an id")
+      .argument('[search]')
+      .action((id: string | undefined, o: { controller: string }) =>
+        withClient(o.controller, async (c) => {
+          for (const search of id ? [await c.getSearch(id)] : await c.listSearches()) printSearch(search);
+        }),
+      ),
+  );
+  program.addCommand(
+    withController(new Command('watch'))
+      .description("a search's events from its creation on, until it ends")
+      .argument('<search>')
+      .action((id: string, o: { controller: string }) => withClient(o.controller, (c) => follow(c, id))),
+  );
+  program.addCommand(
+    withController(new Command('cancel'))
+      .description('stop a search; it keeps the candidates evaluated so far')
+      .argument('<search>')
+      .action((id: string, o: { controller: string }) =>
+        withClient(o.controller, async (c) => printSearch(await c.cancelSearch(id))),
+      ),
+  );
+  program.addCommand(
+    withController(new Command('pareto'))
+      .description("a search's Pareto front over accuracy and its cost objectives")
+      .argument('<search>')
+      .action((id: string, o: { controller: string }) =>
+        withClient(o.controller, async (c) => {
+          const { objectives, candidates } = await c.getParetoFront(id);
+          console.log(['index', ...objectives, 'reward', 'architecture'].join('\t'));
+          for (const cand of candidates) {
+            const costs = objectives.slice(1).map((o) => String(cand[o as keyof CandidateResult] ?? ''));
+            console.log([cand.index, cand.accuracy, ...costs, cand.reward, cand.architecture?.arch ?? ''].join('\t'));
+          }
+        }),
+      ),
+  );
+  return program;
+}
+
+/** The YAML file as a SearchDocument, unvalidated: the controller validates it and names what is wrong. */
+function readDocument(file: string): SearchDocument {
+  let doc: Record<string, unknown>;
+  try {
+    doc = (parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    throw new NasmeshError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const meta = (doc.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
+  return {
+    apiVersion: String(doc.apiVersion ?? ''),
+    kind: String(doc.kind ?? ''),
+    metadata: { name: meta.name ?? '', namespace: meta.namespace ?? '', labels: meta.labels ?? {} },
+    spec: (doc.spec ?? {}) as Record<string, unknown>,
+  };
+}
+
+async function withClient(address: string, use: (c: Controller) => Promise<void>): Promise<void> {
+  const client = new Controller(address);
+  try {
+    await use(client);
+  } catch (e) {
+    const code = (e as Partial<ServiceError>).code;
+    if (code === undefined) throw e;
+    const why = code === grpcStatus.UNAVAILABLE ? `no controller answers at ${address}` : (e as ServiceError).details;
+    throw new NasmeshError(`${grpcStatus[code]}: ${why}`);
+  } finally {
+    client.close();
+  }
+}
+
+async function follow(c: Controller, id: string): Promise<void> {
+  for await (const event of c.watch(id)) console.log(describeEvent(event));
+}
+
+function phase(search: Search): string {
+  return searchPhaseToJSON(search.phase).replace('SEARCH_PHASE_', '').toLowerCase();
+}
+
+function printSearch(s: Search): void {
+  const best = s.best ? ` best ${s.best.reward.toFixed(4)} (#${s.best.index} ${s.best.architecture?.arch ?? ''})` : '';
+  console.log(`${s.id}\t${phase(s)}\t${s.done}/${s.total}${best}${s.message ? `\t${s.message}` : ''}`);
+}
+
+function describeEvent({ time, event }: SearchEvent): string {
+  const at = time?.toISOString() ?? '';
+  switch (event?.$case) {
+    case 'created':
+      return `${at} created`;
+    case 'candidateProposed':
+      return `${at} proposed #${event.value.index} ${event.value.architecture?.arch ?? ''}`;
+    case 'candidateEvaluated': {
+      const c = event.value.candidate;
+      return `${at} evaluated #${c?.index} reward ${c?.reward.toFixed(4)} (${event.value.done}/${event.value.total}, best ${event.value.bestReward.toFixed(4)})`;
+    }
+    case 'policyUpdated':
+      return `${at} policy v${event.value.version} observed ${event.value.observed} avg reward ${event.value.rewardMovingAverage.toFixed(4)}${event.value.entropy !== undefined ? ` entropy ${event.value.entropy.toFixed(3)}` : ''}`;
+    case 'supernetCheckpoint':
+      return `${at} supernet epoch ${event.value.epoch} loss ${event.value.loss.toFixed(4)}`;
+    case 'finished':
+      return `${at} finished ${searchPhaseToJSON(event.value.phase).replace('SEARCH_PHASE_', '').toLowerCase()} with ${event.value.candidates} candidates${event.value.best ? `, best ${event.value.best.reward.toFixed(4)}` : ''}`;
+    case 'failed':
+      return `${at} failed: ${event.value.message}`;
+    default:
+      return `${at} (unknown event)`;
+  }
+}

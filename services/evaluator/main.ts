@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { NasmeshError } from '../../src/util/errors.js';
+import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { startGrpcServer } from '../common/grpc/server.js';
+import { exitOnSignal } from '../common/grpc/shutdown.js';
+import { createRegistry, EvaluatorMetrics, serveMetrics } from '../common/metrics/index.js';
+import { closeNats, connectNats } from '../common/nats/index.js';
+import { EvaluatorService } from '../gen/nasmesh/v1/evaluator.js';
+import { BenchmarkModeEvaluator } from './benchmark-mode.js';
+import { evaluatorHandlers } from './handlers.js';
+import { JobEvaluator } from './job-evaluator.js';
+import type { ModeEvaluators } from './mode-evaluator.js';
+import { QueueWorker } from './queue-worker.js';
+import { StandaloneModeEvaluator } from './standalone-mode.js';
+
+/**
+ * The evaluator process: takes evaluation jobs of its modes from the work queue (competing with other evaluators)
+ * and serves the Evaluate RPC and /metrics, until SIGTERM: it then takes no more jobs, lets those it holds finish
+ * within --drain-seconds and hands the rest back. Prints `listening on <host>:<port>` once it takes work.
+ */
+export async function serveEvaluator(options: ServeOptions): Promise<void> {
+  const available: ModeEvaluators = { benchmark: new BenchmarkModeEvaluator(), standalone: new StandaloneModeEvaluator() };
+  const unavailable = options.modes.filter((m) => !available[m]);
+  if (unavailable.length > 0) throw new NasmeshError(`--modes: this evaluator cannot evaluate ${unavailable.join(', ')} yet`);
+  const evaluator = new JobEvaluator(Object.fromEntries(options.modes.map((m) => [m, available[m]])));
+  const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}` });
+  const registry = createRegistry();
+  const worker = await QueueWorker.start(nc, evaluator, new EvaluatorMetrics(registry), {
+    delayMs: options.testDelayMs,
+    ackWaitMs: options.ackWaitMs,
+    onError: (e) => console.error(`evaluator: ${e.message}`),
+  });
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
+  const server = await startGrpcServer({
+    host: options.host,
+    port: options.port,
+    services: [{ definition: EvaluatorService, implementation: evaluatorHandlers(evaluator) }],
+    drainTimeoutMs: options.drainSeconds * 1000,
+  });
+  exitOnSignal(async () => {
+    await Promise.all([worker.stop(options.drainSeconds * 1000), server.shutdown()]);
+    await Promise.all([metricsServer.close(), closeNats(nc), evaluator.close()]);
+  });
+  console.log(`evaluator (${evaluator.modes.join(', ')}) listening on ${options.host}:${server.port}`);
+  console.log(`metrics on ${metricsServer.url}`);
+}
+
+// Run directly (`node services/evaluator/main.ts --port 0`): the options of `nasmesh serve evaluator`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const program = addServeOptions(new Command('evaluator')).action(serveEvaluator);
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (!(e instanceof NasmeshError)) throw e;
+    console.error(`evaluator: ${e.message}`);
+    process.exit(2);
+  }
+}

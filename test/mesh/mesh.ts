@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { runLocalSession } from '../../src/search/local-session.js';
+import type { CandidateRecord } from '../../src/search/types.js';
+import { type SearchSpec, searchSpecSchema } from '../../src/spec/search-spec.js';
+import { MemorySearchStore } from '../../src/store/memory-store.js';
+import { parseWith } from '../../src/util/schema.js';
+import { Controller } from '../../services/cli/controller-client.js';
+import { candidateRecord } from '../../services/common/messages/candidate.js';
+import { documentFromSpec } from '../../services/common/messages/search-document.js';
+import { closeNats, connectNats } from '../../services/common/nats/connection.js';
+import { SearchEvents } from '../../services/common/nats/events.js';
+import { SearchPhase, type SearchDocument } from '../../services/gen/nasmesh/v1/common.js';
+import type { Search } from '../../services/gen/nasmesh/v1/controller.js';
+import { searchEventCodec } from '../../services/supernet-trainer/search-event-codec.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A service started as its own process (`node --import tsx services/<name>/main.ts`) on 127.0.0.1. */
+export class ServiceProcess {
+  private output = '';
+  readonly exited: Promise<unknown>;
+  private readonly killOnExit = () => this.child.kill('SIGKILL');
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+    readonly address: string,
+    readonly metricsUrl: string,
+  ) {
+    this.exited = once(child, 'exit');
+    process.once('exit', this.killOnExit);
+  }
+
+  /** Starts it and resolves once it prints its gRPC address and metrics URL. */
+  static async start(name: 'controller' | 'evaluator', natsUrl: string, extra: string[] = []): Promise<ServiceProcess> {
+    const args = ['--import', 'tsx', `services/${name}/main.ts`, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0'];
+    const child = spawn(process.execPath, [...args, '--nats', natsUrl, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr!.on('data', (d) => (log = (log + String(d)).slice(-8000)));
+    const lines = createInterface({ input: child.stdout! });
+    let address: string | undefined;
+    let metricsUrl: string | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        log = (log + line + '\n').slice(-8000);
+        address ??= /listening on (\S+)$/.exec(line)?.[1];
+        metricsUrl ??= /metrics on (\S+)$/.exec(line)?.[1];
+        if (address && metricsUrl) resolve();
+      });
+      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${log}`)));
+    });
+    await ready;
+    const service = new ServiceProcess(name, child, address!, metricsUrl!);
+    service.output = log;
+    child.stderr!.on('data', (d) => (service.output = (service.output + String(d)).slice(-8000)));
+    lines.on('line', (line) => (service.output = (service.output + line + '\n').slice(-8000)));
+    return service;
+  }
+
+  /** What it printed lately, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+      await this.exited;
+    }
+    process.off('exit', this.killOnExit);
+  }
+
+  async scrape(): Promise<string> {
+    const response = await fetch(this.metricsUrl);
+    if (!response.ok) throw new Error(`${this.metricsUrl}: HTTP ${response.status}`);
+    return response.text();
+  }
+}
+
+/** A benchmark-mode NASSearch over `table` (validated, defaults filled in). */
+export function benchmarkSearch(name: string, table: string, candidates: number, overrides: Record<string, unknown> = {}): SearchSpec {
+  return parseWith(
+    searchSpecSchema,
+    {
+      apiVersion: 'nasmesh.io/v1alpha1',
+      kind: 'NASSearch',
+      metadata: { name },
+      spec: {
+        seed: 7,
+        space: { name: 'nb201' },
+        strategy: { name: 'reinforce' },
+        evaluation: { mode: 'benchmark', table },
+        budget: { candidates },
+        ...overrides,
+      },
+    },
+    '',
+  );
+}
+
+/** The same search with another name, as a CreateSearch document. */
+export function renamed(search: SearchSpec, name: string): SearchDocument {
+  return documentFromSpec({ ...search, metadata: { ...search.metadata, name } });
+}
+
+/** The search run embedded (runLocalSession, in this process): the reference the mesh must reproduce. */
+export async function embeddedCandidates(search: SearchSpec): Promise<CandidateRecord[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'nasmesh-embedded-'));
+  if (search.spec.evaluation.mode === 'weight-sharing') throw new Error('not a session search');
+  return [
+    ...(await runLocalSession(search, search.spec.evaluation, {
+      store: new MemorySearchStore(),
+      candidatesFile: join(dir, 'candidates.jsonl'),
+    })),
+  ];
+}
+
+/** What must agree between two runs of one search: which architecture each index is, and its reward. */
+export function outcome(candidates: readonly CandidateRecord[]) {
+  return candidates.map(({ index, hash, architecture, accuracy, reward }) => ({ index, hash, arch: architecture.arch, accuracy, reward }));
+}
+
+/** Polls GetSearch until the search is in `phase`; fails on another final phase or after `timeoutMs`. */
+export async function waitForPhase(controller: () => Controller, id: string, phase: SearchPhase, timeoutMs = 120_000): Promise<Search> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let search: Search | undefined;
+    try {
+      search = await controller().getSearch(id);
+    } catch {
+      // The controller is restarting; ask again.
+    }
+    if (search?.phase === phase) return search;
+    if (search && [SearchPhase.FAILED, SearchPhase.CANCELLED, SearchPhase.SUCCEEDED].includes(search.phase)) {
+      throw new Error(`search ${id} ended ${SearchPhase[search.phase]} (${search.message}), not ${SearchPhase[phase]}`);
+    }
+    if (Date.now() > deadline) throw new Error(`search ${id} not ${SearchPhase[phase]} after ${timeoutMs} ms: ${JSON.stringify(search)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The search's evaluated candidates as WatchSearch reports them, from its creation to its end. */
+export async function watchedCandidates(controller: Controller, id: string): Promise<CandidateRecord[]> {
+  const candidates: CandidateRecord[] = [];
+  for await (const { event } of controller.watch(id)) {
+    if (event?.$case === 'candidateEvaluated') candidates.push(candidateRecord(event.value.candidate!));
+  }
+  return candidates.sort((a, b) => a.index - b.index);
+}
+
+/** Waits until WatchSearch has reported `n` evaluated candidates of a search. */
+export async function evaluatedAtLeast(controller: Controller, id: string, n: number): Promise<void> {
+  const abort = new AbortController();
+  let seen = 0;
+  for await (const { event } of controller.watch(id, abort.signal)) {
+    if (event?.$case === 'candidateEvaluated' && ++seen >= n) break;
+  }
+  abort.abort();
+  if (seen < n) throw new Error(`search ${id} ended after ${seen} evaluated candidates, before ${n}`);
+}
+
+/**
+ * How often each candidate's `evaluated` event is in the events stream itself (not de-duplicated as WatchSearch
+ * does): a restarted controller that published a result's event twice shows up here.
+ */
+export async function evaluatedEventCounts(natsUrl: string, id: string): Promise<Map<number, number>> {
+  const nc = await connectNats({ servers: natsUrl, name: 'test-events-reader' });
+  const counts = new Map<number, number>();
+  const abort = new AbortController();
+  try {
+    const events = await SearchEvents.open(nc, searchEventCodec);
+    for await (const e of events.replay(id, { signal: abort.signal })) {
+      const { event } = e.event;
+      if (event?.$case === 'candidateEvaluated') {
+        const index = event.value.candidate!.index;
+        counts.set(index, (counts.get(index) ?? 0) + 1);
+      }
+      if (e.pending === 0) break;
+    }
+  } finally {
+    abort.abort();
+    await closeNats(nc);
+  }
+  return counts;
+}
