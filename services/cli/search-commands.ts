@@ -3,7 +3,7 @@ import { type ServiceError, status as grpcStatus } from '@grpc/grpc-js';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { NasmeshError } from '../../src/util/errors.js';
-import { searchPhaseToJSON, type CandidateResult, type SearchDocument } from '../gen/nasmesh/v1/common.js';
+import { type CandidateResult, type SearchDocument, type SearchPhase, searchPhaseToJSON } from '../gen/nasmesh/v1/common.js';
 import type { Search } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { Controller } from './controller-client.js';
@@ -109,7 +109,12 @@ async function follow(c: Controller, id: string): Promise<void> {
 }
 
 function phase(search: Search): string {
-  return searchPhaseToJSON(search.phase).replace('SEARCH_PHASE_', '').toLowerCase();
+  return phaseName(search.phase);
+}
+
+/** `succeeded` for SEARCH_PHASE_SUCCEEDED: the store's and the spec's word for it. */
+function phaseName(p: SearchPhase): string {
+  return searchPhaseToJSON(p).replace('SEARCH_PHASE_', '').toLowerCase();
 }
 
 function printSearch(s: Search): void {
@@ -125,15 +130,20 @@ function describeEvent({ time, event }: SearchEvent): string {
     case 'candidateProposed':
       return `${at} proposed #${event.value.index} ${event.value.architecture?.arch ?? ''}`;
     case 'candidateEvaluated': {
-      const c = event.value.candidate;
-      return `${at} evaluated #${c?.index} reward ${c?.reward.toFixed(4)} (${event.value.done}/${event.value.total}, best ${event.value.bestReward.toFixed(4)})`;
+      const { candidate: c, done, total, bestReward } = event.value;
+      return `${at} evaluated #${c?.index} reward ${c?.reward.toFixed(4)} (${done}/${total}, best ${bestReward.toFixed(4)})`;
     }
-    case 'policyUpdated':
-      return `${at} policy v${event.value.version} observed ${event.value.observed} avg reward ${event.value.rewardMovingAverage.toFixed(4)}${event.value.entropy !== undefined ? ` entropy ${event.value.entropy.toFixed(3)}` : ''}`;
+    case 'policyUpdated': {
+      const { version, observed, rewardMovingAverage, entropy } = event.value;
+      const h = entropy !== undefined ? ` entropy ${entropy.toFixed(3)}` : '';
+      return `${at} policy v${version} observed ${observed} avg reward ${rewardMovingAverage.toFixed(4)}${h}`;
+    }
     case 'supernetCheckpoint':
       return `${at} supernet epoch ${event.value.epoch} loss ${event.value.loss.toFixed(4)}`;
-    case 'finished':
-      return `${at} finished ${searchPhaseToJSON(event.value.phase).replace('SEARCH_PHASE_', '').toLowerCase()} with ${event.value.candidates} candidates${event.value.best ? `, best ${event.value.best.reward.toFixed(4)}` : ''}`;
+    case 'finished': {
+      const { phase: p, candidates, best } = event.value;
+      return `${at} finished ${phaseName(p)} with ${candidates} candidates${best ? `, best ${best.reward.toFixed(4)}` : ''}`;
+    }
     case 'failed':
       return `${at} failed: ${event.value.message}`;
     default:

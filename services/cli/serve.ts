@@ -2,7 +2,6 @@ import { Argument, type Command, InvalidArgumentError } from 'commander';
 import { nonNegativeInt, positiveInt } from '../../src/cli/options.js';
 import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
 import { EVALUATION_MODES } from '../common/nats/evaluation-kind.js';
-import { NasmeshError } from '../../src/util/errors.js';
 
 export const SERVICE_NAMES = ['controller', 'supernet-trainer', 'evaluator', 'latency-profiler'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -44,13 +43,9 @@ const modeList = (value: string) => {
 const SERVE: Record<ServiceName, (options: ServeOptions) => Promise<void>> = {
   'latency-profiler': async (options) => (await import('../latency-profiler/main.js')).serveLatencyProfiler(options),
   controller: async (options) => (await import('../controller/main.js')).serveController(options),
-  'supernet-trainer': notYet('supernet-trainer'),
+  'supernet-trainer': async (options) => (await import('../supernet-trainer/main.js')).serveSupernetTrainer(options),
   evaluator: async (options) => (await import('../evaluator/main.js')).serveEvaluator(options),
 };
-
-function notYet(service: ServiceName) {
-  return () => Promise.reject(new NasmeshError(`serve ${service}: not implemented yet (available: controller, evaluator, latency-profiler)`));
-}
 
 /** Adds `serve <service> [--nats URL] [--port N]` to `program`. */
 export function registerServeCommand(program: Command): Command {

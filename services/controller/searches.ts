@@ -96,7 +96,8 @@ export class Searches {
     if (run) await run.stop('cancelled');
     else if (search.phase === 'pending' || search.phase === 'running') {
       // Stored as unfinished but run by no controller (one that failed to open it): nothing to stop.
-      await this.o.store.putSearch({ ...search, phase: 'cancelled', message: 'cancelled by CancelSearch', updatedAt: new Date().toISOString() });
+      const updatedAt = new Date().toISOString();
+      await this.o.store.putSearch({ ...search, phase: 'cancelled', message: 'cancelled by CancelSearch', updatedAt });
     }
     return this.require(id);
   }
@@ -151,6 +152,7 @@ export class Searches {
   }
 
   private publisher(id: string): EventPublisher {
-    return new EventPublisher(this.o.events, id, (e) => this.log(`search ${id}: publishing an event failed: ${e.message}`));
+    const onError = (e: Error) => this.log(`search ${id}: publishing an event failed: ${e.message}`);
+    return new EventPublisher(this.o.events, id, onError);
   }
 }

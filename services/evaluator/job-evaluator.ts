@@ -42,7 +42,8 @@ export class JobEvaluator {
     const mode = parsed.search.spec.evaluation.mode;
     const evaluator = this.evaluators[mode];
     if (!evaluator) {
-      throw new GrpcStatusError(status.UNIMPLEMENTED, `evaluation mode ${mode} is not served by this evaluator (it serves ${this.modes.join(', ')})`);
+      const served = this.modes.join(', ');
+      throw new GrpcStatusError(status.UNIMPLEMENTED, `evaluation mode ${mode} is not served by this evaluator (it serves ${served})`);
     }
     const ev = await evaluator.evaluate(parsed, signal);
     const { job, space, arch } = parsed;

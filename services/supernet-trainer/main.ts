@@ -4,7 +4,7 @@ import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
-import { createRegistry, SupernetMetrics } from '../common/metrics/index.js';
+import { createRegistry, serveMetrics, SupernetMetrics } from '../common/metrics/index.js';
 import { closeNats, connectNats, NatsSearchStore, SearchEvents } from '../common/nats/index.js';
 import { SupernetTrainerService } from '../gen/nasmesh/v1/supernet_trainer.js';
 import { CheckpointBlobs } from './checkpoint-blobs.js';
@@ -35,12 +35,14 @@ export async function serveSupernetTrainer(options: ServeOptions): Promise<void>
     services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer) }],
     drainTimeoutMs: options.drainSeconds * 1000,
   });
-  // /metrics is served once `nasmesh serve` takes a metrics port (issue 4, metrics); `registry` is ready for it.
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   exitOnSignal(async () => {
     await Promise.all([server.shutdown(), trainer.close()]);
+    await metricsServer.close();
     await closeNats(nc);
   });
   console.log(`supernet-trainer listening on ${options.host}:${server.port}`);
+  console.log(`metrics on ${metricsServer.url}`);
 }
 
 // Run directly (`node services/supernet-trainer/main.ts --port 0`): the options of `nasmesh serve supernet-trainer`.

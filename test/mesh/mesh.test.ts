@@ -184,26 +184,32 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     }
   });
 
-  it('resumes a search whose controller was killed, losing and repeating nothing', async () => {
-    await setUp();
-    try {
-      let controller = await start('controller', ['--checkpoint-interval-ms', '300']);
-      await start('evaluator', ['--test-delay-ms', '30']);
-      let client = connect(controller);
-      await client.createSearch(renamed(search, 'controller-killed'));
-      await evaluatedAtLeast(client, 'controller-killed', 12);
-      await controller.kill('SIGKILL');
-      const before = (await evaluatedEventCounts(nats.url, 'controller-killed')).size;
-      assert.ok(before >= 12 && before < CANDIDATES, `killed after ${before} candidates`);
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`resumes a search whose controller was stopped with ${signal}, losing and repeating nothing`, async () => {
+      await setUp();
+      try {
+        const id = `controller-${signal.toLowerCase()}`;
+        let controller = await start('controller', ['--checkpoint-interval-ms', '300']);
+        await start('evaluator', ['--test-delay-ms', '30']);
+        let client = connect(controller);
+        await client.createSearch(renamed(search, id));
+        await evaluatedAtLeast(client, id, 12);
+        const exited = controller.exited;
+        await controller.kill(signal);
+        // SIGTERM stops the run and exits 0, leaving the search `running` for the next controller.
+        if (signal === 'SIGTERM') assert.deepEqual(await exited, [0, null], controller.log);
+        const before = (await evaluatedEventCounts(nats.url, id)).size;
+        assert.ok(before >= 12 && before < CANDIDATES, `stopped after ${before} candidates`);
 
-      controller = await start('controller', ['--checkpoint-interval-ms', '300']);
-      assert.match(controller.log, /resumed controller-killed/);
-      client = connect(controller);
-      await assertSameAsEmbedded(client, 'controller-killed');
-    } finally {
-      await tearDown();
-    }
-  });
+        controller = await start('controller', ['--checkpoint-interval-ms', '300']);
+        assert.match(controller.log, new RegExp(`resumed ${id}`));
+        client = connect(controller);
+        await assertSameAsEmbedded(client, id);
+      } finally {
+        await tearDown();
+      }
+    });
+  }
 
   it('rides out a nats-server restart mid-search', async () => {
     await setUp();
