@@ -67,6 +67,9 @@ export class FusedAdam {
       v[i] = vi;
       w[i] = w[i]! - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
     }
-    variable.assign(tf.tensor(w, variable.shape, 'float32'));
+    // assign() takes its own reference to the data; the wrapper tensor must go, or every step leaks the weights.
+    const value = tf.tensor(w, variable.shape, 'float32');
+    variable.assign(value);
+    value.dispose();
   }
 }
