@@ -8,9 +8,9 @@ import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { ControllerMetrics, createRegistry, serveMetrics } from '../common/metrics/index.js';
 import { closeNats, connectNats, NatsSearchStore, SearchEvents } from '../common/nats/index.js';
 import { ControllerService } from '../gen/nasmesh/v1/controller.js';
-import { searchEventCodec } from '../supernet-trainer/search-event-codec.js';
+import { searchEventCodec } from '../common/messages/search-event-codec.js';
 import { controllerHandlers } from './handlers.js';
-import { IntervalCheckpointStore } from './interval-checkpoint-store.js';
+import { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
 import { pollQueueDepth } from './queue-depth.js';
 import { Searches } from './searches.js';
 

@@ -9,7 +9,7 @@ import { architectureMessage } from '../common/messages/architecture.js';
 import { candidateMessage } from '../common/messages/candidate.js';
 import { SearchPhase } from '../gen/nasmesh/v1/common.js';
 import type { EventPublisher } from './event-publisher.js';
-import type { IntervalCheckpointStore } from './interval-checkpoint-store.js';
+import type { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
 import { NatsEvaluationBackend } from './nats-evaluation-backend.js';
 import { policyVersion } from './policy-version.js';
 

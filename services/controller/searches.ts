@@ -9,7 +9,7 @@ import type { SearchEvents } from '../common/nats/events.js';
 import { documentFromSpec } from '../common/messages/search-document.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { EventPublisher } from './event-publisher.js';
-import type { IntervalCheckpointStore } from './interval-checkpoint-store.js';
+import type { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
 import { paretoFront } from './pareto-front.js';
 import { policyVersion } from './policy-version.js';
 import { bestCandidate, type SearchProgress } from './search-message.js';

@@ -2,7 +2,7 @@ import { assertSearchId } from '../../src/store/keys.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { unary } from '../common/grpc/unary.js';
 import type { SupernetTrainerServer } from '../gen/nasmesh/v1/supernet_trainer.js';
-import { searchSpecFromDocument } from './search-document.js';
+import { specFromDocument } from '../common/messages/search-document.js';
 import type { SupernetTrainer } from './trainer.js';
 
 /** The SupernetTrainer RPCs over `trainer`; bad input is INVALID_ARGUMENT naming the request field. */
@@ -10,7 +10,7 @@ export function supernetTrainerHandlers(trainer: SupernetTrainer): SupernetTrain
   return {
     startTraining: unary(async (request) => {
       assertSearchId(request.searchId, 'searchId');
-      const spec = searchSpecFromDocument(request.document).spec;
+      const spec = specFromDocument(request.document).spec;
       if (request.controller === '') throw new ValidationError('controller', 'is required (host:port of the search\'s controller)');
       return trainer.start(request.searchId, spec, request.controller);
     }),

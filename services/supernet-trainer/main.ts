@@ -10,7 +10,7 @@ import { SupernetTrainerService } from '../gen/nasmesh/v1/supernet_trainer.js';
 import { CheckpointBlobs } from './checkpoint-blobs.js';
 import { ControllerPolicySource } from './controller-policy-source.js';
 import { supernetTrainerHandlers } from './handler.js';
-import { searchEventCodec } from './search-event-codec.js';
+import { searchEventCodec } from '../common/messages/search-event-codec.js';
 import { SupernetTrainer } from './trainer.js';
 
 /**

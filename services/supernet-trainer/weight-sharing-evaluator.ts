@@ -9,7 +9,7 @@ import { ValidationError } from '../../src/util/errors.js';
 import { architectureFromMessage } from '../common/grpc/architecture.js';
 import type { EvaluationJob, EvaluationResult } from '../gen/nasmesh/v1/evaluator.js';
 import { checkpointWeights } from './checkpoint-blobs.js';
-import { searchSpecFromDocument } from './search-document.js';
+import { specFromDocument } from '../common/messages/search-document.js';
 
 /** A loaded checkpoint and the evaluations using it: it is freed once evicted and no longer in use. */
 interface CachedSupernet {
@@ -37,7 +37,7 @@ export class WeightSharingEvaluator {
   /** The job's measurements; `worker` is left for the evaluator service to fill in. Throws when the job is bad. */
   async evaluate(job: EvaluationJob): Promise<EvaluationResult> {
     const started = performance.now();
-    const { spec } = searchSpecFromDocument(job.document);
+    const { spec } = specFromDocument(job.document);
     if (spec.evaluation.mode !== 'weight-sharing') {
       throw new ValidationError('document.spec.evaluation.mode', `is ${spec.evaluation.mode}, not weight-sharing`);
     }

@@ -6,6 +6,7 @@ import type { LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
 import { createSpace } from '../space/registry.js';
 import type { SearchSpec } from '../spec/search-spec.js';
+import { IntervalCheckpointStore } from '../store/interval-checkpoint-store.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
 import type { NetworkConfig } from '../train/types.js';
@@ -16,6 +17,9 @@ import { LocalEvaluationBackend } from './local-evaluation-backend.js';
 import { SearchSession } from './search-session.js';
 import { StandaloneEvaluator } from './standalone-evaluator.js';
 import type { CandidateRecord, SearchProgress } from './types.js';
+
+/** Embedded runs store the controller checkpoint at most this often; a resumed run replays the steps after it. */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 type SessionEvaluation = Exclude<SearchSpec['spec']['evaluation'], { mode: 'weight-sharing' }>;
 
@@ -40,8 +44,11 @@ export interface LocalSessionOptions {
  */
 export async function runLocalSession(search: SearchSpec, evaluation: SessionEvaluation, opts: LocalSessionOptions): Promise<readonly CandidateRecord[]> {
   const id = search.metadata.name;
-  const stored = await opts.store.getSearch(id);
-  if (!stored) await SearchSession.create(opts.store, id, search);
+  // A reinforce/ppo checkpoint is megabytes of JSON; storing it after every step tripled a benchmark step's time.
+  let checkpointError: Error | undefined;
+  const store = new IntervalCheckpointStore(opts.store, CHECKPOINT_INTERVAL_MS, (_, e) => (checkpointError ??= e));
+  const stored = await store.getSearch(id);
+  if (!stored) await SearchSession.create(store, id, search);
   // Compared as stored (JSON), so keys holding undefined do not count.
   else if (!isDeepStrictEqual(stored.spec, JSON.parse(JSON.stringify(search)))) {
     throw new NasmeshError(`search ${id} is stored with another spec or seed; it cannot be continued with this one`);
@@ -57,7 +64,7 @@ export async function runLocalSession(search: SearchSpec, evaluation: SessionEva
       }
       written = observed.length;
     };
-    const session = await SearchSession.open(opts.store, id, backend, {
+    const session = await SearchSession.open(store, id, backend, {
       onPolicyUpdated: (observed, stats) => {
         write(session.candidates);
         opts.onPolicyUpdated?.(observed, stats);
@@ -69,6 +76,8 @@ export async function runLocalSession(search: SearchSpec, evaluation: SessionEva
       return await session.run(opts.signal);
     } finally {
       session.dispose();
+      await store.flush(id);
+      if (checkpointError) throw checkpointError;
     }
   } finally {
     await close();

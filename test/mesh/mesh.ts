@@ -17,7 +17,7 @@ import { closeNats, connectNats } from '../../services/common/nats/connection.js
 import { SearchEvents } from '../../services/common/nats/events.js';
 import { SearchPhase, type SearchDocument } from '../../services/gen/nasmesh/v1/common.js';
 import type { Search } from '../../services/gen/nasmesh/v1/controller.js';
-import { searchEventCodec } from '../../services/supernet-trainer/search-event-codec.js';
+import { searchEventCodec } from '../../services/common/messages/search-event-codec.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -15,7 +15,7 @@ import {
 } from '../../../services/gen/nasmesh/v1/supernet_trainer.js';
 import { CheckpointBlobs } from '../../../services/supernet-trainer/checkpoint-blobs.js';
 import { supernetTrainerHandlers } from '../../../services/supernet-trainer/handler.js';
-import { searchEventCodec } from '../../../services/supernet-trainer/search-event-codec.js';
+import { searchEventCodec } from '../../../services/common/messages/search-event-codec.js';
 import { SupernetTrainer } from '../../../services/supernet-trainer/trainer.js';
 import { WeightSharingEvaluator } from '../../../services/supernet-trainer/weight-sharing-evaluator.js';
 import { loadDataset } from '../../../src/data/load.js';

@@ -1,5 +1,5 @@
-import type { CandidateRecord } from '../../src/search/types.js';
-import type { SearchStore, StoredCheckpoint, StoredSearch } from '../../src/store/types.js';
+import type { CandidateRecord } from '../search/types.js';
+import type { SearchStore, StoredCheckpoint, StoredSearch } from './types.js';
 
 interface Pending {
   /** The newest checkpoint, written or not. */

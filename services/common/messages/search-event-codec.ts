@@ -1,6 +1,6 @@
-import { CodecError } from '../common/nats/errors.js';
-import type { Codec } from '../common/nats/types.js';
-import { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { CodecError } from '../nats/errors.js';
+import type { Codec } from '../nats/types.js';
+import { SearchEvent } from '../../gen/nasmesh/v1/events.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredCheckpoint } from '../../src/store/types.js';
 import { MemorySearchStore } from '../../src/store/memory-store.js';
-import { IntervalCheckpointStore } from '../../services/controller/interval-checkpoint-store.js';
+import { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
 
 const checkpoint = (observed: number): StoredCheckpoint => ({ observed, strategy: { strategy: 'random' } });
 
