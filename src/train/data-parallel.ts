@@ -1,14 +1,13 @@
 import type { Worker } from 'node:worker_threads';
 import { batches } from '../data/batches.js';
 import type { LoadedDataset } from '../data/types.js';
-import type { BackendName } from '../tf/backend.js';
+import { type BackendName, tf } from '../tf/backend.js';
 import { NasmeshError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { siblingModule, startWorker } from '../util/worker.js';
 import { specToModel } from './child-network.js';
 import { cosineRate, type FitResult } from './fit.js';
 import type { NetworkSpec } from './types.js';
-import type { tf } from '../tf/backend.js';
 
 export interface ReplicaSetup {
   spec: NetworkSpec;
@@ -118,7 +117,6 @@ function average(results: readonly { count: number; grads: Float32Array }[]): Fl
 async function collect(replicas: Replica[], spec: NetworkSpec, name: string, apply: Float32Array | undefined, learningRate: number) {
   const all = await Promise.all(replicas.map((r) => r.weights(apply, learningRate)));
   const model = specToModel(spec, name);
-  const { tf } = await import('../tf/backend.js');
   const trainable = new Set(model.trainableWeights.map((w) => w.originalName));
   const weights = model.weights.map((w, i) => {
     const values = all[0]![i]!;
