@@ -8,21 +8,26 @@ import { status } from '@grpc/grpc-js';
 import { profile, profilerClient } from './clients.js';
 import { nb201, small, startLongCall } from './fixture.js';
 
-/** Resolves with the port the process prints (`listening on 127.0.0.1:<port>`). */
-async function boundPort(child: ChildProcess): Promise<number> {
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += String(chunk);
-    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-    if (match) return Number(match[1]);
-  }
-  throw new Error(`the server exited without printing its port: ${out}`);
+/**
+ * Resolves with the port the process prints (`listening on 127.0.0.1:<port>`). Reads with a listener rather than
+ * `for await`, whose early return would close the pipe and kill the child with EPIPE at its next line of output.
+ */
+function boundPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', () => reject(new Error(`the server exited without printing its port: ${out}`)));
+  });
 }
 
 test('SIGTERM: the latency-profiler process finishes the in-flight call, refuses new ones and exits 0', async () => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'services/latency-profiler/main.ts', '--host', '127.0.0.1', '--port', '0', '--drain-seconds', '60'],
+    ['--import', 'tsx', 'services/latency-profiler/main.ts', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--drain-seconds', '60'],
     { cwd: fileURLToPath(new URL('../../../', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
