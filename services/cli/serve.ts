@@ -14,6 +14,12 @@ export interface ServeOptions {
   readonly drainSeconds: number;
   /** Port of the Prometheus /metrics endpoint on `host`; 0 picks a free one. */
   readonly metricsPort: number;
+  /** Controller: the latency-profiler (host:port) that measures latency for rewards that need it (mnas). */
+  readonly latencyProfiler?: string;
+  /** Controller: the supernet-trainer (host:port) that trains the shared weights of weight-sharing searches. */
+  readonly supernetTrainer?: string;
+  /** Controller: host:port the supernet-trainer reaches this controller at (default: this host's name and --port). */
+  readonly advertise?: string;
   /** Controller: the shortest time between two stored checkpoints of a search; 0 stores every one. */
   readonly checkpointIntervalMs: number;
   /** Evaluator: the evaluation modes it takes jobs of. */
@@ -30,6 +36,12 @@ const port = (name: string) => (value: string) => {
     throw new InvalidArgumentError(`${name} must be an integer from 0 to 65535 (0 picks a free port)`);
   }
   return n;
+};
+
+const hostPort = (name: string) => (value: string) => {
+  const match = /^(\[[^\]]+\]|[^\s:/[\]]+):(\d+)$/.exec(value);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new InvalidArgumentError(`${name} must be host:port, e.g. latency-profiler:50054`);
+  return value;
 };
 
 const modeList = (value: string) => {
@@ -66,13 +78,16 @@ export function addServeOptions(command: Command): Command {
     .option('--hardware-profile <name>', 'latency-profiler: the hardware it measures (default <arch>-<backend>-<cpus>cpu)')
     .option('--drain-seconds <n>', 'on SIGTERM, how long in-flight calls may run on', positiveInt('--drain-seconds'), 10)
     .option('--metrics-port <n>', 'port of the Prometheus /metrics endpoint; 0 picks a free one (printed on start)', port('--metrics-port'), 9464)
+    .option('--latency-profiler <host:port>', 'controller: latency-profiler measuring latency for mnas rewards', hostPort('--latency-profiler'))
+    .option('--supernet-trainer <host:port>', 'controller: supernet-trainer for weight-sharing searches', hostPort('--supernet-trainer'))
+    .option('--advertise <host:port>', "controller: the address the supernet-trainer reaches it at (default: this host's name and --port)", hostPort('--advertise'))
     .option(
       '--checkpoint-interval-ms <n>',
       "controller: shortest time between two stored checkpoints of a search (0: after every policy step)",
       nonNegativeInt('--checkpoint-interval-ms'),
       1000,
     )
-    .option('--modes <list>', 'evaluator: evaluation modes to take jobs of', modeList, ['benchmark', 'standalone'])
+    .option('--modes <list>', 'evaluator: evaluation modes to take jobs of', modeList, [...EVALUATION_MODES])
     .option(
       '--ack-wait-ms <n>',
       'evaluator: a job whose evaluator sent no heartbeat for this long (it died) goes to another one',

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { initBackend } from '../../src/tf/backend.js';
@@ -11,8 +12,10 @@ import { ControllerService } from '../gen/nasmesh/v1/controller.js';
 import { searchEventCodec } from '../common/messages/search-event-codec.js';
 import { controllerHandlers } from './handlers.js';
 import { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
+import { RemoteLatencyProfiler } from './latency-profiler-client.js';
 import { pollQueueDepth } from './queue-depth.js';
 import { Searches } from './searches.js';
+import { TrainerLink } from './trainer-link.js';
 
 /** How often the work queue's depth is read for nasmesh_work_queue_depth. */
 const QUEUE_DEPTH_POLL_MS = 2_000;
@@ -32,7 +35,9 @@ export async function serveController(options: ServeOptions): Promise<void> {
   const store = new IntervalCheckpointStore(await NatsSearchStore.open(nc), options.checkpointIntervalMs, (id, e) =>
     console.error(`search ${id}: storing its checkpoint failed (tried again with the next): ${e.message}`),
   );
-  const searches = new Searches({ nc, store, events, metrics });
+  const latency = options.latencyProfiler ? new RemoteLatencyProfiler(options.latencyProfiler) : undefined;
+  const trainer = options.supernetTrainer ? new TrainerLink(options.supernetTrainer) : undefined;
+  const searches = new Searches({ nc, store, events, metrics, ...(latency ? { latency } : {}), ...(trainer ? { trainer } : {}) });
   const stopPolling = pollQueueDepth(await nc.jetstreamManager(), metrics, QUEUE_DEPTH_POLL_MS);
   const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
@@ -41,9 +46,12 @@ export async function serveController(options: ServeOptions): Promise<void> {
     services: [{ definition: ControllerService, implementation: controllerHandlers(searches, events) }],
     drainTimeoutMs: options.drainSeconds * 1000,
   });
+  if (trainer) trainer.controller = options.advertise ?? `${['0.0.0.0', '::'].includes(options.host) ? hostname() : options.host}:${server.port}`;
   exitOnSignal(async () => {
     stopPolling();
     await Promise.all([server.shutdown(), searches.shutdown()]);
+    latency?.close();
+    trainer?.close();
     await Promise.all([metricsServer.close(), closeNats(nc)]);
   });
   const resumed = await searches.resumeAll();

@@ -26,6 +26,9 @@ interface Held {
  */
 const RESULTS_ACK_WAIT_MS = 3_000;
 
+/** Most results held at once: a step's worth and one more (see ResultsConsumerOptions.concurrency), within reason. */
+const MAX_RESULT_SLOTS = 17;
+
 /**
  * One search's evaluations on the mesh: each job goes to the work queue of the search's evaluation mode under the
  * message id `<search>.<index>`, and results come back through the search's own durable results consumer.
@@ -62,6 +65,7 @@ export class NatsEvaluationBackend implements EvaluationBackend {
     backend.consumer = await ResultsConsumer.start(nc, search.metadata.name, (r, ctx) => backend.receive(r, ctx), {
       codec: resultCodec,
       ackWaitMs: RESULTS_ACK_WAIT_MS,
+      concurrency: Math.min(MAX_RESULT_SLOTS, stepSize(search) + 1),
     });
     return backend;
   }
@@ -108,9 +112,13 @@ export class NatsEvaluationBackend implements EvaluationBackend {
     return this.consumer?.stop() ?? Promise.resolve();
   }
 
-  /** The search is over: removes its results consumer and whatever results are still queued for it. */
-  destroy(): Promise<void> {
-    return this.consumer?.destroy() ?? Promise.resolve();
+  /**
+   * The search is over: removes the jobs still queued for it (nobody will take their results), then its results
+   * consumer and whatever results are still queued for it.
+   */
+  async destroy(): Promise<void> {
+    await this.queue.purge(this.search.metadata.name);
+    await this.consumer?.destroy();
   }
 
   private receive(result: EvaluationResult, { key }: DeliveryContext): Promise<void> {
@@ -141,7 +149,13 @@ export class NatsEvaluationBackend implements EvaluationBackend {
       index: job.index,
       architecture: architectureMessage(this.search.spec.space, job.architecture),
       document: this.document,
-      checkpoint: '',
+      checkpoint: job.checkpoint ?? '',
     };
   }
+}
+
+/** Candidates the session evaluates per step; one where the mode has no such setting. */
+function stepSize(search: SearchSpec): number {
+  const { evaluation } = search.spec;
+  return 'candidatesPerStep' in evaluation ? evaluation.candidatesPerStep : 1;
 }

@@ -1,16 +1,23 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection } from 'nats';
 import type { StrategyStats } from '../../src/controller/types.js';
+import type { LatencySource } from '../../src/latency/types.js';
+import type { EvaluationBackend } from '../../src/search/evaluation-backend.js';
 import { type ProposedCandidate, SearchSession } from '../../src/search/search-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
 import type { StoredSearch } from '../../src/store/types.js';
+import { NasmeshError } from '../../src/util/errors.js';
 import type { ControllerMetrics } from '../common/metrics/controller-metrics.js';
 import { architectureMessage } from '../common/messages/architecture.js';
 import { candidateMessage } from '../common/messages/candidate.js';
+import { documentFromSpec } from '../common/messages/search-document.js';
 import { SearchPhase } from '../gen/nasmesh/v1/common.js';
 import type { EventPublisher } from './event-publisher.js';
 import type { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
+import { withLatency } from './latency-backend.js';
 import { NatsEvaluationBackend } from './nats-evaluation-backend.js';
+import { SupernetGate } from './supernet-gate.js';
+import type { TrainerLink } from './trainer-link.js';
 import { policyVersion } from './policy-version.js';
 
 /** Why a run was aborted: the search is cancelled, or this controller stops and another continues it. */
@@ -25,6 +32,10 @@ export interface SearchRunDeps {
   readonly store: IntervalCheckpointStore;
   readonly metrics: ControllerMetrics;
   readonly log: (line: string) => void;
+  /** Measures candidates' latency for rewards that need it (mnas); `--latency-profiler`. */
+  readonly latency?: LatencySource;
+  /** Trains the shared weights of weight-sharing searches; `--supernet-trainer`. */
+  readonly trainer?: TrainerLink;
 }
 
 /** Weight of the previous average against each new reward in PolicyUpdated.rewardMovingAverage. */
@@ -64,7 +75,7 @@ export class SearchRun {
     const hooks: { run?: SearchRun } = {};
     let session: SearchSession;
     try {
-      session = await SearchSession.open(deps.store, search.id, backend, {
+      session = await SearchSession.open(deps.store, search.id, await withLatency(search.spec, gated(search, backend, deps.trainer), deps.latency), {
         onProposed: (candidates) => hooks.run?.proposed(candidates),
         onEvaluated: (candidate) => hooks.run?.stored(candidate),
         onPolicyUpdated: (observed, stats) => hooks.run?.policyUpdated(observed, stats),
@@ -249,4 +260,12 @@ export class SearchRun {
     );
     this.policy.emit('update');
   }
+}
+
+/** A weight-sharing search's jobs wait for the supernet checkpoint they name (SupernetGate). */
+function gated(search: StoredSearch, backend: EvaluationBackend, trainer?: TrainerLink): EvaluationBackend {
+  const { evaluation } = search.spec.spec;
+  if (evaluation.mode !== 'weight-sharing') return backend;
+  if (!trainer) throw new NasmeshError('weight-sharing searches need a supernet-trainer (--supernet-trainer)');
+  return new SupernetGate(backend, trainer, search.id, documentFromSpec(search.spec), evaluation);
 }

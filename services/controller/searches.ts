@@ -1,6 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import { SearchSession } from '../../src/search/search-session.js';
+import type { LatencySource } from '../../src/latency/types.js';
+import { latencyMeasurement } from '../../src/reward/spec.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import type { StoredSearch } from '../../src/store/types.js';
 import { GrpcStatusError } from '../common/grpc/status.js';
@@ -9,11 +11,13 @@ import type { SearchEvents } from '../common/nats/events.js';
 import { documentFromSpec } from '../common/messages/search-document.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { EventPublisher } from './event-publisher.js';
+import { assertLatencyMeasurable } from './latency-backend.js';
 import type { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-store.js';
 import { paretoFront } from './pareto-front.js';
 import { policyVersion } from './policy-version.js';
 import { bestCandidate, type SearchProgress } from './search-message.js';
 import { SearchRun } from './search-run.js';
+import type { TrainerLink } from './trainer-link.js';
 
 /** How long a finished search's metric series stay exported, so that scrapers see its final values. */
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -24,6 +28,10 @@ export interface SearchesOptions {
   readonly events: SearchEvents<SearchEvent>;
   readonly metrics: ControllerMetrics;
   readonly log?: (line: string) => void;
+  /** Measures candidates' latency for rewards that need it (mnas); without it such searches are refused. */
+  readonly latency?: LatencySource;
+  /** The supernet-trainer of weight-sharing searches; without it such searches are refused. */
+  readonly trainer?: TrainerLink;
 }
 
 /**
@@ -43,22 +51,40 @@ export class Searches {
   /** Continues every search a previous controller left pending or running. */
   async resumeAll(): Promise<string[]> {
     const unfinished = (await this.o.store.listSearches()).filter((s) => s.phase === 'pending' || s.phase === 'running');
+    const resumed: string[] = [];
     for (const search of unfinished) {
+      if (!this.canRun(search)) continue;
       // The controller that created it may have died before `created` was published; the stream drops the copy.
       const events = this.publisher(search.id);
       events.publish({ $case: 'created', value: { document: documentFromSpec(search.spec) } }, 'created');
       await this.start(search, events);
+      resumed.push(search.id);
     }
-    return unfinished.map((s) => s.id);
+    return resumed;
+  }
+
+  /** Whether this controller has what the search needs; if not, it is left for a controller that has. */
+  private canRun({ id, spec }: StoredSearch): boolean {
+    if (spec.spec.evaluation.mode === 'weight-sharing' && !this.o.trainer) {
+      this.log(`search ${id}: left for a controller with --supernet-trainer (it searches with weight sharing)`);
+      return false;
+    }
+    if (latencyMeasurement(spec.spec.reward) && !this.o.latency) {
+      // Failing it would be final; a controller started with --latency-profiler resumes it instead.
+      this.log(`search ${id}: left for a controller with --latency-profiler (its reward needs measured latency)`);
+      return false;
+    }
+    return true;
   }
 
   async create(spec: SearchSpec): Promise<StoredSearch> {
-    if (spec.spec.evaluation.mode === 'weight-sharing') {
+    if (spec.spec.evaluation.mode === 'weight-sharing' && !this.o.trainer) {
       throw new GrpcStatusError(
-        status.UNIMPLEMENTED,
-        'spec.evaluation.mode: weight-sharing searches run with the supernet-trainer, which this controller does not drive yet; use nasmesh run for them',
+        status.FAILED_PRECONDITION,
+        'spec.evaluation.mode: weight-sharing searches need a supernet-trainer; start the controller with --supernet-trainer host:port',
       );
     }
+    assertLatencyMeasurable(spec, this.o.latency);
     const id = spec.metadata.name;
     if (await this.o.store.getSearch(id)) throw new GrpcStatusError(status.ALREADY_EXISTS, `search ${id} exists already`);
     await SearchSession.create(this.o.store, id, spec);
@@ -81,6 +107,11 @@ export class Searches {
     return this.o.store.listSearches();
   }
 
+  /** Whether this controller runs the search now: its run publishes the search's end event when it ends. */
+  isRunning(id: string): boolean {
+    return this.runs.has(id);
+  }
+
   async progress(id: string): Promise<SearchProgress> {
     const run = this.runs.get(id);
     if (run) return { done: run.done, ...(run.best ? { best: run.best } : {}) };
@@ -93,6 +124,10 @@ export class Searches {
   async cancel(id: string): Promise<StoredSearch> {
     const search = await this.require(id);
     const run = this.runs.get(id);
+    if (search.spec.spec.evaluation.mode === 'weight-sharing') {
+      // Best effort: a trainer that is down finds the search cancelled when it asks for the next policy.
+      await this.o.trainer?.stop(id).catch((e: Error) => this.log(`search ${id}: stopping its supernet training failed: ${e.message}`));
+    }
     if (run) await run.stop('cancelled');
     else if (search.phase === 'pending' || search.phase === 'running') {
       // Stored as unfinished but run by no controller (one that failed to open it): nothing to stop.
@@ -111,8 +146,7 @@ export class Searches {
   async policySnapshot(id: string, minVersion: number, signal: AbortSignal) {
     const search = await this.require(id);
     const run = this.runs.get(id);
-    // Version 0 has no checkpoint (the strategy has learned nothing yet): a running search is asked for the first.
-    if (run) await run.policyVersionAtLeast(Math.max(minVersion, 1), signal);
+    if (run) await run.policyVersionAtLeast(minVersion, signal);
     const checkpoint = await this.o.store.getCheckpoint(id);
     const version = checkpoint ? policyVersion(search.spec, checkpoint.observed) : 0;
     if (!checkpoint || version < minVersion) {

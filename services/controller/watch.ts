@@ -5,10 +5,12 @@ import { toServiceError } from '../common/grpc/status.js';
 import type { SearchEvents } from '../common/nats/events.js';
 import type { WatchSearchRequest } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { publishMissingEndWhileWatching } from './end-event.js';
 import type { Searches } from './searches.js';
 
 /**
- * WatchSearch: the search's events replayed from the events stream, then live, until SearchFinished or SearchFailed.
+ * WatchSearch: the search's events replayed from the events stream, then live, until SearchFinished or SearchFailed
+ * (published by the watch itself for a search that ended without one, so that no watch of an ended search hangs).
  * A restarted controller publishes the events of the step it resumes again; the stream drops repeats within its
  * duplicate window, and this drops those that come later, so a watcher sees each candidate once.
  */
@@ -22,12 +24,18 @@ export function watchSearch(
       assertSearchId(call.request.searchId, 'searchId');
       await searches.require(call.request.searchId);
       const seen = new Set<string>();
-      for await (const { event } of events.replay(call.request.searchId, { signal })) {
-        const key = eventKey(event);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (!call.write(event)) await new Promise((resolve) => call.once('drain', resolve));
-        if (event.event?.$case === 'finished' || event.event?.$case === 'failed') break;
+      // A search can end without its end event (its controller died in between): that event is published here then.
+      const stopChecking = publishMissingEndWhileWatching(searches, events, call.request.searchId);
+      try {
+        for await (const { event } of events.replay(call.request.searchId, { signal })) {
+          const key = eventKey(event);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (!call.write(event)) await new Promise((resolve) => call.once('drain', resolve));
+          if (event.event?.$case === 'finished' || event.event?.$case === 'failed') break;
+        }
+      } finally {
+        stopChecking();
       }
     };
     run().then(

@@ -1,18 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { NasmeshError } from '../../src/util/errors.js';
+import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, EvaluatorMetrics, serveMetrics } from '../common/metrics/index.js';
-import { closeNats, connectNats } from '../common/nats/index.js';
+import { closeNats, connectNats, NatsSearchStore } from '../common/nats/index.js';
 import { EvaluatorService } from '../gen/nasmesh/v1/evaluator.js';
 import { BenchmarkModeEvaluator } from './benchmark-mode.js';
 import { evaluatorHandlers } from './handlers.js';
 import { JobEvaluator } from './job-evaluator.js';
-import type { ModeEvaluators } from './mode-evaluator.js';
+import type { ModeEvaluator, ModeEvaluators } from './mode-evaluator.js';
 import { QueueWorker } from './queue-worker.js';
 import { StandaloneModeEvaluator } from './standalone-mode.js';
+import { WeightSharingModeEvaluator } from './weight-sharing-mode.js';
 
 /**
  * The evaluator process: takes evaluation jobs of its modes from the work queue (competing with other evaluators)
@@ -20,11 +22,16 @@ import { StandaloneModeEvaluator } from './standalone-mode.js';
  * within --drain-seconds and hands the rest back. Prints `listening on <host>:<port>` once it takes work.
  */
 export async function serveEvaluator(options: ServeOptions): Promise<void> {
-  const available: ModeEvaluators = { benchmark: new BenchmarkModeEvaluator(), standalone: new StandaloneModeEvaluator() };
-  const unavailable = options.modes.filter((m) => !available[m]);
-  if (unavailable.length > 0) throw new NasmeshError(`--modes: this evaluator cannot evaluate ${unavailable.join(', ')} yet`);
-  const evaluator = new JobEvaluator(Object.fromEntries(options.modes.map((m) => [m, available[m]])));
   const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}` });
+  const available: Record<EvaluationMode, () => Promise<ModeEvaluator>> = {
+    benchmark: async () => new BenchmarkModeEvaluator(),
+    standalone: async () => new StandaloneModeEvaluator(),
+    // Supernet checkpoints are blobs in the search store the trainer writes to.
+    'weight-sharing': async () => new WeightSharingModeEvaluator(await NatsSearchStore.open(nc)),
+  };
+  const modes: ModeEvaluators = {};
+  for (const mode of options.modes) modes[mode] = await available[mode]();
+  const evaluator = new JobEvaluator(modes);
   const registry = createRegistry();
   const worker = await QueueWorker.start(nc, evaluator, new EvaluatorMetrics(registry), {
     delayMs: options.testDelayMs,

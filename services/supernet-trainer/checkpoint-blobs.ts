@@ -4,11 +4,6 @@ import { SupernetCheckpoint } from '../gen/nasmesh/v1/events.js';
 /** Blob holding the record of a search's newest stored epoch; written after that epoch's weights. */
 const LATEST = 'supernet/latest';
 
-/** Blob name (SearchStore.putBlob/getBlob) of the weights after `epoch`: SupernetCheckpoint.object_name. */
-export function checkpointBlobName(epoch: number): string {
-  return `supernet/${epoch}`;
-}
-
 /**
  * A search's supernet checkpoints in the search store: one blob of supernetToBytes per epoch (kept, since
  * evaluators may still be scoring with an older one) and a small record of the newest, from which a restarted
@@ -28,14 +23,10 @@ export class CheckpointBlobs {
     return data && SupernetCheckpoint.fromJSON(JSON.parse(new TextDecoder().decode(data)));
   }
 
-  weights(searchId: string, objectName: string): Promise<Uint8Array> {
-    return checkpointWeights(this.store, searchId, objectName);
+  /** The bytes of a stored checkpoint (supernetToBytes) by its object name; throws when there is none. */
+  async weights(searchId: string, objectName: string): Promise<Uint8Array> {
+    const bytes = await this.store.getBlob(searchId, objectName);
+    if (bytes === undefined) throw new Error(`search ${searchId} has no supernet checkpoint '${objectName}'`);
+    return bytes;
   }
-}
-
-/** The bytes of a stored checkpoint (supernetToBytes) by its object name; throws when there is none. */
-export async function checkpointWeights(store: Pick<SearchStore, 'getBlob'>, searchId: string, objectName: string): Promise<Uint8Array> {
-  const bytes = await store.getBlob(searchId, objectName);
-  if (bytes === undefined) throw new Error(`search ${searchId} has no supernet checkpoint '${objectName}'`);
-  return bytes;
 }

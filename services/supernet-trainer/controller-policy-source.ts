@@ -1,7 +1,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { StrategyCheckpoint } from '../../src/controller/types.js';
 import { ControllerClient, GetPolicySnapshotRequest, type PolicySnapshot } from '../gen/nasmesh/v1/controller.js';
-import type { PolicySource, PolicyVersion } from './policy-source.js';
+import type { PolicySource, PolicyVersion } from '../../src/search/policy-source.js';
 
 /** Statuses that mean "not yet" rather than "never": the wait outlived one call, or the controller is restarting. */
 const RETRY = new Set([status.DEADLINE_EXCEEDED, status.UNAVAILABLE]);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { initBackend } from '../../src/tf/backend.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
 import { startGrpcServer } from '../common/grpc/server.js';
@@ -19,6 +20,8 @@ import { SupernetTrainer } from './trainer.js';
  * Prints `listening on <host>:<port>` once it takes calls.
  */
 export async function serveSupernetTrainer(options: ServeOptions): Promise<void> {
+  // The same backend selection as `nasmesh run`, so the shared weights match an embedded run's.
+  await initBackend();
   const nc = await connectNats({ servers: options.nats, name: `supernet-trainer-${process.pid}` });
   const registry = createRegistry();
   const trainer = new SupernetTrainer(

@@ -3,7 +3,7 @@ import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { GrpcStatusError } from '../common/grpc/status.js';
 import { type TrainingStatus } from '../gen/nasmesh/v1/supernet_trainer.js';
 import type { SupernetCheckpoint } from '../gen/nasmesh/v1/events.js';
-import type { PolicySource } from './policy-source.js';
+import type { PolicySource } from '../../src/search/policy-source.js';
 import { type TrainingDeps, TrainingRun } from './training-run.js';
 
 /**
@@ -12,6 +12,8 @@ import { type TrainingDeps, TrainingRun } from './training-run.js';
  */
 export class SupernetTrainer {
   private readonly runs = new Map<string, TrainingRun>();
+  /** The controller address each run fetches its policy from. */
+  private readonly controllers = new Map<string, string>();
   private closing = false;
 
   constructor(
@@ -23,11 +25,19 @@ export class SupernetTrainer {
   start(searchId: string, spec: SearchSpec['spec'], controller: string): TrainingStatus {
     if (this.closing) throw new GrpcStatusError(status.UNAVAILABLE, 'the supernet trainer is shutting down');
     const running = this.runs.get(searchId);
-    if (running && !running.finished) return running.status();
+    if (running && !running.finished) {
+      // A restarted controller may listen elsewhere: its policy comes from there now.
+      if (this.controllers.get(searchId) !== controller) {
+        running.redirect(this.policySource(controller));
+        this.controllers.set(searchId, controller);
+      }
+      return running.status();
+    }
     const policy = this.policySource(controller);
     try {
       const run = new TrainingRun(searchId, spec, policy, this.deps);
       this.runs.set(searchId, run);
+      this.controllers.set(searchId, controller);
       return run.status();
     } catch (e) {
       policy.close();

@@ -1,19 +1,25 @@
 import { loadDataset, type LoadOptions } from '../../src/data/load.js';
-import { endlessBatches } from '../../src/search/weight-sharing-batches.js';
-import { type SharedEpochResult, trainSharedEpoch } from '../../src/search/weight-sharing-epoch.js';
+import type { PolicySource } from '../../src/search/policy-source.js';
+import type { SharedEpochResult } from '../../src/search/weight-sharing-epoch.js';
+import {
+  checkpointBlobName,
+  epochPolicyVersion,
+  initialSupernet,
+  trainEpoch,
+  weightSharingSpec,
+  type WeightSharingSpec,
+} from '../../src/search/weight-sharing-schedule.js';
 import { EnasMicroSpace } from '../../src/space/enas-micro.js';
 import { createSpace } from '../../src/space/registry.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { supernetFromBytes, supernetToBytes } from '../../src/train/supernet/bytes.js';
-import { Supernet } from '../../src/train/supernet/supernet.js';
+import type { Supernet } from '../../src/train/supernet/supernet.js';
 import { ValidationError } from '../../src/util/errors.js';
-import { Rng } from '../../src/util/rng.js';
 import type { SupernetMetrics } from '../common/metrics/supernet-metrics.js';
 import type { SearchEvents } from '../common/nats/events.js';
 import { SearchEvent, SupernetCheckpoint } from '../gen/nasmesh/v1/events.js';
 import { TrainingPhase, type TrainingStatus } from '../gen/nasmesh/v1/supernet_trainer.js';
-import { checkpointBlobName, type CheckpointBlobs } from './checkpoint-blobs.js';
-import type { PolicySource } from './policy-source.js';
+import type { CheckpointBlobs } from './checkpoint-blobs.js';
 
 /** What every training run of a trainer shares. */
 export interface TrainingDeps {
@@ -23,39 +29,36 @@ export interface TrainingDeps {
   readonly dataOptions?: LoadOptions;
 }
 
-type WeightSharing = Extract<SearchSpec['spec']['evaluation'], { mode: 'weight-sharing' }>;
-
 /**
  * The supernet training of one search, from its latest stored checkpoint (if any) to `spec.evaluation.epochs`: each
- * epoch fetches the policy, trains the shared weights on architectures drawn from it, stores the weights and
- * publishes a `supernet` event. stop() ends it after the step in progress, storing what that epoch trained.
+ * epoch fetches the policy of its version (weight-sharing-schedule.ts), trains the shared weights on architectures
+ * drawn from it, stores the weights and publishes a `supernet` event. stop() ends it after the step in progress; an
+ * epoch cut short is not stored (a restarted run trains it again from the one before, to the same weights).
  */
 export class TrainingRun {
   private readonly stopper = new AbortController();
-  private readonly evaluation: WeightSharing;
+  private readonly spec: WeightSharingSpec;
   private readonly space: EnasMicroSpace;
   private phase = TrainingPhase.RUNNING;
   private epoch = 0;
   private loss = 0;
   private latest?: SupernetCheckpoint;
   private message = '';
+  private fetching?: AbortController;
   /** Settles when the run has ended, whichever way (it never rejects: failures become the FAILED phase). */
   readonly done: Promise<void>;
 
   constructor(
     readonly searchId: string,
-    private readonly spec: SearchSpec['spec'],
-    private readonly policy: PolicySource,
+    spec: SearchSpec['spec'],
+    private policy: PolicySource,
     private readonly deps: TrainingDeps,
   ) {
-    if (spec.evaluation.mode !== 'weight-sharing') {
-      throw new ValidationError('spec.evaluation.mode', `the supernet trainer serves weight-sharing searches, not ${spec.evaluation.mode}`, ['weight-sharing']);
-    }
+    this.spec = weightSharingSpec(spec);
     const space = createSpace(spec.space);
     if (!(space instanceof EnasMicroSpace)) {
       throw new ValidationError('spec.space.name', `weight-sharing supports the enas-micro space only, not ${space.name}`, ['enas-micro']);
     }
-    this.evaluation = spec.evaluation;
     this.space = space;
     this.done = this.run();
   }
@@ -65,7 +68,7 @@ export class TrainingRun {
       searchId: this.searchId,
       phase: this.phase,
       epoch: this.epoch,
-      epochs: this.evaluation.epochs,
+      epochs: this.spec.evaluation.epochs,
       loss: this.loss,
       latest: this.latest,
       message: this.message,
@@ -111,30 +114,45 @@ export class TrainingRun {
     const data = await loadDataset(this.spec.dataset, this.deps.dataOptions);
     const net = stored
       ? supernetFromBytes(this.space, await this.deps.checkpoints.weights(this.searchId, stored.objectName))
-      : new Supernet(this.space, { inputShape: data.shape, classes: data.classes, ...this.spec.network, seed: initSeed(this.spec.seed) });
+      : initialSupernet(this.space, data, this.spec);
     try {
-      let minVersion = 0;
       if (stored) {
         this.record(stored);
-        minVersion = stored.policyVersion + 1;
         // The event of the newest epoch may have been lost with the previous process; a copy that was not is dropped.
         await this.publish(stored);
       }
-      for (let epoch = this.epoch + 1; epoch <= this.evaluation.epochs && !signal.aborted; epoch++) {
+      for (let epoch = this.epoch + 1; epoch <= this.spec.evaluation.epochs && !signal.aborted; epoch++) {
         this.phase = TrainingPhase.WAITING_FOR_POLICY;
-        const policy = await this.policy.fetch(this.searchId, minVersion, signal);
+        // The controller cannot pass this version before the epoch's weights score its next candidate: it is exact.
+        const policy = await this.fetchPolicy(epochPolicyVersion(this.spec.evaluation, epoch), signal);
         this.phase = TrainingPhase.RUNNING;
-        // Seeded by epoch, so a run resumed after a restart trains the epochs it has left as the first run would have.
-        const rng = new Rng(epochSeed(this.spec.seed, epoch));
-        const batches = endlessBatches(data.train, data, this.evaluation.batchSize, rng, true);
-        const snapshot = { spec: this.spec.strategy, checkpoint: policy.checkpoint };
-        const result = await trainSharedEpoch(net, snapshot, batches, this.evaluation.sharedStepsPerEpoch, rng, signal);
-        if (result.steps === 0) break;
+        const result = await trainEpoch(net, this.spec, data, epoch, policy.checkpoint, signal);
+        if (result.stopped) break;
         await this.store(net, epoch, policy.version, result);
-        minVersion = policy.version + 1;
       }
     } finally {
       net.dispose();
+    }
+  }
+
+  /** Fetches the policy from `source` from now on (a restarted controller listens elsewhere). */
+  redirect(source: PolicySource): void {
+    const old = this.policy;
+    this.policy = source;
+    old.close();
+    this.fetching?.abort();
+  }
+
+  /** The policy at `version`, asked again of the new source when redirected meanwhile. */
+  private async fetchPolicy(version: number, signal: AbortSignal) {
+    for (;;) {
+      const attempt = new AbortController();
+      this.fetching = attempt;
+      try {
+        return await this.policy.fetch(this.searchId, version, AbortSignal.any([signal, attempt.signal]));
+      } catch (e) {
+        if (signal.aborted || !attempt.signal.aborted) throw e;
+      }
     }
   }
 
@@ -164,15 +182,4 @@ export class TrainingRun {
     const event = SearchEvent.fromPartial({ searchId: this.searchId, time: record.time, event: { $case: 'supernetCheckpoint', value: record } });
     await this.deps.events.publish(this.searchId, 'supernet', event, String(record.epoch));
   }
-}
-
-/** The supernet's initial weights as the embedded search draws them: the second number of the search's seed. */
-function initSeed(seed: number): number {
-  const rng = new Rng(seed);
-  rng.nextUint32(); // the strategy's seed
-  return rng.nextUint32();
-}
-
-function epochSeed(seed: number, epoch: number): number {
-  return (Math.imul(seed, 0x85ebca6b) + epoch) >>> 0;
 }

@@ -15,7 +15,7 @@ export function runCommand(): Command {
     .argument('<spec>', 'search spec (YAML)')
     .option('--out <dir>', 'results directory (default results/<metadata.name>)')
     .option('--seed <n>', 'overrides spec.seed; the same seed reproduces the search', nonNegativeInt('--seed'))
-    .option('--resume', 'continue the interrupted search in --out (benchmark and standalone evaluation)')
+    .option('--resume', 'continue the interrupted search in --out')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (overrides spec.backend)').choices(BACKEND_CHOICES))
     .action(async (path: string, opts: { out?: string; seed?: number; resume?: boolean; backend?: BackendChoice }) => {
       const search = loadSearchSpec(path);
@@ -50,7 +50,9 @@ export function runCommand(): Command {
       const show = (label: string, r: { testAccuracy: number; params: number; flops: number } | null | undefined) =>
         r && console.log(`${label}: test accuracy ${(r.testAccuracy * 100).toFixed(2)} %, ${r.params} params, ${r.flops} MACs`);
       console.log(`${summary.candidates} candidates in ${summary.durationSeconds.toFixed(1)} s`);
-      if (summary.bestCandidate) console.log(`best candidate: ${summary.bestCandidate.architecture.arch} (reward ${summary.bestCandidate.reward.toFixed(4)})`);
+      const b = summary.bestCandidate;
+      const latency = b?.latencyMs !== undefined ? `, latency ${b.latencyMs.toFixed(2)} ms` : '';
+      if (b) console.log(`best candidate: ${b.architecture.arch} (reward ${b.reward.toFixed(4)}, accuracy ${(b.accuracy * 100).toFixed(2)} %${latency})`);
       show('best, retrained', summary.best);
       show('baseline', summary.baseline);
       console.log(`summary: ${join(outDir, 'summary.json')}`);

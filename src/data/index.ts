@@ -15,6 +15,7 @@ export { datasetSpecSchema, parseDatasetSpec, resolveAugment } from './spec.js';
 export type { DatasetSpec, DatasetSpecInput } from './spec.js';
 export { loadDataset, readDataset } from './load.js';
 export type { LoadOptions } from './load.js';
+export { datasetGeometry } from './geometry.js';
 export { batches } from './batches.js';
 export { channelStats } from './stats.js';
 export { carveValidation, stratifiedIndices, takeSamples } from './split.js';

@@ -1,4 +1,5 @@
-import type { Architecture, SearchSpace } from '../space/types.js';
+import type { SpaceConfig } from '../space/registry.js';
+import type { Architecture, ArchitectureJson, SearchSpace } from '../space/types.js';
 import type { NetworkConfig } from '../train/types.js';
 
 /** The class of machine a latency was measured on; latencies from different profiles are never mixed. */
@@ -36,4 +37,22 @@ export interface LatencyProfile {
   readonly hardware: HardwareProfile;
   /** The numbers come from the cache, not from new runs. */
   readonly cached: boolean;
+}
+
+/** One candidate's latency question: its architecture, in the network and batch a search measures with. */
+export interface LatencyQuery {
+  readonly space: SpaceConfig;
+  readonly architecture: ArchitectureJson;
+  readonly network: NetworkConfig;
+  readonly batchSize: number;
+  readonly repeats: number;
+}
+
+/**
+ * Where a search's latencies come from: a LatencyProfiler in this process (`nasmesh run`) or the mesh's
+ * latency-profiler service. Resolves to the median wall time of one inference run of a batch, in milliseconds;
+ * rejects with `signal.reason` when aborted.
+ */
+export interface LatencySource {
+  latencyMs(query: LatencyQuery, signal?: AbortSignal): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REPEATS } from '../latency/request.js';
 import { parseWith } from '../util/schema.js';
 
 /**
@@ -13,6 +14,17 @@ export const costTermSchema = z
     target: z.number().positive(),
     /** Exponent applied above the target; <= 0 so exceeding the budget can only lower the reward. */
     weight: z.number().max(0).default(-0.07),
+  })
+  .strict();
+
+/**
+ * How the latency of an mnas search is measured: median wall time of one inference run of `batchSize` images over
+ * `repeats` timed runs. MnasNet measures single images (batch 1). Bounded as the latency-profiler bounds a request.
+ */
+const latencyMeasurementSchema = z
+  .object({
+    batchSize: z.number().int().positive().max(256).default(1),
+    repeats: z.number().int().positive().max(1000).default(DEFAULT_REPEATS),
   })
   .strict();
 
@@ -32,6 +44,7 @@ const mnasObjective = z
     beta: z.number().max(0).optional(),
     params: costTermSchema.optional(),
     flops: costTermSchema.optional(),
+    latency: latencyMeasurementSchema.optional(),
   })
   .strict();
 
@@ -43,6 +56,12 @@ export type RewardSpecInput = z.input<typeof rewardSpecSchema>;
 /** The validated spec, defaults filled in. */
 export type RewardSpec = z.output<typeof rewardSpecSchema>;
 export type CostTerm = z.output<typeof costTermSchema>;
+export type LatencyMeasurement = z.output<typeof latencyMeasurementSchema>;
+
+/** How a search with this reward must measure each candidate's latency; undefined when the reward does not use it. */
+export function latencyMeasurement(reward: RewardSpec): LatencyMeasurement | undefined {
+  return reward.objective === 'mnas' ? latencyMeasurementSchema.parse(reward.latency ?? {}) : undefined;
+}
 
 /**
  * Validates a reward spec; `field` is where it sits in the user's document so errors read e.g.

@@ -5,30 +5,30 @@ import type { StrategyStats, StrategyStatsRecord } from '../controller/types.js'
 import { loadDataset, type LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
 import { createSpace } from '../space/registry.js';
-import type { Architecture } from '../space/types.js';
+import type { EnasMicroSpace } from '../space/enas-micro.js';
+import type { SearchSpace } from '../space/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import { type BackendName, tf } from '../tf/backend.js';
 import { LocalDirSearchStore } from '../store/local-dir-store.js';
+import type { SearchStore } from '../store/types.js';
+import { supernetFromBytes } from '../train/supernet/bytes.js';
 import type { NetworkConfig } from '../train/types.js';
-import { ValidationError } from '../util/errors.js';
+import { NasmeshError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { trainBaselineInThread } from './baseline-thread.js';
 import { retrainBest } from './final-stage.js';
 import { runLocalSession } from './local-session.js';
 import type { CandidateRecord, SearchProgress, SearchSummary } from './types.js';
-import { searchWithWeightSharing } from './weight-sharing.js';
 import { deriveFinalists, type Finalist } from './weight-sharing-derive.js';
+import { checkpointBlobName, weightSharingSpec } from './weight-sharing-schedule.js';
 
 export interface EmbeddedSearchOptions {
   outDir: string;
   /** Overrides spec.seed. */
   seed?: number;
-  /**
-   * Benchmark and standalone: continue the interrupted search stored in `<outDir>/state` (same spec and seed)
-   * instead of starting over.
-   */
+  /** Continue the interrupted search stored in `<outDir>/state` (same spec and seed) instead of starting over. */
   resume?: boolean;
-  /** Benchmark and standalone: stops the search between evaluations; `resume` continues it. */
+  /** Stops the search between evaluations; `resume` continues it. */
   signal?: AbortSignal;
   onProgress?: (progress: SearchProgress) => void;
   onLog?: (line: string) => void;
@@ -38,14 +38,13 @@ export interface EmbeddedSearchOptions {
 /**
  * A whole search in one process: propose, evaluate (table look-up, standalone training or ENAS weight sharing),
  * reward, learn; then retrain the best from scratch beside an optional baseline and export it. Every evaluated
- * candidate is appended to `candidates.jsonl` as soon as the strategy has observed it. Benchmark and standalone
- * searches run as a SearchSession whose state is kept in `<outDir>/state`.
+ * candidate is appended to `candidates.jsonl` as soon as the strategy has observed it. The search runs as a
+ * SearchSession whose state is kept in `<outDir>/state`.
  */
 export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearchOptions): Promise<SearchSummary> {
   const started = performance.now();
   const spec = search.spec;
   const seed = opts.seed ?? spec.seed;
-  const rng = new Rng(seed);
   mkdirSync(opts.outDir, { recursive: true });
   const seeded: SearchSpec = { ...search, spec: { ...spec, seed } };
   writeFileSync(join(opts.outDir, 'search.json'), `${JSON.stringify(seeded, null, 2)}\n`);
@@ -91,53 +90,27 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
       : undefined;
 
   try {
-    const records: CandidateRecord[] = [];
+    // The session's durable state: what `resume` continues from.
+    const stateDir = join(opts.outDir, 'state');
+    if (!opts.resume) rmSync(stateDir, { recursive: true, force: true });
+    const store = new LocalDirSearchStore(stateDir);
+    const records = await runLocalSession(seeded, {
+      store,
+      candidatesFile,
+      onPolicyUpdated: recordStats,
+      data,
+      network: data && network(data),
+      dataOptions: opts.data,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      onLog: opts.onLog,
+    });
     // Weight sharing: the derive step's ranking, which the final stage retrains from.
-    let finalists: Finalist[] | undefined;
-    if (spec.evaluation.mode === 'weight-sharing') {
-      if (spec.reward.objective !== 'accuracy') {
-        throw new ValidationError('spec.reward.objective', 'weight-sharing evaluation rewards accuracy only', ['accuracy']);
-      }
-      const total = spec.evaluation.epochs * spec.evaluation.controllerStepsPerEpoch;
-      const record = (arch: Architecture, r: Omit<CandidateRecord, 'index' | 'architecture' | 'hash'>) => {
-        const rec: CandidateRecord = { index: records.length, architecture: space.toJSON(arch), hash: space.hash(arch), ...r };
-        records.push(rec);
-        appendFileSync(candidatesFile, `${JSON.stringify(rec)}\n`);
-        opts.onProgress?.({ done: records.length, total, bestReward: Math.max(...records.map((c) => c.reward)), stage: 'search' });
-      };
-      const { name: strategyName, ...strategyOptions } = spec.strategy;
-      const strategy = createStrategy(strategyName, space, strategyOptions, rng.nextUint32());
-      try {
-        const net = await searchWithWeightSharing(space, strategy, data!, network(data!), spec.evaluation, rng, join(opts.outDir, 'supernet'), (observations, loss) => {
-          for (const o of observations) record(o.arch, { reward: o.reward, accuracy: o.reward, params: 0, flops: 0, seconds: 0, sharedLoss: loss });
-          recordStats(records.length, strategy.stats());
-        });
-        const searched = [...records].sort((a, b) => b.reward - a.reward).slice(0, 10).map((r) => space.fromJSON(r.architecture));
-        const { deriveSamples: samples, deriveImages: images } = spec.evaluation;
-        finalists = deriveFinalists(space, net, strategy, searched, data!, { samples, images }, rng);
-        net.dispose();
-        writeFileSync(
-          join(opts.outDir, 'finalists.json'),
-          `${JSON.stringify(finalists.map((f) => ({ architecture: space.toJSON(f.arch), validationReward: f.reward })), null, 2)}\n`,
-        );
-      } finally {
-        strategy.dispose();
-      }
-    } else {
-      // The session's durable state: what `resume` continues from.
-      const stateDir = join(opts.outDir, 'state');
-      if (!opts.resume) rmSync(stateDir, { recursive: true, force: true });
-      records.push(
-        ...(await runLocalSession(seeded, spec.evaluation, {
-          store: new LocalDirSearchStore(stateDir),
-          candidatesFile,
-          onPolicyUpdated: recordStats,
-          data,
-          network: data && network(data),
-          dataOptions: opts.data,
-          signal: opts.signal,
-          onProgress: opts.onProgress,
-        })),
+    const finalists = spec.evaluation.mode === 'weight-sharing' ? await derive(seeded, store, space, data!, records) : undefined;
+    if (finalists) {
+      writeFileSync(
+        join(opts.outDir, 'finalists.json'),
+        `${JSON.stringify(finalists.map((f) => ({ architecture: space.toJSON(f.arch), validationReward: f.reward })), null, 2)}\n`,
       );
     }
 
@@ -164,5 +137,29 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
     return summary;
   } finally {
     await baseline?.stop();
+  }
+}
+
+/**
+ * ENAS's derive step on the stored end of a weight-sharing search: the final policy and the last epoch's shared
+ * weights re-score the 10 best-rewarded candidates and fresh samples (deriveFinalists).
+ */
+async function derive(search: SearchSpec, store: SearchStore, space: SearchSpace, data: LoadedDataset, records: readonly CandidateRecord[]): Promise<Finalist[]> {
+  const id = search.metadata.name;
+  const spec = weightSharingSpec(search.spec);
+  const { epochs, deriveSamples: samples, deriveImages: images } = spec.evaluation;
+  const [bytes, checkpoint] = await Promise.all([store.getBlob(id, checkpointBlobName(epochs)), store.getCheckpoint(id)]);
+  if (!bytes || !checkpoint) throw new NasmeshError(`search ${id}: the final shared weights or policy are not stored`);
+  const net = supernetFromBytes(space as EnasMicroSpace, bytes);
+  const { name, ...options } = spec.strategy;
+  const strategy = createStrategy(name, space, options, 0);
+  try {
+    strategy.restore(checkpoint.strategy);
+    const searched = [...records].sort((a, b) => b.reward - a.reward || a.index - b.index).slice(0, 10).map((r) => space.fromJSON(r.architecture));
+    // Its own stream: the derive samples do not depend on how the search's draws went.
+    return deriveFinalists(space, net, strategy, searched, data, { samples, images }, new Rng((spec.seed ^ 0x5bd1e995) >>> 0));
+  } finally {
+    strategy.dispose();
+    net.dispose();
   }
 }

@@ -6,6 +6,8 @@ export interface EvaluationJob {
   readonly search: string;
   readonly index: number;
   readonly architecture: ArchitectureJson;
+  /** Weight sharing: the supernet checkpoint (blob name) to score with. */
+  readonly checkpoint?: string;
 }
 
 export interface EvaluationOutcome {

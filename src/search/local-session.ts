@@ -4,30 +4,36 @@ import { isDeepStrictEqual } from 'node:util';
 import type { StrategyStats } from '../controller/types.js';
 import type { LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
+import { LatencyProfiler, localHardwareProfile, profilerLatencySource } from '../latency/index.js';
+import { latencyMeasurement } from '../reward/spec.js';
 import { createSpace } from '../space/registry.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import { IntervalCheckpointStore } from '../store/interval-checkpoint-store.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
 import type { NetworkConfig } from '../train/types.js';
-import { NasmeshError } from '../util/errors.js';
+import { EnasMicroSpace } from '../space/enas-micro.js';
+import { NasmeshError, ValidationError } from '../util/errors.js';
 import { BenchmarkEvaluator } from './benchmark-evaluator.js';
 import { EvaluatorPool } from './evaluator-pool.js';
+import type { EvaluationBackend } from './evaluation-backend.js';
+import { LatencyMeasuringBackend } from './latency-measuring-backend.js';
 import { LocalEvaluationBackend } from './local-evaluation-backend.js';
+import { LocalWeightSharingBackend } from './local-weight-sharing-backend.js';
 import { SearchSession } from './search-session.js';
 import { StandaloneEvaluator } from './standalone-evaluator.js';
 import type { CandidateRecord, SearchProgress } from './types.js';
+import type { SharedEpochResult } from './weight-sharing-epoch.js';
+import { weightSharingSpec } from './weight-sharing-schedule.js';
 
 /** Embedded runs store the controller checkpoint at most this often; a resumed run replays the steps after it. */
 const CHECKPOINT_INTERVAL_MS = 1000;
-
-type SessionEvaluation = Exclude<SearchSpec['spec']['evaluation'], { mode: 'weight-sharing' }>;
 
 export interface LocalSessionOptions {
   store: SearchStore;
   /** Where each observed candidate is appended as a JSON line. */
   candidatesFile: string;
-  /** Standalone evaluation: the dataset and the network candidates are placed in. */
+  /** Standalone and weight-sharing evaluation: the dataset and the network candidates are placed in. */
   data?: LoadedDataset;
   network?: NetworkConfig;
   dataOptions?: LoadOptions;
@@ -35,14 +41,15 @@ export interface LocalSessionOptions {
   onProgress?: (progress: SearchProgress) => void;
   /** After each policy update: how many candidates the strategy has observed and its statistics. */
   onPolicyUpdated?: (observed: number, stats: StrategyStats) => void;
+  onLog?: (line: string) => void;
 }
 
 /**
- * Benchmark or standalone search in this process: a SearchSession (search id = metadata.name) over `store`,
- * evaluating in this thread or, for standalone with several workers, on an EvaluatorPool. Continues the search
- * already in the store, if any, else creates it.
+ * A search in this process: a SearchSession (search id = metadata.name) over `store`, evaluating in this thread or,
+ * for standalone with several workers, on an EvaluatorPool; weight sharing trains its supernet here too. Continues
+ * the search already in the store, if any, else creates it.
  */
-export async function runLocalSession(search: SearchSpec, evaluation: SessionEvaluation, opts: LocalSessionOptions): Promise<readonly CandidateRecord[]> {
+export async function runLocalSession(search: SearchSpec, opts: LocalSessionOptions): Promise<readonly CandidateRecord[]> {
   const id = search.metadata.name;
   // A reinforce/ppo checkpoint is megabytes of JSON; storing it after every step tripled a benchmark step's time.
   let checkpointError: Error | undefined;
@@ -53,7 +60,8 @@ export async function runLocalSession(search: SearchSpec, evaluation: SessionEva
   else if (!isDeepStrictEqual(stored.spec, JSON.parse(JSON.stringify(search)))) {
     throw new NasmeshError(`search ${id} is stored with another spec or seed; it cannot be continued with this one`);
   }
-  const { backend, close } = await localBackend(search, evaluation, opts);
+  const { backend: evaluating, close } = await localBackend(search, store, opts);
+  const backend = measuringLatency(search, evaluating, opts.network);
   try {
     let written = 0;
     let bestReward = -Infinity;
@@ -84,9 +92,32 @@ export async function runLocalSession(search: SearchSpec, evaluation: SessionEva
   }
 }
 
-async function localBackend(search: SearchSpec, evaluation: SessionEvaluation, opts: LocalSessionOptions) {
+/**
+ * A reward that needs latency (mnas) gets it measured in this process, a step's candidates before they train: a
+ * measurement beside training on the same cores would be inflated by it. Measured latency varies from run to run,
+ * so unlike an accuracy-only search the same seed can give a different mnas search.
+ */
+function measuringLatency(search: SearchSpec, backend: EvaluationBackend, network: NetworkConfig | undefined): EvaluationBackend {
+  const measurement = latencyMeasurement(search.spec.reward);
+  if (!measurement) return backend;
+  if (!network) throw new NasmeshError(`search ${search.metadata.name}: objective mnas measures latency, which needs the dataset's network`);
+  const profiler = new LatencyProfiler(localHardwareProfile(tf.getBackend()));
+  return new LatencyMeasuringBackend(backend, profilerLatencySource(profiler), { space: search.spec.space, network, measurement, before: true });
+}
+
+async function localBackend(search: SearchSpec, store: SearchStore, opts: LocalSessionOptions) {
   const { spec } = search;
+  const { evaluation } = spec;
   const space = createSpace(spec.space);
+  if (evaluation.mode === 'weight-sharing') {
+    if (!(space instanceof EnasMicroSpace)) {
+      throw new ValidationError('spec.space.name', `weight-sharing supports the enas-micro space only, not ${space.name}`, ['enas-micro']);
+    }
+    const onEpoch = (epoch: number, r: SharedEpochResult) =>
+      opts.onLog?.(`epoch ${epoch}/${evaluation.epochs}: shared loss ${r.loss.toFixed(4)}, training accuracy ${(100 * r.accuracy).toFixed(1)}%`);
+    const backend = new LocalWeightSharingBackend(search.metadata.name, weightSharingSpec(spec), space, opts.data!, store, onEpoch);
+    return { backend, close: async () => backend.dispose() };
+  }
   if (evaluation.mode === 'benchmark') {
     return { backend: new LocalEvaluationBackend(space, new BenchmarkEvaluator(evaluation.table, space)), close: async () => {} };
   }

@@ -6,10 +6,11 @@ import { createSpace } from '../space/registry.js';
 import type { SearchSpace } from '../space/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import type { SearchPhase, SearchStore, StoredSearch } from '../store/types.js';
-import { NasmeshError, ValidationError } from '../util/errors.js';
+import { NasmeshError } from '../util/errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import type { EvaluationBackend, EvaluationOutcome } from './evaluation-backend.js';
 import type { CandidateRecord } from './types.js';
+import { checkpointBlobName, epochOfCandidate } from './weight-sharing-schedule.js';
 
 /** A proposed candidate before its evaluation. */
 export type ProposedCandidate = Pick<CandidateRecord, 'index' | 'architecture' | 'hash'>;
@@ -35,7 +36,7 @@ interface SessionExtra {
 }
 
 /**
- * One search's propose → evaluate → observe loop over a SearchStore (benchmark and standalone evaluation). Each step
+ * One search's propose → evaluate → observe loop over a SearchStore, in any evaluation mode. Each step
  * proposes `candidatesPerStep` candidates, stores each result as it arrives, lets the strategy observe them in index
  * order (so the order evaluators finish in does not matter), then stores the checkpoint. A session opened on the
  * stored state of an interrupted one continues it exactly: the restored strategy proposes the interrupted step
@@ -65,7 +66,6 @@ export class SearchSession {
 
   /** Stores a new search under `id` (phase pending); `open` runs it. */
   static async create(store: SearchStore, id: string, search: SearchSpec): Promise<void> {
-    stepSize(search);
     if (await store.getSearch(id)) throw new NasmeshError(`search ${id} exists already`);
     const now = new Date().toISOString();
     await store.putSearch({ id, spec: search, phase: 'pending', createdAt: now, updatedAt: now });
@@ -88,6 +88,8 @@ export class SearchSession {
     const strategy = createStrategy(name, space, options, rng.nextUint32());
     if (checkpoint) strategy.restore(checkpoint.strategy);
     const extra = (checkpoint?.extra as SessionExtra | undefined) ?? { rng: rng.state(), seconds: 0 };
+    // The policy before any update is a version too: weight sharing's first epoch trains with it.
+    if (!checkpoint) await store.putCheckpoint(id, { observed: 0, strategy: strategy.checkpoint(), extra: { ...extra } });
     return new SearchSession(stored, store, backend, hooks, space, strategy, createReward(reward), extra, candidates, observed);
   }
 
@@ -147,7 +149,15 @@ export class SearchSession {
       results.set(p.index, stored);
       this.hooks.onEvaluated?.(stored);
     }
-    const jobs = proposed.filter((p) => !results.has(p.index)).map((p) => ({ search: this.id, index: p.index, architecture: p.architecture }));
+    const { evaluation } = this.stored.spec.spec;
+    const jobs = proposed
+      .filter((p) => !results.has(p.index))
+      .map((p) => ({
+        search: this.id,
+        index: p.index,
+        architecture: p.architecture,
+        ...(evaluation.mode === 'weight-sharing' ? { checkpoint: checkpointBlobName(epochOfCandidate(evaluation, p.index)) } : {}),
+      }));
     if (jobs.length > 0) {
       for await (const outcome of this.backend.evaluate(jobs, signal)) {
         const p = proposed[outcome.index - first];
@@ -177,10 +187,10 @@ export class SearchSession {
   }
 
   private toRecord(p: ProposedCandidate, { evaluation: ev, seconds }: EvaluationOutcome): CandidateRecord {
-    const { accuracy, params, flops, diverged } = ev;
+    const { accuracy, params, flops, diverged, latencyMs } = ev;
     // A diverged training run has no meaningful accuracy; it earns the lowest reward.
     const reward = diverged ? 0 : this.reward(ev);
-    return { ...p, reward, accuracy, params, flops, seconds, ...(diverged ? { diverged } : {}) };
+    return { ...p, reward, accuracy, params, flops, seconds, ...(diverged ? { diverged } : {}), ...(latencyMs !== undefined ? { latencyMs } : {}) };
   }
 
   private async setPhase(phase: SearchPhase, message?: string): Promise<void> {
@@ -190,11 +200,8 @@ export class SearchSession {
   }
 }
 
-/** Candidates per step of a session's search; the session runs benchmark and standalone evaluation only. */
+/** Candidates per step of a search: weight sharing updates the policy after each candidate, as ENAS does. */
 function stepSize(search: SearchSpec): number {
   const { evaluation } = search.spec;
-  if (evaluation.mode === 'weight-sharing') {
-    throw new ValidationError('spec.evaluation.mode', 'weight-sharing runs embedded only (nasmesh run), not as a search session', ['benchmark', 'standalone']);
-  }
-  return evaluation.candidatesPerStep;
+  return evaluation.mode === 'weight-sharing' ? 1 : evaluation.candidatesPerStep;
 }

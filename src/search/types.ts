@@ -11,10 +11,10 @@ export interface CandidateRecord {
   params: number;
   flops: number;
   seconds: number;
-  /** Weight sharing: the supernet's mean training loss in the epoch that produced this reward. */
-  sharedLoss?: number;
   /** Why training stopped early, when it diverged (reward is then 0). */
   diverged?: string;
+  /** Measured inference latency in ms, when the reward uses it (MnasNet): median of one batch on the profiler. */
+  latencyMs?: number;
 }
 
 /** A network retrained from scratch in the final stage. */

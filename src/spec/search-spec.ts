@@ -125,6 +125,17 @@ export const searchSpecSchema = z
       .superRefine((spec, ctx) => {
         if (spec.evaluation.mode !== 'benchmark' && spec.dataset === undefined) {
           ctx.addIssue({ code: 'custom', path: ['dataset'], message: `required for evaluation mode ${spec.evaluation.mode}` });
+        } else if (spec.reward.objective === 'mnas' && spec.dataset === undefined) {
+          // Latency is measured on the candidate's network, whose input shape and classes come from the dataset.
+          ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required for reward objective mnas (latency is measured for its input)' });
+        }
+        if (spec.evaluation.mode === 'weight-sharing') {
+          // One candidate per controller step: the budget is the schedule's, stated twice so neither surprises.
+          const { epochs, controllerStepsPerEpoch } = spec.evaluation;
+          if (spec.budget.candidates !== epochs * controllerStepsPerEpoch) {
+            const message = `must be evaluation.epochs × evaluation.controllerStepsPerEpoch = ${epochs * controllerStepsPerEpoch} for weight-sharing (one candidate per controller step)`;
+            ctx.addIssue({ code: 'custom', path: ['budget', 'candidates'], message });
+          }
         }
       }),
   })

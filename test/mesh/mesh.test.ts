@@ -19,7 +19,7 @@ import {
   evaluatedEventCounts,
   outcome,
   renamed,
-  ServiceProcess,
+  MeshProcesses,
   waitForPhase,
   watchedCandidates,
 } from './mesh.js';
@@ -38,19 +38,8 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
   let search: SearchSpec;
   let expected: CandidateRecord[];
   let nats: NatsServer;
-  const services: ServiceProcess[] = [];
-  const clients: Controller[] = [];
-
-  const start = async (name: 'controller' | 'evaluator', extra: string[] = []) => {
-    const service = await ServiceProcess.start(name, nats.url, extra);
-    services.push(service);
-    return service;
-  };
-  const connect = (service: ServiceProcess) => {
-    const client = new Controller(service.address);
-    clients.push(client);
-    return client;
-  };
+  const mesh = new MeshProcesses(() => nats.url);
+  const { start, connect } = mesh;
   /** The finished search: what WatchSearch reported equals the embedded run, and each result's event is stored once. */
   const assertSameAsEmbedded = async (client: Controller, id: string) => {
     const done = await waitForPhase(() => client, id, SearchPhase.SUCCEEDED);
@@ -76,8 +65,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     nats = await NatsServer.start();
   };
   const tearDown = async () => {
-    clients.splice(0).forEach((c) => c.close());
-    await Promise.all(services.splice(0).map((s) => s.kill()));
+    await mesh.stopAll();
     await nats.dispose();
   };
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,9 +86,6 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
         assert.equal(e.metadata.get('field')[0], 'spec.budget.candidates');
         return true;
       });
-      const shared = renamed(search, 'shared');
-      shared.spec = { ...shared.spec, evaluation: { mode: 'weight-sharing' }, dataset: { name: 'mnist' } };
-      await assert.rejects(client.createSearch(shared), { code: status.UNIMPLEMENTED });
       await assert.rejects(client.getSearch('Not_An_Id'), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /^searchId: /.test(e.details));
       await assert.rejects(client.getSearch('absent'), { code: status.NOT_FOUND });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../../src/data/load.js';
 import { runLocalSession } from '../../src/search/local-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
 import { type SearchSpec, searchSpecSchema } from '../../src/spec/search-spec.js';
@@ -21,7 +22,10 @@ import { searchEventCodec } from '../../services/common/messages/search-event-co
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A service started as its own process (`node --import tsx services/<name>/main.ts`) on 127.0.0.1. */
+/**
+ * A service started as its own process (`node --import tsx services/<name>/main.ts`) on 127.0.0.1. The
+ * latency-profiler takes `--nats` like every service and ignores it.
+ */
 export class ServiceProcess {
   private output = '';
   readonly exited: Promise<unknown>;
@@ -38,7 +42,7 @@ export class ServiceProcess {
   }
 
   /** Starts it and resolves once it prints its gRPC address and metrics URL. */
-  static async start(name: 'controller' | 'evaluator', natsUrl: string, extra: string[] = []): Promise<ServiceProcess> {
+  static async start(name: ServiceName, natsUrl: string, extra: string[] = []): Promise<ServiceProcess> {
     const args = ['--import', 'tsx', `services/${name}/main.ts`, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0'];
     const child = spawn(process.execPath, [...args, '--nats', natsUrl, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -87,6 +91,34 @@ export class ServiceProcess {
   }
 }
 
+export type ServiceName = 'controller' | 'evaluator' | 'latency-profiler' | 'supernet-trainer';
+
+/** The service processes and controller clients of a test suite, stopped together in its `after`. */
+export class MeshProcesses {
+  private readonly services: ServiceProcess[] = [];
+  private readonly clients: Controller[] = [];
+
+  /** `natsUrl`: asked at each start, since a suite may start a new nats-server per scenario. */
+  constructor(private readonly natsUrl: () => string) {}
+
+  readonly start = async (name: ServiceName, extra: string[] = []): Promise<ServiceProcess> => {
+    const service = await ServiceProcess.start(name, this.natsUrl(), extra);
+    this.services.push(service);
+    return service;
+  };
+
+  readonly connect = (service: ServiceProcess): Controller => {
+    const client = new Controller(service.address);
+    this.clients.push(client);
+    return client;
+  };
+
+  async stopAll(): Promise<void> {
+    this.clients.splice(0).forEach((c) => c.close());
+    await Promise.all(this.services.splice(0).map((s) => s.kill()));
+  }
+}
+
 /** A benchmark-mode NASSearch over `table` (validated, defaults filled in). */
 export function benchmarkSearch(name: string, table: string, candidates: number, overrides: Record<string, unknown> = {}): SearchSpec {
   return parseWith(
@@ -116,11 +148,13 @@ export function renamed(search: SearchSpec, name: string): SearchDocument {
 /** The search run embedded (runLocalSession, in this process): the reference the mesh must reproduce. */
 export async function embeddedCandidates(search: SearchSpec): Promise<CandidateRecord[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nasmesh-embedded-'));
-  if (search.spec.evaluation.mode === 'weight-sharing') throw new Error('not a session search');
+  // Weight sharing trains its supernet in this process, on the search's dataset.
+  const data = search.spec.evaluation.mode === 'weight-sharing' ? await loadDataset(search.spec.dataset) : undefined;
   return [
-    ...(await runLocalSession(search, search.spec.evaluation, {
+    ...(await runLocalSession(search, {
       store: new MemorySearchStore(),
       candidatesFile: join(dir, 'candidates.jsonl'),
+      ...(data ? { data } : {}),
     })),
   ];
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = (evaluation: string, final = '') =>
+const spec = (evaluation: string, final = '', budget = 3) =>
   parseSearchSpec(`apiVersion: nasmesh.io/v1alpha1
 kind: NASSearch
 metadata: {name: tiny}
@@ -27,7 +27,7 @@ spec:
   space: {name: enas-micro, blocks: 2, ops: [sep_conv_3x3, max_pool_3x3, identity]}
   strategy: {name: reinforce, batchSize: 2, units: 16}
   evaluation: ${evaluation}
-  budget: {candidates: 3}
+  budget: {candidates: ${budget}}
   network: {channels: 4, cellsPerStage: 1, stages: 2}
 ${final}`);
 
@@ -71,17 +71,26 @@ describe('embedded search', () => {
     assert.deepEqual(withoutTimes(candidates(b)), withoutTimes(candidates(a)));
   });
 
-  it('weight sharing: ENAS epochs reward candidates with the supernet and checkpoint it', async () => {
+  it('weight sharing: ENAS epochs score candidates with the stored supernet; an interrupted run resumes exactly', async () => {
+    const evaluation = '{mode: weight-sharing, epochs: 2, sharedStepsPerEpoch: 2, controllerStepsPerEpoch: 2, batchSize: 16, deriveSamples: 2, deriveImages: 32}';
+    const search = spec(evaluation, '', 4);
     const out = join(dir, 'ws');
-    const summary = await runEmbeddedSearch(
-      spec('{mode: weight-sharing, epochs: 2, sharedStepsPerEpoch: 2, controllerStepsPerEpoch: 2, batchSize: 16}'),
-      { outDir: out },
-    );
+    const summary = await runEmbeddedSearch(search, { outDir: out });
     const recs = candidates(out);
-    assert.equal(recs.length, 4);
+    assert.deepEqual(recs.map((r) => r.index), [0, 1, 2, 3]);
     assert.equal(summary.candidates, 4);
-    assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && Number.isFinite(r.sharedLoss)));
-    assert.ok(readFileSync(join(out, 'supernet', 'supernet.json'), 'utf8').includes('"steps"'));
+    assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && r.reward === r.accuracy));
+    for (const epoch of [1, 2]) assert.ok(existsSync(join(out, 'state', 'tiny', 'blobs', 'supernet', String(epoch))), `epoch ${epoch} stored`);
+    const finalists = JSON.parse(readFileSync(join(out, 'finalists.json'), 'utf8')) as { validationReward: number }[];
+    assert.ok(finalists.length >= 2 && finalists.every((f, i) => i === 0 || f.validationReward <= finalists[i - 1]!.validationReward));
+
+    // Stopped in epoch 2, then resumed: epoch 1's weights come from the store, epoch 2 is trained as before.
+    const cut = join(dir, 'ws-cut');
+    const stop = new AbortController();
+    const interrupted = runEmbeddedSearch(search, { outDir: cut, signal: stop.signal, onProgress: (p) => p.done >= 3 && stop.abort() });
+    await assert.rejects(interrupted, { name: 'AbortError' });
+    await runEmbeddedSearch(search, { outDir: cut, resume: true });
+    assert.deepEqual(withoutTimes(candidates(cut)), withoutTimes(recs));
   });
 });
 

@@ -36,7 +36,8 @@ class CheckpointFailingStore extends MemorySearchStore {
     super();
   }
   override async putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void> {
-    if (++this.writes === this.n) throw new Error('controller killed');
+    // Counts the steps' checkpoints, not the initial policy's (observed 0).
+    if (checkpoint.observed > 0 && ++this.writes === this.n) throw new Error('controller killed');
     return super.putCheckpoint(id, checkpoint);
   }
 }
@@ -48,7 +49,7 @@ class StaleCheckpointStore extends MemorySearchStore {
     super();
   }
   override async putCheckpoint(id: string, checkpoint: StoredCheckpoint): Promise<void> {
-    if (++this.writes <= this.n) return super.putCheckpoint(id, checkpoint);
+    if (checkpoint.observed === 0 || ++this.writes <= this.n) return super.putCheckpoint(id, checkpoint);
   }
 }
 

@@ -13,8 +13,8 @@ export function candidateMessage(space: SpaceConfig, c: CandidateRecord): Candid
     params: c.params,
     flops: c.flops,
     seconds: c.seconds,
-    ...(c.sharedLoss !== undefined ? { sharedLoss: c.sharedLoss } : {}),
     ...(c.diverged !== undefined ? { diverged: c.diverged } : {}),
+    ...(c.latencyMs !== undefined ? { latencyMs: c.latencyMs } : {}),
   };
 }
 
@@ -31,7 +31,7 @@ export function candidateRecord(m: CandidateResult): CandidateRecord {
     params: m.params,
     flops: m.flops,
     seconds: m.seconds,
-    ...(m.sharedLoss !== undefined ? { sharedLoss: m.sharedLoss } : {}),
     ...(m.diverged !== undefined ? { diverged: m.diverged } : {}),
+    ...(m.latencyMs !== undefined ? { latencyMs: m.latencyMs } : {}),
   };
 }

@@ -1,9 +1,10 @@
-import type { JetStreamClient, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { assertSearchId } from '../../../src/store/keys.js';
 import { jsonCodec } from './codec.js';
 import { CodecError } from './errors.js';
 import { storedAt } from './delivery.js';
 import { publishOnce } from './publish.js';
+import { retryTransient } from './retry.js';
 import { ensureStream, EVENTS_STREAM_CONFIG } from './streams.js';
 import { EVENTS_STREAM, eventSubject, searchEventsFilter } from './subjects.js';
 import {
@@ -14,6 +15,9 @@ import {
   type ReceivedEvent,
   type SearchEventKind,
 } from './types.js';
+
+/** JetStream's error for a message get that matches nothing. */
+const NO_MESSAGE_FOUND = 10037;
 
 export interface ReplayOptions {
   /** Ends the replay (the iterator returns) when aborted. */
@@ -26,12 +30,28 @@ export interface ReplayOptions {
 export class SearchEvents<E> {
   private constructor(
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly codec: Codec<E>,
   ) {}
 
   static async open<E>(nc: NatsConnection, codec: Codec<E> = jsonCodec<E>()): Promise<SearchEvents<E>> {
-    await ensureStream(await nc.jetstreamManager(), EVENTS_STREAM_CONFIG);
-    return new SearchEvents(nc.jetstream(), codec);
+    const jsm = await nc.jetstreamManager();
+    await ensureStream(jsm, EVENTS_STREAM_CONFIG);
+    return new SearchEvents(nc.jetstream(), jsm, codec);
+  }
+
+  /** Whether the stream holds an event of this kind for the search (one the stream has not expired yet). */
+  async has(searchId: string, kind: SearchEventKind): Promise<boolean> {
+    const last_by_subj = eventSubject(searchId, kind);
+    return retryTransient(async () => {
+      try {
+        await this.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj });
+        return true;
+      } catch (err) {
+        if ((err as { api_error?: { err_code?: number } }).api_error?.err_code === NO_MESSAGE_FOUND) return false;
+        throw err;
+      }
+    });
   }
 
   /**

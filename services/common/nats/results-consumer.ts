@@ -12,13 +12,19 @@ export interface ResultsConsumerOptions<R> {
   /** How long the handler may take to store a result before it is delivered again (default 30 s). */
   readonly ackWaitMs?: number;
   readonly retryDelayMs?: number;
+  /**
+   * Results held at once (default 1), each until the handler resolves. More than one keeps a pull request waiting
+   * at the server while a result is being stored, so the next result is delivered the moment it is published
+   * instead of after that result's ack and a new pull (a round trip or two on every candidate of a serial search).
+   */
+  readonly concurrency?: number;
   readonly onError?: ErrorListener;
 }
 
 /**
  * The controller's side of a search's results: a durable consumer per search, so results published while the
- * controller is down wait for it. Results come one at a time and each is acked only after the handler (which
- * stores it) resolves; a handler that throws gets the same result again.
+ * controller is down wait for it. Each result is acked only after the handler (which stores it) resolves; a handler
+ * that throws gets the same result again. With `concurrency` n, up to n results are handed over at once.
  */
 export class ResultsConsumer {
   private constructor(
@@ -48,7 +54,7 @@ export class ResultsConsumer {
       nc,
       consumer,
       async (msg, signal) => handler(codec.decode(msg.data), deliveryContext(msg, signal)),
-      { concurrency: 1, ackWaitMs, retryDelayMs: options.retryDelayMs ?? 1_000, onError },
+      { concurrency: options.concurrency ?? 1, ackWaitMs, retryDelayMs: options.retryDelayMs ?? 1_000, onError },
     );
     loop.start();
     return new ResultsConsumer(loop, jsm, searchId);

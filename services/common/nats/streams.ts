@@ -7,6 +7,14 @@ import { EVENTS_STREAM, RESULTS_STREAM, WORK_STREAM } from './subjects.js';
  */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
+/**
+ * How long a result waits for its controller. Far longer than the duplicate window, so a controller that comes back
+ * after it, and finds its results gone, re-submits their jobs under ids the stream no longer remembers: they are
+ * evaluated again, nothing is lost. What it bounds is a result published after its search ended and was purged
+ * (an evaluator that missed the end), which no consumer would ever take.
+ */
+export const RESULTS_MAX_AGE_MS = 24 * 3600_000;
+
 /** Events are kept a month for replay (`nasmesh watch`, the operator), then expire. */
 export const EVENTS_MAX_AGE_MS = 30 * 24 * 3600_000;
 
@@ -27,7 +35,10 @@ export const EVENTS_STREAM_CONFIG: StreamDefinition = {
   max_age: nanos(EVENTS_MAX_AGE_MS),
 };
 
-/** A job is removed when a worker acks it; unacked jobs stay, however long no worker runs. */
+/**
+ * A job is removed when a worker acks it; unacked jobs stay, however long no worker runs. Subjects are
+ * `nasmesh.work.<kind>.<searchId>`: a search's queued jobs can be purged by subject.
+ */
 export const WORK_STREAM_CONFIG: StreamDefinition = {
   ...common,
   name: WORK_STREAM,
@@ -41,6 +52,7 @@ export const RESULTS_STREAM_CONFIG: StreamDefinition = {
   name: RESULTS_STREAM,
   subjects: ['nasmesh.result.>'],
   retention: RetentionPolicy.Workqueue,
+  max_age: nanos(RESULTS_MAX_AGE_MS),
 };
 
 /** JetStream's error for "a stream with this name exists with another configuration". */

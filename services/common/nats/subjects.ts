@@ -16,6 +16,11 @@ export function eventSubject(searchId: string, kind: SearchEventKind): string {
   return `nasmesh.search.${searchId}.${kind}`;
 }
 
+/** Events of one kind, of every search. */
+export function eventKindFilter(kind: SearchEventKind): string {
+  return `nasmesh.search.*.${kind}`;
+}
+
 /** Every event of one search. */
 export function searchEventsFilter(searchId: string): string {
   assertSearchId(searchId);
@@ -27,9 +32,26 @@ export function assertWorkKind(kind: string): void {
   if (!KIND.test(kind)) throw new ValidationError('work.kind', `'${kind}' must be lower-case letters, digits or '-'`);
 }
 
-export function workSubject(kind: string): string {
+/**
+ * Where a search's jobs of one kind are queued. The search id is a token of its own so that the jobs still queued
+ * for a search that ended can be purged (searchJobsFilter) without reading them.
+ */
+export function workSubject(kind: string, searchId: string): string {
   assertWorkKind(kind);
-  return `nasmesh.work.${kind}`;
+  assertSearchId(searchId);
+  return `nasmesh.work.${kind}.${searchId}`;
+}
+
+/** Every job of a kind, of every search: what the kind's shared consumer takes. */
+export function workFilter(kind: string): string {
+  assertWorkKind(kind);
+  return `nasmesh.work.${kind}.*`;
+}
+
+/** Every job of one search, of any kind. */
+export function searchJobsFilter(searchId: string): string {
+  assertSearchId(searchId);
+  return `nasmesh.work.*.${searchId}`;
 }
 
 /** The durable consumer every worker of a kind pulls from: sharing it is what makes them compete. */

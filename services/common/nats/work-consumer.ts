@@ -6,7 +6,7 @@ import { keyHeaders } from './job-key.js';
 import { publishOnce } from './publish.js';
 import { PullLoop } from './pull-loop.js';
 import { ensureStream, RESULTS_STREAM_CONFIG, WORK_STREAM_CONFIG } from './streams.js';
-import { jobMsgId, resultSubject, WORK_STREAM, workConsumerName, workSubject } from './subjects.js';
+import { jobMsgId, resultSubject, WORK_STREAM, workConsumerName, workFilter } from './subjects.js';
 import type { Codec, ErrorListener, JobHandler } from './types.js';
 
 export interface WorkQueueConsumerOptions<J, R> {
@@ -22,6 +22,11 @@ export interface WorkQueueConsumerOptions<J, R> {
   readonly ackWaitMs?: number;
   /** Delay before a job whose handler threw is tried again (default 1 s). */
   readonly retryDelayMs?: number;
+  /**
+   * Whether a search has ended (cancelled, failed, finished): its jobs are acked without running the handler, and a
+   * result its handler returns after the end is not published, because no controller takes it any more.
+   */
+  readonly ended?: (searchId: string) => boolean;
   readonly onError?: ErrorListener;
 }
 
@@ -47,20 +52,22 @@ export class WorkQueueConsumer {
     const consumer = await ensureDurable(js, jsm, {
       stream: WORK_STREAM,
       name: workConsumerName(options.kind),
-      filterSubject: workSubject(options.kind),
+      filterSubject: workFilter(options.kind),
       ackWaitMs,
     });
     const jobCodec = options.jobCodec ?? jsonCodec<J>();
     const resultCodec = options.resultCodec ?? jsonCodec<R>();
     const onError = options.onError ?? ((err) => console.error(`work queue ${options.kind}:`, err));
+    const ended = options.ended ?? (() => false);
     const loop = new PullLoop(
       nc,
       consumer,
       async (msg, signal) => {
         const context = deliveryContext(msg, signal);
-        const result = await handler(jobCodec.decode(msg.data), context);
-        if (signal.aborted) return;
         const { key } = context;
+        if (ended(key.searchId)) return;
+        const result = await handler(jobCodec.decode(msg.data), context);
+        if (signal.aborted || ended(key.searchId)) return;
         await publishOnce(js, resultSubject(key.searchId), resultCodec.encode(result), jobMsgId(key), keyHeaders(key));
       },
       { concurrency: options.concurrency ?? 1, ackWaitMs, retryDelayMs: options.retryDelayMs ?? 1_000, onError },

@@ -1,9 +1,10 @@
-import type { JetStreamClient, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { jsonCodec } from './codec.js';
 import { keyHeaders } from './job-key.js';
 import { publishOnce } from './publish.js';
+import { retryTransient } from './retry.js';
 import { ensureStream, WORK_STREAM_CONFIG } from './streams.js';
-import { jobMsgId, workSubject } from './subjects.js';
+import { jobMsgId, searchJobsFilter, WORK_STREAM, workSubject } from './subjects.js';
 import type { Codec, JobKey, PublishResult } from './types.js';
 
 export interface WorkQueueOptions<J> {
@@ -16,13 +17,15 @@ export interface WorkQueueOptions<J> {
 export class WorkQueue<J> {
   private constructor(
     private readonly js: JetStreamClient,
-    private readonly subject: string,
+    private readonly jsm: JetStreamManager,
+    private readonly kind: string,
     private readonly codec: Codec<J>,
   ) {}
 
   static async open<J>(nc: NatsConnection, options: WorkQueueOptions<J>): Promise<WorkQueue<J>> {
-    await ensureStream(await nc.jetstreamManager(), WORK_STREAM_CONFIG);
-    return new WorkQueue(nc.jetstream(), workSubject(options.kind), options.codec ?? jsonCodec<J>());
+    const jsm = await nc.jetstreamManager();
+    await ensureStream(jsm, WORK_STREAM_CONFIG);
+    return new WorkQueue(nc.jetstream(), jsm, options.kind, options.codec ?? jsonCodec<J>());
   }
 
   /**
@@ -31,6 +34,17 @@ export class WorkQueue<J> {
    * reported as `duplicate`. Retries through a nats-server restart.
    */
   submitJob(job: J, key: JobKey): Promise<PublishResult> {
-    return publishOnce(this.js, this.subject, this.codec.encode(job), jobMsgId(key), keyHeaders(key));
+    const subject = workSubject(this.kind, key.searchId);
+    return publishOnce(this.js, subject, this.codec.encode(job), jobMsgId(key), keyHeaders(key));
+  }
+
+  /**
+   * Removes the search's jobs that are still queued, of every kind: a search that ended wants no more evaluations.
+   * A job a worker holds now is removed from the stream too: its ack then changes nothing, and a worker that has
+   * heard of the search's end (WorkQueueConsumerOptions.ended) publishes no result for it.
+   */
+  async purge(searchId: string): Promise<void> {
+    const filter = searchJobsFilter(searchId);
+    await retryTransient(() => this.jsm.streams.purge(WORK_STREAM, { filter }));
   }
 }

@@ -1,7 +1,11 @@
 import type { EnasMicroSpace } from '../../space/enas-micro.js';
-import { SUPERNET_FORMAT, SUPERNET_FORMAT_VERSION } from './checkpoint.js';
 import { assertLittleEndian, packSupernet, type SupernetState, unpackSupernet } from './state.js';
 import { Supernet, type SupernetConfig } from './supernet.js';
+
+export type { TensorEntry } from './state.js';
+
+const SUPERNET_FORMAT = 'nasmesh-supernet';
+const SUPERNET_FORMAT_VERSION = 1;
 
 /**
  * The header of a supernet checkpoint in one piece: the directory checkpoint's manifest (less its weights file name)

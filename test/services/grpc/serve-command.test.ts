@@ -23,3 +23,9 @@ test('serve: an unknown service or a bad port is refused naming the allowed valu
   assert.match(await serve('trainer'), /controller, supernet-trainer, evaluator, latency-profiler/);
   assert.match(await serve('latency-profiler', '--port', '70000'), /--port must be an integer from 0 to 65535/);
 });
+
+test('serve: --latency-profiler must be host:port', async () => {
+  for (const bad of ['127.0.0.1', 'profiler:0', 'profiler:70000', 'http://profiler:50054', ':50054']) {
+    assert.match(await serve('controller', '--latency-profiler', bad), /--latency-profiler must be host:port/, bad);
+  }
+});

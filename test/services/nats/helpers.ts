@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import type { CandidateRecord } from '../../../src/search/types.js';
 import { closeNats, connectNats } from '../../../services/common/nats/connection.js';
 
 /** Connections a test file opens, one per simulated process, closed together at the end. */
@@ -30,3 +31,20 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A work-queue job of the tests: a number to turn into a result. */
+export interface Job {
+  n: number;
+}
+
+/** A stored candidate of index `index` with reward (and accuracy) `reward`: what a test worker returns. */
+export const record = (index: number, reward: number): CandidateRecord => ({
+  index,
+  architecture: { space: 'nb201', arch: `|a${index}|`, decisions: {} },
+  hash: `h${index}`,
+  reward,
+  accuracy: reward,
+  params: 1,
+  flops: 1,
+  seconds: 0,
+});

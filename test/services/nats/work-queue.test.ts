@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { CandidateRecord } from '../../../src/search/types.js';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from 'nats';
-import type { CandidateRecord } from '../../../src/search/types.js';
 import type { SearchStore } from '../../../src/store/types.js';
 import { NatsSearchStore } from '../../../services/common/nats/nats-search-store.js';
 import { ResultsConsumer } from '../../../services/common/nats/results-consumer.js';
@@ -18,22 +18,8 @@ import type { DeliveryContext } from '../../../services/common/nats/types.js';
 import { WorkQueueConsumer } from '../../../services/common/nats/work-consumer.js';
 import { WorkQueue } from '../../../services/common/nats/work-queue.js';
 import { NatsServer, skipWithoutNatsServer } from '../../support/nats-server.js';
-import { Connections, waitFor } from './helpers.js';
+import { Connections, type Job, record, waitFor } from './helpers.js';
 
-interface Job {
-  n: number;
-}
-
-const record = (index: number, reward: number): CandidateRecord => ({
-  index,
-  architecture: { space: 'nb201', arch: `|a${index}|`, decisions: {} },
-  hash: `h${index}`,
-  reward,
-  accuracy: reward,
-  params: 1,
-  flops: 1,
-  seconds: 0,
-});
 
 /**
  * The controller's side: stores each result it is handed. Delivery is at least once (an ack lost in a restart
@@ -220,7 +206,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
       { kind, retryDelayMs: 100, onError: (err) => errors.push(err) },
     );
     const results = await controller(searchId);
-    await nc.jetstream().publish(`nasmesh.work.${kind}`, new TextEncoder().encode('{"n": 1}'));
+    await nc.jetstream().publish(`nasmesh.work.${kind}.${searchId}`, new TextEncoder().encode('{"n": 1}'));
     await queue.submitJob({ n: 3 }, { searchId, index: 0 });
     await waitFor('the retried job', () => results.stored === 1);
     await Promise.all([worker.stop(), results.stop()]);

@@ -1,7 +1,7 @@
 import { createStrategy } from '../../../src/controller/registry.js';
 import type { Strategy } from '../../../src/controller/types.js';
 import type { SearchSpace } from '../../../src/space/types.js';
-import type { PolicySource, PolicyVersion } from '../../../services/supernet-trainer/policy-source.js';
+import type { PolicySource, PolicyVersion } from '../../../src/search/policy-source.js';
 
 /**
  * Stands in for the controller (not built yet) behind the PolicySource interface with a real strategy: asked for a

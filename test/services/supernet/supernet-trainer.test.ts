@@ -17,7 +17,8 @@ import { CheckpointBlobs } from '../../../services/supernet-trainer/checkpoint-b
 import { supernetTrainerHandlers } from '../../../services/supernet-trainer/handler.js';
 import { searchEventCodec } from '../../../services/common/messages/search-event-codec.js';
 import { SupernetTrainer } from '../../../services/supernet-trainer/trainer.js';
-import { WeightSharingEvaluator } from '../../../services/supernet-trainer/weight-sharing-evaluator.js';
+import { JobEvaluator } from '../../../services/evaluator/job-evaluator.js';
+import { WeightSharingModeEvaluator } from '../../../services/evaluator/weight-sharing-mode.js';
 import { loadDataset } from '../../../src/data/load.js';
 import { candidateValidationBatch, scoreWithSupernet } from '../../../src/search/weight-sharing-score.js';
 import type { EnasMicroSpace } from '../../../src/space/enas-micro.js';
@@ -34,6 +35,7 @@ const STRATEGY = { name: 'reinforce', batchSize: 2, units: 16 };
 const DATASET = { name: 'mnist', validation: { size: 64, seed: 0 }, subset: 64 };
 
 function document(name: string, evaluation: Record<string, unknown>): SearchDocument {
+  const { epochs, controllerStepsPerEpoch } = evaluation as { epochs?: number; controllerStepsPerEpoch?: number };
   return {
     apiVersion: 'nasmesh.io/v1alpha1',
     kind: 'NASSearch',
@@ -44,7 +46,7 @@ function document(name: string, evaluation: Record<string, unknown>): SearchDocu
       space: SPACE,
       strategy: STRATEGY,
       evaluation: { batchSize: 16, ...evaluation },
-      budget: { candidates: 4 },
+      budget: { candidates: epochs && controllerStepsPerEpoch ? epochs * controllerStepsPerEpoch : 4 },
       network: { channels: 4, cellsPerStage: 1, stages: 2, stemStride: 2 },
     },
   };
@@ -139,8 +141,8 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
       return s.phase === TrainingPhase.SUCCEEDED;
     });
     assert.deepEqual(epochs.filter((e) => e > 0), [1, 2]);
-    // Epoch 1 used the first policy; epoch 2 waited for one that had learned since.
-    assert.deepEqual(policies.at(-1)!.asked, [0, 1]);
+    // Epoch 1 used the first policy; epoch 2 waited for the one after epoch 1's two controller steps.
+    assert.deepEqual(policies.at(-1)!.asked, [0, 2]);
 
     const events = await SearchEvents.open<SearchEvent>(nc, searchEventCodec);
     const stop = new AbortController();
@@ -151,7 +153,7 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
       if (seen.length === 2) stop.abort();
     }
     const records = seen.map((e) => (e.event?.$case === 'supernetCheckpoint' ? e.event.value : undefined));
-    assert.deepEqual(records.map((r) => [r?.epoch, r?.objectName, r?.policyVersion]), [[1, 'supernet/1', 0], [2, 'supernet/2', 1]]);
+    assert.deepEqual(records.map((r) => [r?.epoch, r?.objectName, r?.policyVersion]), [[1, 'supernet/1', 0], [2, 'supernet/2', 2]]);
     assert.ok(records.every((r) => Number.isFinite(r!.loss) && r!.accuracy >= 0 && r!.accuracy <= 1));
     const latest = await call<typeof records[0]>(client, 'getLatestCheckpoint', { searchId: 'ws-a' });
     assert.deepEqual(latest, records[1]);
@@ -160,7 +162,7 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
     // The evaluator's score from the stored blob is the in-process score with the same weights on the same batch.
     const bytes = (await store.getBlob('ws-a', 'supernet/2'))!;
     const arch = space.sample(new Rng(5));
-    const evaluator = new WeightSharingEvaluator(store);
+    const evaluator = new JobEvaluator({ 'weight-sharing': new WeightSharingModeEvaluator(store) });
     const job = {
       searchId: 'ws-a',
       index: 7,
@@ -168,9 +170,10 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
       document: doc,
       checkpoint: 'supernet/2',
     };
-    const result = await evaluator.evaluate(job);
-    const again = await evaluator.evaluate(job);
-    evaluator.close();
+    const scored = (j: typeof job) => evaluator.evaluate(evaluator.parse(j), new AbortController().signal);
+    const result = await scored(job);
+    const again = await scored(job);
+    await evaluator.close();
     const net = supernetFromBytes(space, bytes);
     const data = await loadDataset(DATASET);
     const expected = scoreWithSupernet(net, arch, candidateValidationBatch(data, 16, 3, 7));
@@ -178,10 +181,10 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
     assert.equal(result.accuracy, expected);
     assert.equal(again.accuracy, expected);
     assert.equal(result.architecture?.hash, space.hash(arch));
-    await assert.rejects(evaluator.evaluate({ ...job, checkpoint: 'supernet/9' }), /no supernet checkpoint 'supernet\/9'/);
+    await assert.rejects(scored({ ...job, checkpoint: 'supernet/9' }), /no supernet checkpoint 'supernet\/9'/);
   });
 
-  it('StopTraining stops after the step in progress and stores what that epoch trained', async () => {
+  it('StopTraining stops after the step in progress; the last whole epoch stays stored', async () => {
     const doc = document('ws-b', { mode: 'weight-sharing', epochs: 50, sharedStepsPerEpoch: 4, controllerStepsPerEpoch: 2 });
     await call(client, 'startTraining', { searchId: 'ws-b', document: doc, controller: '127.0.0.1:1' });
     await until('epoch 1', async () => (await call<TrainingStatus>(client, 'getStatus', { searchId: 'ws-b' })).epoch >= 1);

@@ -151,10 +151,6 @@ export interface CandidateResult {
   /** Multiply-adds of one forward pass per image, as src/train/cost.ts counts them (CandidateRecord.flops). */
   flops: number;
   seconds: number;
-  /** Weight sharing: the supernet's mean training loss in the epoch that produced this reward. */
-  sharedLoss?:
-    | number
-    | undefined;
   /** Why training stopped early, when it diverged (reward is then 0). */
   diverged?:
     | string
@@ -1031,7 +1027,6 @@ function createBaseCandidateResult(): CandidateResult {
     params: 0,
     flops: 0,
     seconds: 0,
-    sharedLoss: undefined,
     diverged: undefined,
     latencyMs: undefined,
   };
@@ -1059,9 +1054,6 @@ export const CandidateResult: MessageFns<CandidateResult> = {
     }
     if (message.seconds !== 0) {
       writer.uint32(57).double(message.seconds);
-    }
-    if (message.sharedLoss !== undefined) {
-      writer.uint32(65).double(message.sharedLoss);
     }
     if (message.diverged !== undefined) {
       writer.uint32(74).string(message.diverged);
@@ -1141,14 +1133,6 @@ export const CandidateResult: MessageFns<CandidateResult> = {
             message.seconds = reader.double();
             continue;
           }
-          case 8: {
-            if (tag !== 65) {
-              break;
-            }
-
-            message.sharedLoss = reader.double();
-            continue;
-          }
           case 9: {
             if (tag !== 74) {
               break;
@@ -1186,11 +1170,6 @@ export const CandidateResult: MessageFns<CandidateResult> = {
       params: isSet(object.params) ? globalThis.Number(object.params) : 0,
       flops: isSet(object.flops) ? globalThis.Number(object.flops) : 0,
       seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
-      sharedLoss: isSet(object.sharedLoss)
-        ? globalThis.Number(object.sharedLoss)
-        : isSet(object.shared_loss)
-        ? globalThis.Number(object.shared_loss)
-        : undefined,
       diverged: isSet(object.diverged) ? globalThis.String(object.diverged) : undefined,
       latencyMs: isSet(object.latencyMs)
         ? globalThis.Number(object.latencyMs)
@@ -1223,9 +1202,6 @@ export const CandidateResult: MessageFns<CandidateResult> = {
     if (message.seconds !== 0) {
       obj.seconds = floatToJson(message.seconds);
     }
-    if (message.sharedLoss !== undefined) {
-      obj.sharedLoss = floatToJson(message.sharedLoss);
-    }
     if (message.diverged !== undefined) {
       obj.diverged = message.diverged;
     }
@@ -1249,7 +1225,6 @@ export const CandidateResult: MessageFns<CandidateResult> = {
     message.params = object.params ?? 0;
     message.flops = object.flops ?? 0;
     message.seconds = object.seconds ?? 0;
-    message.sharedLoss = object.sharedLoss ?? undefined;
     message.diverged = object.diverged ?? undefined;
     message.latencyMs = object.latencyMs ?? undefined;
     return message;

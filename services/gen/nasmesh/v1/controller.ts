@@ -83,7 +83,9 @@ export interface GetPolicySnapshotRequest {
   searchId: string;
   /**
    * Answer once the policy's version is at least this (waiting within the call's deadline), so the trainer can
-   * ask for the policy that has learned from the epoch it just finished.
+   * ask for the policy that has learned from the epoch it just finished: epoch e trains with version
+   * (e-1) × controllerStepsPerEpoch, which the controller cannot pass before epoch e's weights are stored, so the
+   * answer is exactly that version. Version 0, the policy before any update, exists from the search's start.
    */
   minVersion: number;
 }

@@ -55,7 +55,6 @@ export interface EvaluationResult {
   flops: number;
   /** Evaluation time, excluding queue wait. */
   seconds: number;
-  sharedLoss?: number | undefined;
   diverged?:
     | string
     | undefined;
@@ -215,7 +214,6 @@ function createBaseEvaluationResult(): EvaluationResult {
     params: 0,
     flops: 0,
     seconds: 0,
-    sharedLoss: undefined,
     diverged: undefined,
     error: "",
     worker: "",
@@ -244,9 +242,6 @@ export const EvaluationResult: MessageFns<EvaluationResult> = {
     }
     if (message.seconds !== 0) {
       writer.uint32(57).double(message.seconds);
-    }
-    if (message.sharedLoss !== undefined) {
-      writer.uint32(65).double(message.sharedLoss);
     }
     if (message.diverged !== undefined) {
       writer.uint32(74).string(message.diverged);
@@ -329,14 +324,6 @@ export const EvaluationResult: MessageFns<EvaluationResult> = {
             message.seconds = reader.double();
             continue;
           }
-          case 8: {
-            if (tag !== 65) {
-              break;
-            }
-
-            message.sharedLoss = reader.double();
-            continue;
-          }
           case 9: {
             if (tag !== 74) {
               break;
@@ -386,11 +373,6 @@ export const EvaluationResult: MessageFns<EvaluationResult> = {
       params: isSet(object.params) ? globalThis.Number(object.params) : 0,
       flops: isSet(object.flops) ? globalThis.Number(object.flops) : 0,
       seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
-      sharedLoss: isSet(object.sharedLoss)
-        ? globalThis.Number(object.sharedLoss)
-        : isSet(object.shared_loss)
-        ? globalThis.Number(object.shared_loss)
-        : undefined,
       diverged: isSet(object.diverged) ? globalThis.String(object.diverged) : undefined,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
@@ -420,9 +402,6 @@ export const EvaluationResult: MessageFns<EvaluationResult> = {
     if (message.seconds !== 0) {
       obj.seconds = floatToJson(message.seconds);
     }
-    if (message.sharedLoss !== undefined) {
-      obj.sharedLoss = floatToJson(message.sharedLoss);
-    }
     if (message.diverged !== undefined) {
       obj.diverged = message.diverged;
     }
@@ -449,7 +428,6 @@ export const EvaluationResult: MessageFns<EvaluationResult> = {
     message.params = object.params ?? 0;
     message.flops = object.flops ?? 0;
     message.seconds = object.seconds ?? 0;
-    message.sharedLoss = object.sharedLoss ?? undefined;
     message.diverged = object.diverged ?? undefined;
     message.error = object.error ?? "";
     message.worker = object.worker ?? "";

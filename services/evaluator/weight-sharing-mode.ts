@@ -1,15 +1,14 @@
 import { loadDataset, type LoadOptions } from '../../src/data/load.js';
 import type { LoadedDataset } from '../../src/data/types.js';
+import type { Evaluation } from '../../src/search/evaluator.js';
 import { candidateValidationBatch, scoreWithSupernet } from '../../src/search/weight-sharing-score.js';
 import { EnasMicroSpace } from '../../src/space/enas-micro.js';
 import type { SearchStore } from '../../src/store/types.js';
+import { type BackendName, initBackend } from '../../src/tf/backend.js';
 import { supernetFromBytes } from '../../src/train/supernet/bytes.js';
 import type { Supernet } from '../../src/train/supernet/supernet.js';
 import { ValidationError } from '../../src/util/errors.js';
-import { architectureFromMessage } from '../common/grpc/architecture.js';
-import type { EvaluationJob, EvaluationResult } from '../gen/nasmesh/v1/evaluator.js';
-import { checkpointWeights } from './checkpoint-blobs.js';
-import { specFromDocument } from '../common/messages/search-document.js';
+import type { ModeEvaluator, ParsedJob } from './mode-evaluator.js';
 
 /** A loaded checkpoint and the evaluations using it: it is freed once evicted and no longer in use. */
 interface CachedSupernet {
@@ -24,9 +23,10 @@ interface CachedSupernet {
  * kept for the next jobs (the newest `capacity` of them: a search's jobs move from epoch to epoch), datasets once
  * per dataset spec.
  */
-export class WeightSharingEvaluator {
+export class WeightSharingModeEvaluator implements ModeEvaluator {
   private readonly nets = new Map<string, CachedSupernet>();
   private readonly datasets = new Map<string, Promise<LoadedDataset>>();
+  private backend?: Promise<BackendName>;
 
   constructor(
     private readonly store: Pick<SearchStore, 'getBlob'>,
@@ -34,34 +34,21 @@ export class WeightSharingEvaluator {
     private readonly capacity = 2,
   ) {}
 
-  /** The job's measurements; `worker` is left for the evaluator service to fill in. Throws when the job is bad. */
-  async evaluate(job: EvaluationJob): Promise<EvaluationResult> {
-    const started = performance.now();
-    const { spec } = specFromDocument(job.document);
-    if (spec.evaluation.mode !== 'weight-sharing') {
-      throw new ValidationError('document.spec.evaluation.mode', `is ${spec.evaluation.mode}, not weight-sharing`);
-    }
+  async evaluate({ job, search, space, arch }: ParsedJob): Promise<Evaluation> {
+    const { spec } = search;
+    if (spec.evaluation.mode !== 'weight-sharing') throw new Error(`a ${spec.evaluation.mode} job reached the weight-sharing evaluator`);
     if (job.checkpoint === '') throw new ValidationError('checkpoint', 'is required in weight-sharing mode');
-    const { space, arch } = architectureFromMessage(job.architecture);
-    if (!(space instanceof EnasMicroSpace)) throw new ValidationError('architecture.space', 'must be enas-micro for weight sharing');
+    if (!(space instanceof EnasMicroSpace)) throw new ValidationError('architecture.space', 'must be enas-micro for weight sharing', ['enas-micro']);
+    this.backend ??= initBackend(spec.backend);
+    await this.backend;
     const data = await this.dataset(spec.dataset);
     const batch = candidateValidationBatch(data, spec.evaluation.batchSize, spec.seed, job.index);
     const accuracy = await this.withSupernet(job.searchId, job.checkpoint, space, (net) => scoreWithSupernet(net, arch, batch));
-    return {
-      searchId: job.searchId,
-      index: job.index,
-      architecture: { ...job.architecture!, hash: space.hash(arch) },
-      accuracy,
-      params: 0,
-      flops: 0,
-      seconds: (performance.now() - started) / 1000,
-      error: '',
-      worker: '',
-    };
+    return { accuracy, params: 0, flops: 0 };
   }
 
   /** Frees every cached supernet (those in use once their evaluations end). */
-  close(): void {
+  async close(): Promise<void> {
     for (const key of [...this.nets.keys()]) this.evict(key);
   }
 
@@ -69,7 +56,10 @@ export class WeightSharingEvaluator {
     const key = `${searchId}/${name}`;
     let entry = this.nets.get(key);
     if (entry === undefined) {
-      const net = checkpointWeights(this.store, searchId, name).then((bytes) => supernetFromBytes(space, bytes));
+      const net = this.store.getBlob(searchId, name).then((bytes) => {
+        if (bytes === undefined) throw new Error(`search ${searchId} has no supernet checkpoint '${name}'`);
+        return supernetFromBytes(space, bytes);
+      });
       entry = { net, users: 0, evicted: false };
       this.nets.set(key, entry);
       // A checkpoint that failed to load is not cached: the next job tries again.

@@ -1,6 +1,6 @@
-import type { StrategyCheckpoint } from '../../src/controller/types.js';
+import type { StrategyCheckpoint } from '../controller/types.js';
 
-/** A controller's policy at one version (Controller.GetPolicySnapshot's answer, parsed). */
+/** A search's policy at one version (the controller's strategy checkpoint after `version` updates). */
 export interface PolicyVersion {
   /** Policy updates so far. */
   readonly version: number;
@@ -8,8 +8,8 @@ export interface PolicyVersion {
 }
 
 /**
- * Where the trainer gets a search's policy from, once per epoch: the controller over gRPC in the mesh
- * (ControllerPolicySource), anything that serves strategy checkpoints in tests and embedded wiring.
+ * Where supernet training gets a search's policy from, once per epoch: the controller over gRPC in the mesh
+ * (services/supernet-trainer's ControllerPolicySource), the search's own store in an embedded run.
  */
 export interface PolicySource {
   /**
