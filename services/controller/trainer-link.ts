@@ -1,5 +1,6 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { NasmeshError } from '../../src/util/errors.js';
+import { sleep } from '../common/nats/retry.js';
 import type { SearchDocument } from '../gen/nasmesh/v1/common.js';
 import { SupernetTrainerClient, TrainingPhase, type TrainingStatus } from '../gen/nasmesh/v1/supernet_trainer.js';
 
@@ -88,19 +89,4 @@ export class TrainerLink {
       fn.call(this.client, request, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) => (e ? reject(e) : resolve(r))),
     );
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-  });
 }

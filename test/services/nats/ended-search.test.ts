@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { CandidateRecord } from '../../../src/search/types.js';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EndedSearches } from '../../../services/common/nats/ended-searches.js';
 import { SearchEvents } from '../../../services/common/nats/events.js';
 import { ResultsConsumer } from '../../../services/common/nats/results-consumer.js';
 import { RESULTS_STREAM, WORK_STREAM } from '../../../services/common/nats/subjects.js';
 import { WorkQueueConsumer } from '../../../services/common/nats/work-consumer.js';
 import { WorkQueue } from '../../../services/common/nats/work-queue.js';
-import { NatsServer, skipWithoutNatsServer } from '../../support/nats-server.js';
-import { Connections, type Job, record, waitFor } from './helpers.js';
+import { skipWithoutNatsServer } from '../../support/nats-server.js';
+import { type Job, record, suiteNatsServer, waitFor } from './helpers.js';
 
 
 /**
@@ -16,15 +16,7 @@ import { Connections, type Job, record, waitFor } from './helpers.js';
  * purges both; workers drop its jobs, and the result of the one they held when it ended.
  */
 describe('work queue: a search that ended', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
-  let server: NatsServer;
-  const connections = new Connections(() => server.url);
-  before(async () => {
-    server = await NatsServer.start();
-  });
-  after(async () => {
-    await connections.closeAll();
-    await server?.dispose();
-  });
+  const { connections } = suiteNatsServer();
 
   it('leaves none of its jobs and results queued, and no worker evaluates them', async () => {
     const kind = 'ending';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CodecError } from '../../../services/common/nats/errors.js';
 import { SearchEvents } from '../../../services/common/nats/events.js';
 import type { ReceivedEvent } from '../../../services/common/nats/types.js';
-import { NatsServer, skipWithoutNatsServer } from '../../support/nats-server.js';
-import { Connections, waitFor } from './helpers.js';
+import { skipWithoutNatsServer } from '../../support/nats-server.js';
+import { suiteNatsServer, waitFor } from './helpers.js';
 
 interface Event {
   note: string;
@@ -21,15 +21,8 @@ function follow(events: SearchEvents<Event>, searchId: string, onError?: (err: E
 }
 
 describe('search events', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
-  let server: NatsServer;
-  const connections = new Connections(() => server.url);
-  before(async () => {
-    server = await NatsServer.start();
-  });
-  after(async () => {
-    await connections.closeAll();
-    await server?.dispose();
-  });
+  const nats = suiteNatsServer();
+  const { connections } = nats;
 
   it("replays a search's events from the first, then follows new ones, without duplicates", async () => {
     const events = await SearchEvents.open<Event>(await connections.connect('controller'));
@@ -61,7 +54,7 @@ describe('search events', { skip: skipWithoutNatsServer, timeout: 60_000 }, () =
     const watcher = follow(await SearchEvents.open<Event>(await connections.connect('watch')), 'ev-r');
     for (const i of [0, 1, 2]) await events.publish('ev-r', 'evaluated', { note: `${i}` }, `${i}`);
     await waitFor('the first events', () => watcher.got.length === 3);
-    await server.restart();
+    await nats.server.restart();
     for (const i of [3, 4, 5]) await events.publish('ev-r', 'evaluated', { note: `${i}` }, `${i}`);
     await waitFor('the events after the restart', () => watcher.got.length >= 6, 30_000);
     await new Promise((r) => setTimeout(r, 300));

@@ -1,6 +1,8 @@
+import { after, before } from 'node:test';
 import type { NatsConnection } from 'nats';
 import type { CandidateRecord } from '../../../src/search/types.js';
 import { closeNats, connectNats } from '../../../services/common/nats/connection.js';
+import { NatsServer } from '../../support/nats-server.js';
 
 /** Connections a test file opens, one per simulated process, closed together at the end. */
 export class Connections {
@@ -48,3 +50,22 @@ export const record = (index: number, reward: number): CandidateRecord => ({
   flops: 1,
   seconds: 0,
 });
+
+/** A nats-server for the enclosing describe: started before its tests, stopped after them with every connection. */
+export function suiteNatsServer(): { readonly server: NatsServer; readonly connections: Connections } {
+  let server: NatsServer | undefined;
+  const connections = new Connections(() => server!.url);
+  before(async () => {
+    server = await NatsServer.start();
+  });
+  after(async () => {
+    await connections.closeAll();
+    await server?.dispose();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    connections,
+  };
+}
