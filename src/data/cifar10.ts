@@ -61,7 +61,11 @@ export async function loadCifar10(path: string): Promise<Dataset> {
     const file = join(dir, name);
     return parseCifarBatch(await readDatasetFile(file), file);
   };
-  const train = concatSplits(await Promise.all(TRAIN_FILES.map(load)));
+  // Read together, but a failure is reported for the first file in order, so the error does not depend on I/O timing.
+  const settled = await Promise.allSettled(TRAIN_FILES.map(load));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const train = concatSplits(settled.map((r) => (r as PromiseFulfilledResult<Split>).value));
   const test = await load(TEST_FILE);
   return { name: 'cifar10', train, test, classes: 10, shape: [SIDE, SIDE, 3] };
 }
