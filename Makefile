@@ -7,8 +7,9 @@ SOURCES := $(shell find src bench services -name '*.ts' 2>/dev/null)
 
 .PHONY: build run test bench clean deps
 
-# Debian packages the tests need: a real nats-server (JetStream) and protoc for the gRPC contracts.
-DEBIAN_PACKAGES := nats-server protobuf-compiler
+# Debian packages the tests need: a real nats-server (JetStream), protoc for the gRPC contracts, openssl for the
+# local cluster's certificates.
+DEBIAN_PACKAGES := nats-server protobuf-compiler openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -60,7 +61,29 @@ proto-check: deps node_modules/.install-stamp
 	  exit 1; \
 	fi
 
-test: deps node_modules/.install-stamp proto-check
+# The NASSearch CustomResourceDefinition, generated from the zod schemas in src/spec; test/spec/crd.test.ts fails
+# when the checked-in file is stale.
+CRD_FILE := deploy/crds/nassearches.nasmesh.io.yaml
+.PHONY: crd
+crd: node_modules/.install-stamp
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && node --import tsx src/cli/main.ts crd > "$$tmp" && \
+	mkdir -p $(dir $(CRD_FILE)) && cat "$$tmp" > $(CRD_FILE) && echo "regenerated $(CRD_FILE)"
+
+# The local Kubernetes cluster (tools/local-cluster/README.md): kube-apiserver, kube-controller-manager,
+# kube-scheduler and kubectl built from k8s.io/kubernetes, etcd and KWOK from their Go modules (pinned in tools/*/go.mod;
+# test tooling only), cached by version outside the work tree; then a cluster with fake GPU and CPU nodes whose pods
+# run as local processes, with nasmesh installed on it.
+.PHONY: cluster-tools cluster-up cluster-down
+cluster-tools: node_modules/.install-stamp
+	node --import tsx tools/local-cluster/main.ts build-tools
+
+cluster-up: deps node_modules/.install-stamp cluster-tools
+	node --import tsx tools/local-cluster/main.ts up --dir .cluster
+
+cluster-down: node_modules/.install-stamp
+	node --import tsx tools/local-cluster/main.ts down --dir .cluster
+
+test: deps node_modules/.install-stamp proto-check cluster-tools
 	npx tsc -p tsconfig.json --noEmit
 	npm test
 

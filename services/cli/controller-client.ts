@@ -1,8 +1,9 @@
-import { type CallOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type CallOptions, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   ControllerClient,
   type GetParetoFrontResponse,
   type PolicySnapshot,
+  type ResultFileChunk,
   type Search,
 } from '../gen/nasmesh/v1/controller.js';
 import type { SearchDocument } from '../gen/nasmesh/v1/common.js';
@@ -21,8 +22,9 @@ export class Controller {
     this.client = new ControllerClient(address, credentials.createInsecure());
   }
 
-  createSearch(document: SearchDocument): Promise<Search> {
-    return this.call(this.client.createSearch, { document });
+  /** `supernetTrainer`: host:port of the weight-sharing search's own trainer, instead of the controller's default. */
+  createSearch(document: SearchDocument, supernetTrainer?: string): Promise<Search> {
+    return this.call(this.client.createSearch, { document, ...(supernetTrainer !== undefined ? { supernetTrainer } : {}) });
   }
 
   getSearch(searchId: string): Promise<Search> {
@@ -46,20 +48,28 @@ export class Controller {
   }
 
   /** The search's events from its creation on, ending after it finished or failed; `signal` ends it early. */
-  async *watch(searchId: string, signal?: AbortSignal): AsyncGenerator<SearchEvent> {
-    const call = this.client.watchSearch({ searchId });
-    const cancel = () => call.cancel();
-    signal?.addEventListener('abort', cancel, { once: true });
-    try {
-      for await (const event of call) yield event as SearchEvent;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      call.cancel();
-    }
+  watch(searchId: string, signal?: AbortSignal): AsyncGenerator<SearchEvent> {
+    return this.stream(this.client.watchSearch({ searchId }), signal);
+  }
+
+  /** The search's result files in chunks (DownloadResults); `signal` ends it early. */
+  downloadResults(searchId: string, signal?: AbortSignal): AsyncGenerator<ResultFileChunk> {
+    return this.stream(this.client.downloadResults({ searchId }), signal);
   }
 
   close(): void {
     this.client.close();
+  }
+
+  private async *stream<T>(call: ClientReadableStream<T>, signal?: AbortSignal): AsyncGenerator<T> {
+    const cancel = () => call.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const message of call) yield message as T;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      call.cancel();
+    }
   }
 
   private call<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res> {

@@ -1,22 +1,33 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ServiceError, status as grpcStatus } from '@grpc/grpc-js';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parse } from 'yaml';
+import { positiveInt } from '../../src/cli/options.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { type CandidateResult, type SearchDocument, type SearchPhase, searchPhaseToJSON } from '../gen/nasmesh/v1/common.js';
 import type { Search } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { hostPort, searchIdArgument } from './arguments.js';
 import { Controller } from './controller-client.js';
+import { DEFAULT_DOWNLOAD_LIMITS, writeResultFiles } from './result-download.js';
 
+/** The controller of every command that talks to one: --controller, else $NASMESH_CONTROLLER, else this. */
 const DEFAULT_CONTROLLER = '127.0.0.1:50051';
+const CONTROLLER_ENV = 'NASMESH_CONTROLLER';
 
 /**
- * `nasmesh submit|status|watch|cancel|pareto`: a search on a controller, over gRPC. Errors of the controller (a
- * field the spec got wrong, an unknown search) are printed as the controller phrased them.
+ * `nasmesh submit|status|watch|cancel|pareto|results`: a search on a controller, over gRPC. Errors of the controller
+ * (a field the spec got wrong, an unknown search) are printed as the controller phrased them.
  */
 export function registerSearchCommands(program: Command): Command {
   const withController = (command: Command) =>
-    command.option('--controller <host:port>', 'the controller service', DEFAULT_CONTROLLER);
+    command.addOption(
+      new Option('--controller <host:port>', 'the controller service')
+        .env(CONTROLLER_ENV)
+        .default(DEFAULT_CONTROLLER)
+        .argParser(hostPort('--controller')),
+    );
 
   program.addCommand(
     withController(new Command('submit'))
@@ -70,6 +81,21 @@ export function registerSearchCommands(program: Command): Command {
         }),
       ),
   );
+  program.addCommand(
+    withController(new Command('results'))
+      .description("download a search's result files (candidates.jsonl and what its final stage stored) into a directory")
+      .argument('<search>', 'the search (its id)', searchIdArgument)
+      .requiredOption('--out <dir>', 'directory to write them in (created if need be)')
+      .option('--max-mib <n>', 'refuse a download larger than this many MiB in all', positiveInt('--max-mib'), DEFAULT_DOWNLOAD_LIMITS.maxBytes / 2 ** 20)
+      .action((id: string, o: { controller: string; out: string; maxMib: number }) =>
+        withClient(o.controller, async (c) => {
+          const limits = { ...DEFAULT_DOWNLOAD_LIMITS, maxBytes: o.maxMib * 2 ** 20 };
+          const written = await writeResultFiles(c.downloadResults(id), o.out, limits);
+          for (const file of written) console.log(`${join(o.out, file.path)}\t${file.bytes} bytes`);
+          console.log(`${written.length} files, ${written.reduce((n, f) => n + f.bytes, 0)} bytes in ${o.out}`);
+        }),
+      ),
+  );
   return program;
 }
 
@@ -96,7 +122,7 @@ async function withClient(address: string, use: (c: Controller) => Promise<void>
     await use(client);
   } catch (e) {
     const code = (e as Partial<ServiceError>).code;
-    if (code === undefined) throw e;
+    if (typeof code !== 'number') throw e;
     const why = code === grpcStatus.UNAVAILABLE ? `no controller answers at ${address}` : (e as ServiceError).details;
     throw new NasmeshError(`${grpcStatus[code]}: ${why}`);
   } finally {

@@ -2,8 +2,10 @@ import { Argument, type Command, InvalidArgumentError } from 'commander';
 import { nonNegativeInt, positiveInt } from '../../src/cli/options.js';
 import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
 import { EVALUATION_MODES } from '../common/nats/evaluation-kind.js';
+import { hostname } from 'node:os';
+import { hostPort, searchIdArgument } from './arguments.js';
 
-export const SERVICE_NAMES = ['controller', 'supernet-trainer', 'evaluator', 'latency-profiler'] as const;
+export const SERVICE_NAMES = ['controller', 'supernet-trainer', 'evaluator', 'latency-profiler', 'operator'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ServeOptions {
@@ -16,7 +18,7 @@ export interface ServeOptions {
   readonly metricsPort: number;
   /** Controller: the latency-profiler (host:port) that measures latency for rewards that need it (mnas). */
   readonly latencyProfiler?: string;
-  /** Controller: the supernet-trainer (host:port) that trains the shared weights of weight-sharing searches. */
+  /** Controller: the supernet-trainer (host:port) of the weight-sharing searches whose CreateSearch names none. */
   readonly supernetTrainer?: string;
   /** Controller: host:port the supernet-trainer reaches this controller at (default: this host's name and --port). */
   readonly advertise?: string;
@@ -24,10 +26,24 @@ export interface ServeOptions {
   readonly checkpointIntervalMs: number;
   /** Evaluator: the evaluation modes it takes jobs of. */
   readonly modes: EvaluationMode[];
+  /** Evaluator: take only this search's jobs, from work-queue consumers of its own (deleted when the search ends). */
+  readonly search?: string;
   /** Evaluator: how long a held job may go without a heartbeat before it goes to another evaluator. */
   readonly ackWaitMs: number;
   /** Evaluator, for tests of slow evaluations: wait this long before each one. */
   readonly testDelayMs: number;
+  /** Operator: the controller (host:port) it registers searches with. */
+  readonly controller: string;
+  /** Operator: worker pods' image when a NASSearch names none. */
+  readonly image: string;
+  /** Operator: kubeconfig file (default: the pod's service account, else the usual kubeconfig). */
+  readonly kubeconfig?: string;
+  /** Operator: compete for the leader Lease, so several replicas are safe. */
+  readonly leaderElect: boolean;
+  /** Operator: namespace of the leader Lease (default: the pod's own). */
+  readonly leaseNamespace?: string;
+  /** Operator: this replica's name in the Lease. */
+  readonly identity: string;
 }
 
 const port = (name: string) => (value: string) => {
@@ -36,12 +52,6 @@ const port = (name: string) => (value: string) => {
     throw new InvalidArgumentError(`${name} must be an integer from 0 to 65535 (0 picks a free port)`);
   }
   return n;
-};
-
-const hostPort = (name: string) => (value: string) => {
-  const match = /^(\[[^\]]+\]|[^\s:/[\]]+):(\d+)$/.exec(value);
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new InvalidArgumentError(`${name} must be host:port, e.g. latency-profiler:50054`);
-  return value;
 };
 
 const modeList = (value: string) => {
@@ -57,6 +67,7 @@ const SERVE: Record<ServiceName, (options: ServeOptions) => Promise<void>> = {
   controller: async (options) => (await import('../controller/main.js')).serveController(options),
   'supernet-trainer': async (options) => (await import('../supernet-trainer/main.js')).serveSupernetTrainer(options),
   evaluator: async (options) => (await import('../evaluator/main.js')).serveEvaluator(options),
+  operator: async (options) => (await import('../operator/main.js')).serveOperator(options),
 };
 
 /** Adds `serve <service> [--nats URL] [--port N]` to `program`. */
@@ -79,7 +90,7 @@ export function addServeOptions(command: Command): Command {
     .option('--drain-seconds <n>', 'on SIGTERM, how long in-flight calls may run on', positiveInt('--drain-seconds'), 10)
     .option('--metrics-port <n>', 'port of the Prometheus /metrics endpoint; 0 picks a free one (printed on start)', port('--metrics-port'), 9464)
     .option('--latency-profiler <host:port>', 'controller: latency-profiler measuring latency for mnas rewards', hostPort('--latency-profiler'))
-    .option('--supernet-trainer <host:port>', 'controller: supernet-trainer for weight-sharing searches', hostPort('--supernet-trainer'))
+    .option('--supernet-trainer <host:port>', 'controller: supernet-trainer of the weight-sharing searches whose CreateSearch names none', hostPort('--supernet-trainer'))
     .option('--advertise <host:port>', "controller: the address the supernet-trainer reaches it at (default: this host's name and --port)", hostPort('--advertise'))
     .option(
       '--checkpoint-interval-ms <n>',
@@ -89,10 +100,21 @@ export function addServeOptions(command: Command): Command {
     )
     .option('--modes <list>', 'evaluator: evaluation modes to take jobs of', modeList, [...EVALUATION_MODES])
     .option(
+      '--search <id>',
+      "evaluator: take only this search's jobs (not to be mixed with evaluators without --search on one NATS); idle once the search ended",
+      searchIdArgument,
+    )
+    .option(
       '--ack-wait-ms <n>',
       'evaluator: a job whose evaluator sent no heartbeat for this long (it died) goes to another one',
       positiveInt('--ack-wait-ms'),
       30_000,
     )
-    .option('--test-delay-ms <n>', 'evaluator, for tests: wait this long before each evaluation', nonNegativeInt('--test-delay-ms'), 0);
+    .option('--test-delay-ms <n>', 'evaluator, for tests: wait this long before each evaluation', nonNegativeInt('--test-delay-ms'), 0)
+    .option('--controller <host:port>', 'operator: the controller it registers searches with', hostPort('--controller'), 'nasmesh-controller:50051')
+    .option('--image <image>', "operator: worker pods' image when a NASSearch names none (spec.workers.image)", 'nasmesh:0.1.0')
+    .option('--kubeconfig <file>', "operator: kubeconfig (default: the pod's service account, else $KUBECONFIG or ~/.kube/config)")
+    .option('--no-leader-elect', 'operator: act without holding the leader Lease (then only one replica may run)')
+    .option('--lease-namespace <ns>', "operator: namespace of the leader Lease (default: the pod's own)")
+    .option('--identity <name>', "operator: this replica's name in the Lease (default: the host name)", hostname());
 }

@@ -1,11 +1,9 @@
-import type { SearchPhase as StoredPhase } from '../../src/store/types.js';
+import { hasEnded } from '../../src/store/types.js';
 import { candidateMessage } from '../common/messages/candidate.js';
 import type { SearchEvents } from '../common/nats/events.js';
 import { SearchPhase } from '../gen/nasmesh/v1/common.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import type { Searches } from './searches.js';
-
-const ENDED: readonly StoredPhase[] = ['succeeded', 'cancelled', 'failed'];
 
 /** How often a watcher looks for an end that will not be published. */
 const CHECK_INTERVAL_MS = 2_000;
@@ -20,7 +18,7 @@ const CHECK_INTERVAL_MS = 2_000;
 export async function publishMissingEnd(searches: Searches, events: SearchEvents<SearchEvent>, id: string): Promise<boolean> {
   if (searches.isRunning(id)) return false;
   const search = await searches.require(id);
-  if (!ENDED.includes(search.phase)) return false;
+  if (!hasEnded(search.phase)) return false;
   if ((await events.has(id, 'finished')) || (await events.has(id, 'failed'))) return false;
   let event: NonNullable<SearchEvent['event']>;
   if (search.phase === 'failed') {

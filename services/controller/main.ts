@@ -15,7 +15,7 @@ import { IntervalCheckpointStore } from '../../src/store/interval-checkpoint-sto
 import { RemoteLatencyProfiler } from './latency-profiler-client.js';
 import { pollQueueDepth } from './queue-depth.js';
 import { Searches } from './searches.js';
-import { TrainerLink } from './trainer-link.js';
+import { TrainerLinks } from './trainer-links.js';
 
 /** How often the work queue's depth is read for nasmesh_work_queue_depth. */
 const QUEUE_DEPTH_POLL_MS = 2_000;
@@ -36,22 +36,22 @@ export async function serveController(options: ServeOptions): Promise<void> {
     console.error(`search ${id}: storing its checkpoint failed (tried again with the next): ${e.message}`),
   );
   const latency = options.latencyProfiler ? new RemoteLatencyProfiler(options.latencyProfiler) : undefined;
-  const trainer = options.supernetTrainer ? new TrainerLink(options.supernetTrainer) : undefined;
-  const searches = new Searches({ nc, store, events, metrics, ...(latency ? { latency } : {}), ...(trainer ? { trainer } : {}) });
+  const trainers = new TrainerLinks(options.supernetTrainer);
+  const searches = new Searches({ nc, store, events, metrics, trainers, ...(latency ? { latency } : {}) });
   const stopPolling = pollQueueDepth(await nc.jetstreamManager(), metrics, QUEUE_DEPTH_POLL_MS);
   const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [{ definition: ControllerService, implementation: controllerHandlers(searches, events) }],
+    services: [{ definition: ControllerService, implementation: controllerHandlers(searches, events, store) }],
     drainTimeoutMs: options.drainSeconds * 1000,
   });
-  if (trainer) trainer.controller = options.advertise ?? `${['0.0.0.0', '::'].includes(options.host) ? hostname() : options.host}:${server.port}`;
+  trainers.controller = options.advertise ?? `${['0.0.0.0', '::'].includes(options.host) ? hostname() : options.host}:${server.port}`;
   exitOnSignal(async () => {
     stopPolling();
     await Promise.all([server.shutdown(), searches.shutdown()]);
     latency?.close();
-    trainer?.close();
+    trainers.close();
     await Promise.all([metricsServer.close(), closeNats(nc)]);
   });
   const resumed = await searches.resumeAll();

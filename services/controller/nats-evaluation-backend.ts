@@ -113,11 +113,12 @@ export class NatsEvaluationBackend implements EvaluationBackend {
   }
 
   /**
-   * The search is over: removes the jobs still queued for it (nobody will take their results), then its results
-   * consumer and whatever results are still queued for it.
+   * The search is over: removes the jobs still queued for it (nobody will take their results) and the consumers of
+   * its own evaluators, then its results consumer and whatever results are still queued for it.
    */
   async destroy(): Promise<void> {
     await this.queue.purge(this.search.metadata.name);
+    await this.queue.deleteSearchConsumers(this.search.metadata.name);
     await this.consumer?.destroy();
   }
 

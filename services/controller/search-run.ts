@@ -34,7 +34,7 @@ export interface SearchRunDeps {
   readonly log: (line: string) => void;
   /** Measures candidates' latency for rewards that need it (mnas); `--latency-profiler`. */
   readonly latency?: LatencySource;
-  /** Trains the shared weights of weight-sharing searches; `--supernet-trainer`. */
+  /** Trains the shared weights of a weight-sharing search: its own trainer, or `--supernet-trainer`. */
   readonly trainer?: TrainerLink;
 }
 
@@ -266,6 +266,6 @@ export class SearchRun {
 function gated(search: StoredSearch, backend: EvaluationBackend, trainer?: TrainerLink): EvaluationBackend {
   const { evaluation } = search.spec.spec;
   if (evaluation.mode !== 'weight-sharing') return backend;
-  if (!trainer) throw new NasmeshError('weight-sharing searches need a supernet-trainer (--supernet-trainer)');
+  if (!trainer) throw new NasmeshError('weight-sharing searches need a supernet-trainer (CreateSearch supernetTrainer or --supernet-trainer)');
   return new SupernetGate(backend, trainer, search.id, documentFromSpec(search.spec), evaluation);
 }

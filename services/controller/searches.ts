@@ -5,6 +5,7 @@ import type { LatencySource } from '../../src/latency/types.js';
 import { latencyMeasurement } from '../../src/reward/spec.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import type { StoredSearch } from '../../src/store/types.js';
+import { ValidationError } from '../../src/util/errors.js';
 import { GrpcStatusError } from '../common/grpc/status.js';
 import type { ControllerMetrics } from '../common/metrics/controller-metrics.js';
 import type { SearchEvents } from '../common/nats/events.js';
@@ -17,7 +18,7 @@ import { paretoFront } from './pareto-front.js';
 import { policyVersion } from './policy-version.js';
 import { bestCandidate, type SearchProgress } from './search-message.js';
 import { SearchRun } from './search-run.js';
-import type { TrainerLink } from './trainer-link.js';
+import type { TrainerLinks } from './trainer-links.js';
 
 /** How long a finished search's metric series stay exported, so that scrapers see its final values. */
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -30,8 +31,8 @@ export interface SearchesOptions {
   readonly log?: (line: string) => void;
   /** Measures candidates' latency for rewards that need it (mnas); without it such searches are refused. */
   readonly latency?: LatencySource;
-  /** The supernet-trainer of weight-sharing searches; without it such searches are refused. */
-  readonly trainer?: TrainerLink;
+  /** The supernet-trainers of weight-sharing searches; a search with none is refused. */
+  readonly trainers: TrainerLinks;
 }
 
 /**
@@ -64,8 +65,9 @@ export class Searches {
   }
 
   /** Whether this controller has what the search needs; if not, it is left for a controller that has. */
-  private canRun({ id, spec }: StoredSearch): boolean {
-    if (spec.spec.evaluation.mode === 'weight-sharing' && !this.o.trainer) {
+  private canRun(search: StoredSearch): boolean {
+    const { id, spec } = search;
+    if (spec.spec.evaluation.mode === 'weight-sharing' && this.o.trainers.address(search) === undefined) {
       this.log(`search ${id}: left for a controller with --supernet-trainer (it searches with weight sharing)`);
       return false;
     }
@@ -77,17 +79,22 @@ export class Searches {
     return true;
   }
 
-  async create(spec: SearchSpec): Promise<StoredSearch> {
-    if (spec.spec.evaluation.mode === 'weight-sharing' && !this.o.trainer) {
+  /** `supernetTrainer`: host:port of the trainer of this weight-sharing search, instead of `--supernet-trainer`. */
+  async create(spec: SearchSpec, supernetTrainer?: string): Promise<StoredSearch> {
+    const { mode } = spec.spec.evaluation;
+    if (supernetTrainer !== undefined && mode !== 'weight-sharing') {
+      throw new ValidationError('supernetTrainer', `only weight-sharing searches have a supernet-trainer; this one evaluates in mode ${mode}`);
+    }
+    if (mode === 'weight-sharing' && this.o.trainers.address({ supernetTrainer }) === undefined) {
       throw new GrpcStatusError(
         status.FAILED_PRECONDITION,
-        'spec.evaluation.mode: weight-sharing searches need a supernet-trainer; start the controller with --supernet-trainer host:port',
+        'spec.evaluation.mode: weight-sharing searches need a supernet-trainer; name one in CreateSearch (supernetTrainer) or start the controller with --supernet-trainer host:port',
       );
     }
     assertLatencyMeasurable(spec, this.o.latency);
     const id = spec.metadata.name;
     if (await this.o.store.getSearch(id)) throw new GrpcStatusError(status.ALREADY_EXISTS, `search ${id} exists already`);
-    await SearchSession.create(this.o.store, id, spec);
+    await SearchSession.create(this.o.store, id, spec, supernetTrainer !== undefined ? { supernetTrainer } : {});
     const search = await this.require(id);
     // One publisher from the first event on, so that `created` is stored before the run's events.
     const events = this.publisher(id);
@@ -126,7 +133,9 @@ export class Searches {
     const run = this.runs.get(id);
     if (search.spec.spec.evaluation.mode === 'weight-sharing') {
       // Best effort: a trainer that is down finds the search cancelled when it asks for the next policy.
-      await this.o.trainer?.stop(id).catch((e: Error) => this.log(`search ${id}: stopping its supernet training failed: ${e.message}`));
+      const trainer = this.o.trainers.acquire(search);
+      await trainer?.stop(id).catch((e: Error) => this.log(`search ${id}: stopping its supernet training failed: ${e.message}`));
+      if (trainer) this.o.trainers.release(trainer);
     }
     if (run) await run.stop('cancelled');
     else if (search.phase === 'pending' || search.phase === 'running') {
@@ -169,9 +178,12 @@ export class Searches {
     if (this.closing) return;
     const { id } = search;
     let run: SearchRun;
+    const trainer = search.spec.spec.evaluation.mode === 'weight-sharing' ? this.o.trainers.acquire(search) : undefined;
+    const releaseTrainer = () => trainer && this.o.trainers.release(trainer);
     try {
-      run = await SearchRun.start(search, { ...this.o, log: this.log }, events);
+      run = await SearchRun.start(search, { ...this.o, log: this.log, ...(trainer ? { trainer } : {}) }, events);
     } catch (e) {
+      releaseTrainer();
       const message = `cannot open the stored state: ${e instanceof Error ? e.message : String(e)}`;
       this.log(`search ${id}: ${message}`);
       await this.o.store.putSearch({ ...search, phase: 'failed', message, updatedAt: new Date().toISOString() });
@@ -181,6 +193,7 @@ export class Searches {
     this.runs.set(id, run);
     void run.ended.then(() => {
       this.runs.delete(id);
+      releaseTrainer();
       setTimeout(() => this.o.metrics.forget(id), FORGET_AFTER_MS).unref();
     });
   }

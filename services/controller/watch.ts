@@ -1,7 +1,6 @@
-import { type handleServerStreamingCall, status } from '@grpc/grpc-js';
+import type { handleServerStreamingCall } from '@grpc/grpc-js';
 import { assertSearchId } from '../../src/store/keys.js';
-import { callContext } from '../common/grpc/context.js';
-import { toServiceError } from '../common/grpc/status.js';
+import { serverStreaming, writeMessage } from '../common/grpc/server-streaming.js';
 import type { SearchEvents } from '../common/nats/events.js';
 import type { WatchSearchRequest } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
@@ -18,36 +17,24 @@ export function watchSearch(
   searches: Searches,
   events: SearchEvents<SearchEvent>,
 ): handleServerStreamingCall<WatchSearchRequest, SearchEvent> {
-  return (call) => {
-    const { signal } = callContext(call);
-    const run = async () => {
-      assertSearchId(call.request.searchId, 'searchId');
-      await searches.require(call.request.searchId);
-      const seen = new Set<string>();
-      // A search can end without its end event (its controller died in between): that event is published here then.
-      const stopChecking = publishMissingEndWhileWatching(searches, events, call.request.searchId);
-      try {
-        for await (const { event } of events.replay(call.request.searchId, { signal })) {
-          const key = eventKey(event);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          if (!call.write(event)) await new Promise((resolve) => call.once('drain', resolve));
-          if (event.event?.$case === 'finished' || event.event?.$case === 'failed') break;
-        }
-      } finally {
-        stopChecking();
+  return serverStreaming(async (call, { signal }) => {
+    assertSearchId(call.request.searchId, 'searchId');
+    await searches.require(call.request.searchId);
+    const seen = new Set<string>();
+    // A search can end without its end event (its controller died in between): that event is published here then.
+    const stopChecking = publishMissingEndWhileWatching(searches, events, call.request.searchId);
+    try {
+      for await (const { event } of events.replay(call.request.searchId, { signal })) {
+        const key = eventKey(event);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await writeMessage(call, event, signal);
+        if (event.event?.$case === 'finished' || event.event?.$case === 'failed') break;
       }
-    };
-    run().then(
-      () => call.end(),
-      (e: unknown) => {
-        if (signal.aborted) return; // the client went away: nobody to tell
-        const error = toServiceError(e);
-        if (error.code === status.INTERNAL) console.error(`WatchSearch: ${e instanceof Error ? e.stack : String(e)}`);
-        call.destroy(error);
-      },
-    );
-  };
+    } finally {
+      stopChecking();
+    }
+  });
 }
 
 /** What makes an event the same as another: its kind and its key within the kind. */

@@ -21,13 +21,20 @@ export class JobEvaluator {
   readonly worker = `${hostname()}/${process.pid}`;
   private readonly specs = new Map<string, SearchSpec>();
 
-  constructor(private readonly evaluators: ModeEvaluators) {}
+  /** `search`: the one search this evaluator serves (`--search`); jobs of others are refused. */
+  constructor(
+    private readonly evaluators: ModeEvaluators,
+    private readonly search?: string,
+  ) {}
 
   get modes(): EvaluationMode[] {
     return Object.keys(this.evaluators) as EvaluationMode[];
   }
 
   parse(job: EvaluationJob): ParsedJob {
+    if (this.search !== undefined && job.searchId !== this.search) {
+      throw new ValidationError('searchId', `'${job.searchId}' is not ${this.search}, the one search this evaluator serves`);
+    }
     const search = this.spec(job);
     const { space, arch } = architectureFromMessage(job.architecture);
     if (job.architecture?.space !== search.spec.space.name) {

@@ -17,26 +17,28 @@ import { StandaloneModeEvaluator } from './standalone-mode.js';
 import { WeightSharingModeEvaluator } from './weight-sharing-mode.js';
 
 /**
- * The evaluator process: takes evaluation jobs of its modes from the work queue (competing with other evaluators)
- * and serves the Evaluate RPC and /metrics, until SIGTERM: it then takes no more jobs, lets those it holds finish
+ * The evaluator process: takes evaluation jobs of its modes from the work queue (competing with other evaluators;
+ * with --search, only that search's jobs, idle once it ended) and serves the Evaluate RPC and /metrics, until SIGTERM: it then takes no more jobs, lets those it holds finish
  * within --drain-seconds and hands the rest back. Prints `listening on <host>:<port>` once it takes work.
  */
 export async function serveEvaluator(options: ServeOptions): Promise<void> {
   const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}` });
-  const available: Record<EvaluationMode, () => Promise<ModeEvaluator>> = {
-    benchmark: async () => new BenchmarkModeEvaluator(),
-    standalone: async () => new StandaloneModeEvaluator(),
-    // Supernet checkpoints are blobs in the search store the trainer writes to.
-    'weight-sharing': async () => new WeightSharingModeEvaluator(await NatsSearchStore.open(nc)),
+  // Supernet checkpoints are blobs the trainer writes; a per-search evaluator reads its search's phase.
+  const store = await NatsSearchStore.open(nc);
+  const available: Record<EvaluationMode, () => ModeEvaluator> = {
+    benchmark: () => new BenchmarkModeEvaluator(),
+    standalone: () => new StandaloneModeEvaluator(),
+    'weight-sharing': () => new WeightSharingModeEvaluator(store),
   };
   const modes: ModeEvaluators = {};
-  for (const mode of options.modes) modes[mode] = await available[mode]();
-  const evaluator = new JobEvaluator(modes);
+  for (const mode of options.modes) modes[mode] = available[mode]();
+  const evaluator = new JobEvaluator(modes, options.search);
   const registry = createRegistry();
   const worker = await QueueWorker.start(nc, evaluator, new EvaluatorMetrics(registry), {
     delayMs: options.testDelayMs,
     ackWaitMs: options.ackWaitMs,
     onError: (e) => console.error(`evaluator: ${e.message}`),
+    ...(options.search !== undefined ? { search: { id: options.search, store } } : {}),
   });
   const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
@@ -49,7 +51,8 @@ export async function serveEvaluator(options: ServeOptions): Promise<void> {
     await Promise.all([worker.stop(options.drainSeconds * 1000), server.shutdown()]);
     await Promise.all([metricsServer.close(), closeNats(nc), evaluator.close()]);
   });
-  console.log(`evaluator (${evaluator.modes.join(', ')}) listening on ${options.host}:${server.port}`);
+  const scope = options.search !== undefined ? ` of search ${options.search}` : '';
+  console.log(`evaluator (${evaluator.modes.join(', ')})${scope} listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerFinalCommand } from '../../services/cli/final-command.js';
 import { registerSearchCommands } from '../../services/cli/search-commands.js';
 import { registerServeCommand } from '../../services/cli/serve.js';
 import { NasmeshError } from '../util/errors.js';
 import { benchCommand } from './bench-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
-import { schemaCommand, validateCommand } from './spec-commands.js';
+import { crdCommand, schemaCommand, validateCommand } from './spec-commands.js';
 
 const program = new Command('nasmesh')
   .description('reinforcement-learning neural architecture search')
@@ -15,9 +16,11 @@ const program = new Command('nasmesh')
   .addCommand(benchCommand())
   .addCommand(validateCommand())
   .addCommand(schemaCommand())
+  .addCommand(crdCommand())
   .addCommand(reportCommand());
-// The mesh: run a service, and talk to a controller.
+// The mesh: run a service or a search's final stage, and talk to a controller.
 registerServeCommand(program);
+registerFinalCommand(program);
 registerSearchCommands(program);
 
 try {

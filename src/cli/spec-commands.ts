@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { loadSearchSpec, searchSpecSchema } from '../spec/index.js';
+import { loadSearchSpec, nasSearchCrdYaml, searchSpecSchema } from '../spec/index.js';
 
 /** `nasmesh validate <spec.yaml>`: checks a search spec and prints it with every default filled in. */
 export function validateCommand(): Command {
@@ -17,5 +17,12 @@ export function validateCommand(): Command {
 export function schemaCommand(): Command {
   return new Command('schema').description('print the JSON Schema of a NASSearch document').action(() => {
     console.log(JSON.stringify(z.toJSONSchema(searchSpecSchema, { io: 'input', unrepresentable: 'any' }), null, 2));
+  });
+}
+
+/** `nasmesh crd`: the NASSearch CustomResourceDefinition, generated from the same zod schemas (`make crd` checks it in). */
+export function crdCommand(): Command {
+  return new Command('crd').description('print the NASSearch CustomResourceDefinition (YAML)').action(() => {
+    process.stdout.write(nasSearchCrdYaml());
   });
 }

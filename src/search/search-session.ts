@@ -64,11 +64,11 @@ export class SearchSession {
     this.unobserved = new Map(candidates.slice(observed).map((c) => [c.index, c]));
   }
 
-  /** Stores a new search under `id` (phase pending); `open` runs it. */
-  static async create(store: SearchStore, id: string, search: SearchSpec): Promise<void> {
+  /** Stores a new search under `id` (phase pending) with what the mesh keeps beside its spec; `open` runs it. */
+  static async create(store: SearchStore, id: string, search: SearchSpec, mesh: Pick<StoredSearch, 'supernetTrainer'> = {}): Promise<void> {
     if (await store.getSearch(id)) throw new NasmeshError(`search ${id} exists already`);
     const now = new Date().toISOString();
-    await store.putSearch({ id, spec: search, phase: 'pending', createdAt: now, updatedAt: now });
+    await store.putSearch({ id, spec: search, phase: 'pending', createdAt: now, updatedAt: now, ...mesh });
   }
 
   /** Loads a search and where it stands: its strategy restored from the checkpoint, its candidates. */
@@ -194,8 +194,8 @@ export class SearchSession {
   }
 
   private async setPhase(phase: SearchPhase, message?: string): Promise<void> {
-    const { id, spec, createdAt } = this.stored;
-    this.stored = { id, spec, createdAt, phase, updatedAt: new Date().toISOString(), ...(message ? { message } : {}) };
+    const { message: _, ...kept } = this.stored;
+    this.stored = { ...kept, phase, updatedAt: new Date().toISOString(), ...(message ? { message } : {}) };
     await this.store.putSearch(this.stored);
   }
 }

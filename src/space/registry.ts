@@ -6,19 +6,22 @@ import { MNAS_CHOICES, MnasSpace } from './mnas.js';
 import { Nb201Space } from './nb201.js';
 import type { SearchSpace } from './types.js';
 
+// `uniqueItems` states the refinement in the JSON Schema too (the CRD makes such lists sets).
 const uniqueList = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number][]) =>
   z
     .array(z.enum(values))
     .min(1)
     .default(fallback)
-    .refine((l) => new Set(l).size === l.length, 'must not repeat a value');
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a value')
+    .meta({ uniqueItems: true });
 
 const uniqueNumbers = (values: readonly number[]) =>
   z
     .array(z.number().refine((v) => values.includes(v), `must be one of ${values.join(', ')}`))
     .min(1)
     .default([...values])
-    .refine((l) => new Set(l).size === l.length, 'must not repeat a value');
+    .refine((l) => new Set(l).size === l.length, 'must not repeat a value')
+    .meta({ uniqueItems: true });
 
 /** The `spec.space` section of a search spec; every field but `name` has a default. */
 export const spaceConfigSchema = z.discriminatedUnion('name', [

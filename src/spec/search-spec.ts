@@ -5,6 +5,8 @@ import { datasetSpecSchema } from '../data/spec.js';
 import { rewardSpecSchema } from '../reward/spec.js';
 import { spaceConfigSchema } from '../space/registry.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
+import { dnsLabel } from './kubernetes-names.js';
+import { workersSpecSchema } from './workers-spec.js';
 
 /** `spec.strategy`: a strategy name plus that strategy's own options, checked against its schema. */
 const strategySpecSchema = z
@@ -90,12 +92,6 @@ const finalSpecSchema = z
   })
   .strict();
 
-/** Kubernetes object names: DNS-1123 labels. */
-const dnsLabel = z
-  .string()
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes (a DNS-1123 label)');
-
 /**
  * A `NASSearch`: the document a user runs embedded (`nasmesh run search.yaml`) or `kubectl apply`s. Every section
  * reuses the schema of the module that owns it, so the spec cannot drift from what the engine accepts.
@@ -120,6 +116,8 @@ export const searchSpecSchema = z
         budget: z.object({ candidates: positiveInt, maxDurationSeconds: z.number().positive().optional() }).strict(),
         network: networkSpecSchema.default({ channels: 16, cellsPerStage: 1, stages: 3 }),
         final: finalSpecSchema.optional(),
+        /** Cluster only: the pods the operator runs this search in; `nasmesh run` ignores it. */
+        workers: workersSpecSchema.optional(),
       })
       .strict()
       .superRefine((spec, ctx) => {

@@ -81,6 +81,10 @@ export class IntervalCheckpointStore implements SearchStore {
     return this.inner.getBlob(id, name);
   }
 
+  listBlobs(id: string, prefix: string): Promise<string[]> {
+    return this.inner.listBlobs(id, prefix);
+  }
+
   /** Writes the search's newest checkpoint now if it is not stored yet, and forgets it. */
   async flush(id: string): Promise<void> {
     const p = this.pending.get(id);

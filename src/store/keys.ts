@@ -23,6 +23,12 @@ export function assertBlobName(name: string, field = 'blob.name'): void {
   }
 }
 
+/** A prefix of blob names to list: empty, or a blob name, or one followed by `/` (a folder: `results/`). */
+export function assertBlobPrefix(prefix: string, field = 'blob.prefix'): void {
+  const name = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  if (name !== '') assertBlobName(name, field);
+}
+
 export function assertCandidateIndex(index: number, field = 'candidate.index'): void {
   if (!Number.isSafeInteger(index) || index < 0) {
     throw new ValidationError(field, `${index} is not a non-negative integer`);

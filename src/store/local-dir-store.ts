@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { CandidateRecord } from '../search/types.js';
-import { writeAtomic } from '../util/write-atomic.js';
+import { isAtomicTemporary, writeAtomic } from '../util/write-atomic.js';
 import { StoreReadError } from './errors.js';
-import { assertBlobName, assertCandidateIndex, assertSearchId, padIndex } from './keys.js';
+import { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId, padIndex } from './keys.js';
 import { compareSearches } from './order.js';
 import type { SearchStore, StoredCheckpoint, StoredSearch } from './types.js';
 import { writeExclusive } from './write-exclusive.js';
@@ -71,6 +71,23 @@ export class LocalDirSearchStore implements SearchStore {
       if (isMissing(err)) return undefined;
       throw err;
     }
+  }
+
+  async listBlobs(id: string, prefix: string): Promise<string[]> {
+    assertBlobPrefix(prefix);
+    const dir = this.path(id, 'blobs');
+    let entries;
+    try {
+      entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    return entries
+      .filter((e) => e.isFile() && !isAtomicTemporary(e.name))
+      .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+      .filter((name) => name.startsWith(prefix))
+      .sort();
   }
 
   async close(): Promise<void> {}

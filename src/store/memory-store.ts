@@ -1,5 +1,5 @@
 import type { CandidateRecord } from '../search/types.js';
-import { assertBlobName, assertCandidateIndex, assertSearchId } from './keys.js';
+import { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId } from './keys.js';
 import { compareSearches } from './order.js';
 import type { SearchStore, StoredCheckpoint, StoredSearch } from './types.js';
 
@@ -57,6 +57,12 @@ export class MemorySearchStore implements SearchStore {
     assertBlobName(name);
     const blob = this.blobs.get(`${checked(id)}/${name}`);
     return blob && new Uint8Array(blob);
+  }
+
+  async listBlobs(id: string, prefix: string): Promise<string[]> {
+    assertBlobPrefix(prefix);
+    const start = `${checked(id)}/${prefix}`;
+    return [...this.blobs.keys()].filter((key) => key.startsWith(start)).map((key) => key.slice(id.length + 1)).sort();
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,13 @@ import type { CandidateRecord } from '../search/types.js';
 export const SEARCH_PHASES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type SearchPhase = (typeof SEARCH_PHASES)[number];
 
+/** The phases a search does not leave: nothing runs for it any more. */
+export const ENDED_PHASES: readonly SearchPhase[] = ['succeeded', 'failed', 'cancelled'];
+
+export function hasEnded(phase: SearchPhase): boolean {
+  return ENDED_PHASES.includes(phase);
+}
+
 /** What is known about one search apart from its candidates. */
 export interface StoredSearch {
   readonly id: string;
@@ -14,6 +21,12 @@ export interface StoredSearch {
   readonly message?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The mesh: host:port of the supernet-trainer of a weight-sharing search, when its CreateSearch named one. Stored
+   * so that a restarted controller resumes the search on the same trainer; absent, the controller's
+   * `--supernet-trainer` trains it.
+   */
+  readonly supernetTrainer?: string;
 }
 
 /**
@@ -52,5 +65,7 @@ export interface SearchStore {
    */
   putBlob(id: string, name: string, data: Uint8Array): Promise<void>;
   getBlob(id: string, name: string): Promise<Uint8Array | undefined>;
+  /** The names of the search's blobs that start with `prefix` (e.g. `results/`), sorted. */
+  listBlobs(id: string, prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -1,14 +1,14 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tf/backend.js';
-import { writeAtomic } from '../util/write-atomic.js';
 
 /**
- * Writes a model as `model.json` + `weights.bin`, the layout `tf.loadLayersModel('file://.../model.json')` reads in
- * tfjs-node. The plain tfjs package has no file:// handler in Node, so we write the artifacts ourselves.
+ * A model's files in the layout `tf.loadLayersModel('file://.../model.json')` reads in tfjs-node: `model.json` (the
+ * topology and a weights manifest naming `weights.bin`) and `weights.bin`. The plain tfjs package has no file://
+ * handler in Node, so we produce the artifacts ourselves.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+export async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
+  let files: { 'model.json': string; 'weights.bin': Uint8Array } | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
@@ -18,14 +18,14 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       };
-      await writeAtomic(join(dir, 'weights.bin'), weights);
-      await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest));
+      files = { 'model.json': JSON.stringify(manifest), 'weights.bin': weights };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
     }),
   );
+  return files!;
 }
 
-/** Loads a model written by saveModel (or by tfjs-node's file:// handler). */
+/** Loads a model written from modelFiles (or by tfjs-node's file:// handler). */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
     modelTopology: object;

@@ -10,6 +10,9 @@ export function siblingModule(name: string, callerUrl: string): URL {
 /** Starts a worker thread; under tsx (tests, npm scripts) it registers the TypeScript loader before importing. */
 export function startWorker(url: URL, workerData: unknown): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
-  const source = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
+  // Resolved here, not in the worker: an eval'd worker resolves bare names from the working directory, which need
+  // not be this checkout (a pod's working directory is its data volume).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const source = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(source, { eval: true, workerData });
 }

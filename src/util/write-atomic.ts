@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 
+/** The name writeAtomic gives its temporary file: `<path>.tmp-<pid>-<8 hex digits>`. */
+const TEMPORARY = /\.tmp-\d+-[0-9a-f]{8}$/;
+
+/** Whether `path` is a temporary file of writeAtomic (one a killed writer may have left). */
+export function isAtomicTemporary(path: string): boolean {
+  return TEMPORARY.test(path);
+}
+
 /**
  * Writes to a temporary file beside `path`, then renames it into place: a reader (another worker, a restarted
  * process) sees the old file or the complete new one, never a torn one.

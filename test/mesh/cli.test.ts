@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import type { CandidateRecord, SearchSummary } from '../../src/search/types.js';
+import { bestCandidate } from '../../services/controller/search-message.js';
 import { NatsServer, skipWithoutNatsServer } from '../support/nats-server.js';
-import { benchmarkSearch, ServiceProcess } from './mesh.js';
+import { benchmarkSearch, nasmesh, nasmeshWithEnv, ServiceProcess } from './mesh.js';
 import { writeSyntheticNb201Table } from './synthetic-table.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Runs `nasmesh <args>` as a user would; resolves with its exit code and output. */
-async function nasmesh(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
-
-/** `nasmesh submit|status|watch|cancel|pareto` against a controller process. */
+/** `nasmesh submit|status|watch|cancel|pareto|results` against a controller process, and `nasmesh final`. */
 describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_000 }, () => {
   let dir: string;
   let nats: NatsServer;
@@ -62,12 +48,32 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
     assert.equal(lines.filter((l) => / evaluated #\d+ /.test(l)).length, 5);
     assert.match(lines.at(-1)!, / finished succeeded with 5 candidates, best \d\.\d{4}$/);
 
-    const status = await nasmesh('status', 'cli-done', '--controller', controller);
+    // Without --controller, $NASMESH_CONTROLLER names it.
+    const status = await nasmeshWithEnv({ NASMESH_CONTROLLER: controller }, 'status', 'cli-done');
     assert.match(status.stdout, /^cli-done\tsucceeded\t5\/5 best \d\.\d{4} \(#\d+ \|/);
     const pareto = await nasmesh('pareto', 'cli-done', '--controller', controller);
     const rows = pareto.stdout.trim().split('\n');
     assert.deepEqual(rows[0]!.split('\t'), ['index', 'accuracy', 'reward', 'architecture']);
     assert.ok(rows.length >= 2, pareto.stdout);
+
+    // Its results: the candidates, then what the final stage stores (a spec without `final` still gets a ranking and
+    // a summary).
+    const out = join(dir, 'cli-done-results');
+    const before = await nasmesh('results', 'cli-done', '--out', out, '--controller', controller);
+    assert.equal(before.code, 0, before.stderr);
+    assert.deepEqual(readdirSync(out), ['candidates.jsonl']);
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CandidateRecord);
+    assert.deepEqual(candidates.map((c) => c.index), [0, 1, 2, 3, 4]);
+    const final = await nasmesh('final', 'cli-done', '--nats', nats.url);
+    assert.equal(final.code, 0, final.stderr);
+    const after = await nasmesh('results', 'cli-done', '--out', out, '--controller', controller);
+    assert.equal(after.code, 0, after.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ['best-architectures.json', 'candidates.jsonl', 'summary.json']);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SearchSummary;
+    assert.equal(summary.candidates, 5);
+    assert.deepEqual(summary.bestCandidate, bestCandidate(candidates));
+    assert.equal(summary.best, null);
+    assert.match(after.stdout, /^3 files, \d+ bytes in /m);
   });
 
   it('cancels a running search, which keeps what it evaluated', async () => {
@@ -92,5 +98,14 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
     const missing = await nasmesh('status', 'absent', '--controller', controller);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /NOT_FOUND: no search absent/);
+    const noWatch = await nasmesh('watch', 'absent', '--controller', controller);
+    assert.equal(noWatch.code, 2);
+    assert.match(noWatch.stderr, /NOT_FOUND: no search absent/);
+    const noResults = await nasmesh('results', 'absent', '--out', join(dir, 'absent'), '--controller', controller);
+    assert.equal(noResults.code, 2);
+    assert.match(noResults.stderr, /NOT_FOUND: no search absent/);
+    const noFinal = await nasmesh('final', 'absent', '--nats', nats.url);
+    assert.equal(noFinal.code, 2);
+    assert.match(noFinal.stderr, /^nasmesh: no search absent in the store/);
   });
 });

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { loadDataset } from '../../src/data/load.js';
 import { runLocalSession } from '../../src/search/local-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
@@ -92,6 +93,23 @@ export class ServiceProcess {
 }
 
 export type ServiceName = 'controller' | 'evaluator' | 'latency-profiler' | 'supernet-trainer';
+
+/** Runs `nasmesh <args>` as a user would; resolves with its exit code and output. */
+export function nasmesh(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return nasmeshWithEnv({}, ...args);
+}
+
+/** `nasmesh <args>` with `env` added to its environment. */
+export async function nasmeshWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const options = { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], options);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
 
 /** The service processes and controller clients of a test suite, stopped together in its `after`. */
 export class MeshProcesses {

@@ -54,7 +54,7 @@ describe('NASSearch spec', () => {
       properties: { spec: { properties: Record<string, unknown>; required: string[] } };
     };
     assert.deepEqual(Object.keys(schema.properties.spec.properties).sort(), [
-      'backend', 'budget', 'dataset', 'evaluation', 'final', 'network', 'reward', 'seed', 'space', 'strategy',
+      'backend', 'budget', 'dataset', 'evaluation', 'final', 'network', 'reward', 'seed', 'space', 'strategy', 'workers',
     ]);
     assert.deepEqual(schema.properties.spec.required.sort(), ['budget', 'evaluation', 'space', 'strategy']);
   });

@@ -102,6 +102,28 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     assert.deepEqual(await store.getBlob(id, 'empty'), new Uint8Array(0));
   });
 
+  it("lists a search's blobs by prefix, sorted, each once", async () => {
+    const store = await harness().open();
+    const [id, other] = [newId(), newId()];
+    assert.deepEqual(await store.listBlobs(id, ''), []);
+    const names = ['results/summary.json', 'results/model/weights.bin', 'supernet/1', 'results-complete', 'results/model/model.json'];
+    for (const name of names) await store.putBlob(id, name, new Uint8Array([names.indexOf(name)]));
+    await store.putBlob(id, 'results/summary.json', new Uint8Array([9, 9]));
+    await store.putBlob(other, 'results/best-architecture.json', new Uint8Array(1));
+    await store.putCheckpoint(id, bigCheckpoint(1));
+    assert.deepEqual(await store.listBlobs(id, 'results/'), ['results/model/model.json', 'results/model/weights.bin', 'results/summary.json']);
+    assert.deepEqual(await store.listBlobs(id, 'results'), [
+      'results-complete',
+      'results/model/model.json',
+      'results/model/weights.bin',
+      'results/summary.json',
+    ]);
+    assert.deepEqual(await store.listBlobs(id, ''), [...names].sort());
+    assert.deepEqual(await store.listBlobs(id, 'supernet/'), ['supernet/1']);
+    assert.deepEqual(await store.listBlobs(other, ''), ['results/best-architecture.json']);
+    assert.deepEqual(await store.listBlobs(newId(), 'results/'), []);
+  });
+
   it('gives a reader the old or the new blob while it is being replaced', async () => {
     const store = await harness().open();
     const reader = await harness().open();
@@ -130,6 +152,7 @@ export function searchStoreContract(harness: () => StoreHarness): void {
       assert.deepEqual(await s.listCandidates(id), [0, 1, 2].map((i) => candidate(i)));
       assert.deepEqual(await s.getCheckpoint(id), bigCheckpoint(3));
       assert.deepEqual(await s.getBlob(id, 'supernet'), blob);
+      assert.deepEqual(await s.listBlobs(id, ''), ['supernet']);
     }
     assert.equal(await store.putCandidate(id, candidate(1, 0.5)), false);
     assert.equal(await store.putCandidate(id, candidate(3)), true);
@@ -141,5 +164,7 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await assert.rejects(store.putCandidate('a.b', candidate(0)), ValidationError);
     await assert.rejects(store.putCandidate('ok', candidate(-1)), ValidationError);
     await assert.rejects(store.putBlob('ok', '../x', new Uint8Array(1)), ValidationError);
+    await assert.rejects(store.listBlobs('ok', '../'), ValidationError);
+    await assert.rejects(store.listBlobs('../etc', ''), ValidationError);
   });
 }

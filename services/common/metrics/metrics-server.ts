@@ -9,10 +9,15 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves `GET /metrics` from a registry on host:port; port 0 picks a free port. */
-export async function serveMetrics(registry: Registry, listen: { host: string; port: number }): Promise<MetricsServer> {
+/**
+ * Serves `GET /metrics` from a registry on host:port; port 0 picks a free port. With `ready`, also the probes a
+ * Kubernetes Deployment points at: `/healthz` (the process answers) and `/readyz` (200 once `ready()`, else 503).
+ */
+export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, ready?: () => boolean): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (ready && path === '/healthz') return void res.writeHead(200).end('ok\n');
+    if (ready && path === '/readyz') return void (ready() ? res.writeHead(200).end('ok\n') : res.writeHead(503).end('not ready\n'));
     if (path !== '/metrics') return void res.writeHead(404).end('not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     registry.metrics().then(

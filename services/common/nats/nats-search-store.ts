@@ -1,7 +1,7 @@
 import { StorageType, type KV, type NatsConnection, type ObjectStore } from 'nats';
 import type { CandidateRecord } from '../../../src/search/types.js';
 import { StoreReadError } from '../../../src/store/errors.js';
-import { assertBlobName, assertCandidateIndex, assertSearchId, padIndex } from '../../../src/store/keys.js';
+import { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId, padIndex } from '../../../src/store/keys.js';
 import { compareSearches } from '../../../src/store/order.js';
 import type { SearchStore, StoredCheckpoint, StoredSearch } from '../../../src/store/types.js';
 import { readObject } from './object-read.js';
@@ -94,6 +94,18 @@ export class NatsSearchStore implements SearchStore {
     return retryTransient(() => readObject(this.os, object));
   }
 
+  /** Lists the whole bucket's objects (the object store has no listing by prefix); a search has few blobs. */
+  async listBlobs(id: string, prefix: string): Promise<string[]> {
+    assertBlobPrefix(prefix);
+    const folder = blobFolder(id);
+    const objects = await retryTransient(() => this.os.list());
+    return objects
+      .map((o) => o.name)
+      .filter((name) => name.startsWith(folder + prefix))
+      .map((name) => name.slice(folder.length))
+      .sort();
+  }
+
   async close(): Promise<void> {}
 
   private async getJson<T>(key: string): Promise<T | undefined> {
@@ -136,8 +148,12 @@ function checkpointObject(id: string): string {
   return `${id}/checkpoint.json`;
 }
 
-function blobObject(id: string, name: string): string {
+function blobFolder(id: string): string {
   assertSearchId(id);
+  return `${id}/blobs/`;
+}
+
+function blobObject(id: string, name: string): string {
   assertBlobName(name);
-  return `${id}/blobs/${name}`;
+  return blobFolder(id) + name;
 }

@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
+import { isConsumerGone } from './durable.js';
 import { CodecError } from './errors.js';
 import { isTransient, sleep } from './retry.js';
 import type { ErrorListener } from './types.js';
@@ -11,6 +12,11 @@ export interface PullLoopOptions {
   /** Delay before a message whose handler threw is delivered again. */
   readonly retryDelayMs: number;
   readonly onError: ErrorListener;
+  /**
+   * The consumer was deleted (its search ended): the loop pulls no more and calls this once, instead of reporting
+   * an error on every pull; the owner decides what follows. Without it, reported like any error.
+   */
+  readonly onConsumerGone?: () => void;
 }
 
 /** How long one pull request waits at the server for a message before the next is sent. */
@@ -26,6 +32,7 @@ export class PullLoop {
   private readonly fetching = new Set<ConsumerMessages>();
   private readonly running = new Map<JsMsg, AbortController>();
   private readonly stopped = new AbortController();
+  private gone = false;
   private slots: Promise<void>[] = [];
 
   constructor(
@@ -68,6 +75,7 @@ export class PullLoop {
       try {
         msg = await this.take();
       } catch (err) {
+        if (this.options.onConsumerGone && isConsumerGone(err)) return this.consumerGone();
         if (!isTransient(err) && !this.stopping) this.options.onError(err as Error);
         await sleep(this.options.retryDelayMs, this.stopped.signal);
         continue;
@@ -75,6 +83,12 @@ export class PullLoop {
       if (msg && this.stopping) this.send(() => msg.nak());
       else if (msg) await this.process(msg);
     }
+  }
+
+  private consumerGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.options.onConsumerGone!();
   }
 
   private async take(): Promise<JsMsg | undefined> {

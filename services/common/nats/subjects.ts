@@ -54,10 +54,22 @@ export function searchJobsFilter(searchId: string): string {
   return `nasmesh.work.*.${searchId}`;
 }
 
-/** The durable consumer every worker of a kind pulls from: sharing it is what makes them compete. */
-export function workConsumerName(kind: string): string {
+/**
+ * The durable consumer the workers of a kind pull from: sharing it is what makes them compete. With `searchId`, the
+ * consumer of the workers of that one search (evaluators started with `--search`), taking its jobs only.
+ */
+export function workConsumerName(kind: string, searchId?: string): string {
   assertWorkKind(kind);
-  return `workers-${kind}`;
+  if (searchId === undefined) return `workers-${kind}`;
+  assertSearchId(searchId);
+  return `workers-${kind}-${searchId}`;
+}
+
+/** The search a work subject queues jobs for; undefined for a filter of several searches (`*`) or another subject. */
+export function searchOfWorkSubject(subject: string): string | undefined {
+  const [nasmesh, work, kind, searchId, ...rest] = subject.split('.');
+  if (nasmesh !== 'nasmesh' || work !== 'work' || kind === undefined || searchId === undefined || rest.length > 0) return undefined;
+  return ['*', '>'].includes(searchId) ? undefined : searchId;
 }
 
 export function resultSubject(searchId: string): string {

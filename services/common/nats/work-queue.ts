@@ -1,10 +1,11 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { jsonCodec } from './codec.js';
+import { deleteDurable } from './durable.js';
 import { keyHeaders } from './job-key.js';
 import { publishOnce } from './publish.js';
 import { retryTransient } from './retry.js';
 import { ensureStream, WORK_STREAM_CONFIG } from './streams.js';
-import { jobMsgId, searchJobsFilter, WORK_STREAM, workSubject } from './subjects.js';
+import { jobMsgId, searchJobsFilter, searchOfWorkSubject, WORK_STREAM, workSubject } from './subjects.js';
 import type { Codec, JobKey, PublishResult } from './types.js';
 
 export interface WorkQueueOptions<J> {
@@ -46,5 +47,20 @@ export class WorkQueue<J> {
   async purge(searchId: string): Promise<void> {
     const filter = searchJobsFilter(searchId);
     await retryTransient(() => this.jsm.streams.purge(WORK_STREAM, { filter }));
+  }
+
+  /**
+   * Deletes the consumers of the search's own workers (evaluators started with `--search`), of every kind: a search
+   * that ended leaves none behind. Workers of the search that are still up hear of its end and stay idle.
+   */
+  async deleteSearchConsumers(searchId: string): Promise<void> {
+    const names = await retryTransient(async () => {
+      const found: string[] = [];
+      for await (const c of this.jsm.consumers.list(WORK_STREAM)) {
+        if (searchOfWorkSubject(c.config.filter_subject ?? '') === searchId) found.push(c.name);
+      }
+      return found;
+    });
+    await Promise.all(names.map((name) => retryTransient(() => deleteDurable(this.jsm, WORK_STREAM, name))));
   }
 }

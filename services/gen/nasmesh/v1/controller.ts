@@ -26,7 +26,16 @@ export const protobufPackage = "nasmesh.v1";
 export const protobufFileName = "nasmesh/v1/controller.proto";
 
 export interface CreateSearchRequest {
-  document?: SearchDocument | undefined;
+  document?:
+    | SearchDocument
+    | undefined;
+  /**
+   * host:port of the supernet-trainer that trains this weight-sharing search's shared weights (e.g. the search's
+   * own trainer pod), instead of the controller's --supernet-trainer. Stored with the search: a restarted
+   * controller resumes it on the same trainer. Unset or empty: the controller's --supernet-trainer. Not host:port,
+   * or set for a search that does not evaluate with weight sharing: INVALID_ARGUMENT naming `supernetTrainer`.
+   */
+  supernetTrainer?: string | undefined;
 }
 
 export interface GetSearchRequest {
@@ -90,6 +99,29 @@ export interface GetPolicySnapshotRequest {
   minVersion: number;
 }
 
+export interface DownloadResultsRequest {
+  searchId: string;
+}
+
+/**
+ * A piece of one result file. A file's chunks come one after another, offsets in order; an empty file is one chunk
+ * with no data.
+ */
+export interface ResultFileChunk {
+  /**
+   * Where the file goes, relative to the results directory: '/'-separated segments of letters, digits, '.', '_'
+   * and '-', none starting with '.' (`candidates.jsonl`, `summary.json`, `model/weights.bin`). The same in every
+   * chunk of the file.
+   */
+  path: string;
+  /** The whole file's size in bytes; the same in every chunk of the file. */
+  size: number;
+  /** Where `data` starts in the file: 0 in its first chunk, then the bytes of the chunks before. */
+  offset: number;
+  /** At most 1 MiB (1,048,576 bytes). */
+  data: Buffer;
+}
+
 export interface PolicySnapshot {
   searchId: string;
   /** Number of policy updates so far (PolicyUpdated.version). */
@@ -102,13 +134,16 @@ export interface PolicySnapshot {
 }
 
 function createBaseCreateSearchRequest(): CreateSearchRequest {
-  return { document: undefined };
+  return { document: undefined, supernetTrainer: undefined };
 }
 
 export const CreateSearchRequest: MessageFns<CreateSearchRequest> = {
   encode(message: CreateSearchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.document !== undefined) {
       SearchDocument.encode(message.document, writer.uint32(10).fork()).join();
+    }
+    if (message.supernetTrainer !== undefined) {
+      writer.uint32(18).string(message.supernetTrainer);
     }
     return writer;
   },
@@ -134,6 +169,14 @@ export const CreateSearchRequest: MessageFns<CreateSearchRequest> = {
             message.document = SearchDocument.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.supernetTrainer = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -147,13 +190,23 @@ export const CreateSearchRequest: MessageFns<CreateSearchRequest> = {
   },
 
   fromJSON(object: any): CreateSearchRequest {
-    return { document: isSet(object.document) ? SearchDocument.fromJSON(object.document) : undefined };
+    return {
+      document: isSet(object.document) ? SearchDocument.fromJSON(object.document) : undefined,
+      supernetTrainer: isSet(object.supernetTrainer)
+        ? globalThis.String(object.supernetTrainer)
+        : isSet(object.supernet_trainer)
+        ? globalThis.String(object.supernet_trainer)
+        : undefined,
+    };
   },
 
   toJSON(message: CreateSearchRequest): unknown {
     const obj: any = {};
     if (message.document !== undefined) {
       obj.document = SearchDocument.toJSON(message.document);
+    }
+    if (message.supernetTrainer !== undefined) {
+      obj.supernetTrainer = message.supernetTrainer;
     }
     return obj;
   },
@@ -166,6 +219,7 @@ export const CreateSearchRequest: MessageFns<CreateSearchRequest> = {
     message.document = (object.document !== undefined && object.document !== null)
       ? SearchDocument.fromPartial(object.document)
       : undefined;
+    message.supernetTrainer = object.supernetTrainer ?? undefined;
     return message;
   },
 };
@@ -984,6 +1038,196 @@ export const GetPolicySnapshotRequest: MessageFns<GetPolicySnapshotRequest> = {
   },
 };
 
+function createBaseDownloadResultsRequest(): DownloadResultsRequest {
+  return { searchId: "" };
+}
+
+export const DownloadResultsRequest: MessageFns<DownloadResultsRequest> = {
+  encode(message: DownloadResultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.searchId !== "") {
+      writer.uint32(10).string(message.searchId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownloadResultsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownloadResultsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.searchId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownloadResultsRequest {
+    return {
+      searchId: isSet(object.searchId)
+        ? globalThis.String(object.searchId)
+        : isSet(object.search_id)
+        ? globalThis.String(object.search_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DownloadResultsRequest): unknown {
+    const obj: any = {};
+    if (message.searchId !== "") {
+      obj.searchId = message.searchId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownloadResultsRequest>, I>>(base?: I): DownloadResultsRequest {
+    return DownloadResultsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownloadResultsRequest>, I>>(object: I): DownloadResultsRequest {
+    const message = createBaseDownloadResultsRequest();
+    message.searchId = object.searchId ?? "";
+    return message;
+  },
+};
+
+function createBaseResultFileChunk(): ResultFileChunk {
+  return { path: "", size: 0, offset: 0, data: Buffer.alloc(0) };
+}
+
+export const ResultFileChunk: MessageFns<ResultFileChunk> = {
+  encode(message: ResultFileChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(24).int64(message.offset);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(34).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResultFileChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResultFileChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResultFileChunk {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ResultFileChunk): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResultFileChunk>, I>>(base?: I): ResultFileChunk {
+    return ResultFileChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResultFileChunk>, I>>(object: I): ResultFileChunk {
+    const message = createBaseResultFileChunk();
+    message.path = object.path ?? "";
+    message.size = object.size ?? 0;
+    message.offset = object.offset ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 function createBasePolicySnapshot(): PolicySnapshot {
   return { searchId: "", version: 0, checkpointJson: "" };
 }
@@ -1097,7 +1341,9 @@ export type ControllerService = typeof ControllerService;
 export const ControllerService = {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
+   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
+   * FAILED_PRECONDITION.
    */
   createSearch: {
     path: "/nasmesh.v1.Controller/CreateSearch" as const,
@@ -1173,12 +1419,33 @@ export const ControllerService = {
     responseSerialize: (value: PolicySnapshot): Buffer => Buffer.from(PolicySnapshot.encode(value).finish()),
     responseDeserialize: (value: Buffer): PolicySnapshot => PolicySnapshot.decode(value),
   },
+  /**
+   * The search's result files, what `nasmesh results` writes to a directory: first `candidates.jsonl` (one JSON
+   * line per stored candidate, the format of `nasmesh run`'s candidates.jsonl), then, once the final stage
+   * (`nasmesh final`) has completed for the search, every file it stored: `summary.json`,
+   * `best-architectures.json`, `finalists.json` (weight sharing), `best-architecture.json` and the exported model
+   * `model/model.json` + `model/weights.bin` (when the spec has a final stage). Files of a final stage that has not
+   * completed are not sent, so a download never mixes a crashed run's files with a finished one's. Each file is sent
+   * as consecutive chunks in order. Any state of the search may be downloaded; NOT_FOUND for an unknown search.
+   */
+  downloadResults: {
+    path: "/nasmesh.v1.Controller/DownloadResults" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: DownloadResultsRequest): Buffer =>
+      Buffer.from(DownloadResultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DownloadResultsRequest => DownloadResultsRequest.decode(value),
+    responseSerialize: (value: ResultFileChunk): Buffer => Buffer.from(ResultFileChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResultFileChunk => ResultFileChunk.decode(value),
+  },
 } as const;
 
 export interface ControllerServer extends UntypedServiceImplementation {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
+   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
+   * FAILED_PRECONDITION.
    */
   createSearch: handleUnaryCall<CreateSearchRequest, Search>;
   getSearch: handleUnaryCall<GetSearchRequest, Search>;
@@ -1194,12 +1461,24 @@ export interface ControllerServer extends UntypedServiceImplementation {
   getParetoFront: handleUnaryCall<GetParetoFrontRequest, GetParetoFrontResponse>;
   /** The strategy's checkpoint, for the supernet-trainer to sample architectures from (supernet_trainer.proto). */
   getPolicySnapshot: handleUnaryCall<GetPolicySnapshotRequest, PolicySnapshot>;
+  /**
+   * The search's result files, what `nasmesh results` writes to a directory: first `candidates.jsonl` (one JSON
+   * line per stored candidate, the format of `nasmesh run`'s candidates.jsonl), then, once the final stage
+   * (`nasmesh final`) has completed for the search, every file it stored: `summary.json`,
+   * `best-architectures.json`, `finalists.json` (weight sharing), `best-architecture.json` and the exported model
+   * `model/model.json` + `model/weights.bin` (when the spec has a final stage). Files of a final stage that has not
+   * completed are not sent, so a download never mixes a crashed run's files with a finished one's. Each file is sent
+   * as consecutive chunks in order. Any state of the search may be downloaded; NOT_FOUND for an unknown search.
+   */
+  downloadResults: handleServerStreamingCall<DownloadResultsRequest, ResultFileChunk>;
 }
 
 export interface ControllerClient extends Client {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
+   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
+   * FAILED_PRECONDITION.
    */
   createSearch(
     request: CreateSearchRequest,
@@ -1304,6 +1583,24 @@ export interface ControllerClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PolicySnapshot) => void,
   ): ClientUnaryCall;
+  /**
+   * The search's result files, what `nasmesh results` writes to a directory: first `candidates.jsonl` (one JSON
+   * line per stored candidate, the format of `nasmesh run`'s candidates.jsonl), then, once the final stage
+   * (`nasmesh final`) has completed for the search, every file it stored: `summary.json`,
+   * `best-architectures.json`, `finalists.json` (weight sharing), `best-architecture.json` and the exported model
+   * `model/model.json` + `model/weights.bin` (when the spec has a final stage). Files of a final stage that has not
+   * completed are not sent, so a download never mixes a crashed run's files with a finished one's. Each file is sent
+   * as consecutive chunks in order. Any state of the search may be downloaded; NOT_FOUND for an unknown search.
+   */
+  downloadResults(
+    request: DownloadResultsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ResultFileChunk>;
+  downloadResults(
+    request: DownloadResultsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ResultFileChunk>;
 }
 
 export const ControllerClient = makeGenericClientConstructor(ControllerService, "nasmesh.v1.Controller") as unknown as {
@@ -1311,6 +1608,14 @@ export const ControllerClient = makeGenericClientConstructor(ControllerService, 
   service: typeof ControllerService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1346,6 +1651,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

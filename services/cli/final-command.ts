@@ -1,0 +1,27 @@
+import { type Command, Option } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../../src/tf/backend.js';
+import { searchIdArgument } from './arguments.js';
+
+export interface FinalOptions {
+  readonly nats: string;
+  readonly backend?: BackendChoice;
+}
+
+/** Adds `final <search-id> --nats URL [--backend NAME]` to `program`. */
+export function registerFinalCommand(program: Command): Command {
+  const final = program
+    .command('final')
+    .description(
+      "run the final stage of a succeeded search on the mesh (derive step, retraining, baseline, export) and store its result files; exits at once when they are stored already",
+    );
+  addFinalOptions(final).action(async (id: string, options: FinalOptions) => (await import('../final-stage/main.js')).runFinal(id, options));
+  return program;
+}
+
+/** The arguments of `nasmesh final`; also parsed by services/final-stage/main.ts run directly. */
+export function addFinalOptions(command: Command): Command {
+  return command
+    .argument('<search-id>', 'the search (its metadata.name)', searchIdArgument)
+    .option('--nats <url>', 'NATS server holding the search', 'nats://127.0.0.1:4222')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (overrides the spec)').choices(BACKEND_CHOICES));
+}

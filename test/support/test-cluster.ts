@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { Controller } from '../../services/cli/controller-client.js';
+import { NASSEARCH, type NASSearch } from '../../services/operator/types.js';
+import { installNasmesh } from '../../tools/local-cluster/install-nasmesh.js';
+import { LocalCluster } from '../../tools/local-cluster/local-cluster.js';
+
+/**
+ * A cluster test suite's Kubernetes, as controller-runtime's envtest gives one: a real control plane with fake
+ * GPU and CPU nodes (tools/local-cluster), started once per suite, with nasmesh installed as `make cluster-up`
+ * installs it; each test works in a namespace of its own. The binaries come from `make cluster-tools` (cached in
+ * $NASMESH_CLUSTER_TOOLS or ~/.cache/nasmesh/cluster-tools); without them the suite fails saying so.
+ */
+export class TestCluster {
+  private namespaces = 0;
+  private readonly clients: Controller[] = [];
+
+  private constructor(
+    readonly cluster: LocalCluster,
+    readonly kc: KubeConfig,
+    /** The controller's ClusterIP:port, reachable from this process through the pod runner's service proxy. */
+    readonly controllerAddress: string,
+  ) {}
+
+  static async start(): Promise<TestCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'nasmesh-test-cluster-'));
+    const cluster = await LocalCluster.start({ dir, firstOctet: 20 });
+    try {
+      const controller = await installNasmesh(cluster);
+      return new TestCluster(cluster, cluster.kubeConfig(), controller);
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+  }
+
+  get core(): CoreV1Api {
+    return this.kc.makeApiClient(CoreV1Api);
+  }
+
+  /** A gRPC client of the controller, closed with the suite. */
+  controller(): Controller {
+    const c = new Controller(this.controllerAddress);
+    this.clients.push(c);
+    return c;
+  }
+
+  kubectl(...args: string[]): Promise<string> {
+    return this.cluster.kubectl(args);
+  }
+
+  /** `kubectl apply -f -` of `objects`; rejects with the API server's answer. */
+  apply(...objects: object[]): Promise<string> {
+    return this.cluster.kubectl(['apply', '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+  }
+
+  /** A fresh namespace for one test. */
+  async namespace(prefix: string): Promise<string> {
+    const name = `${prefix}-${++this.namespaces}`;
+    await this.core.createNamespace({ body: { metadata: { name } } });
+    return name;
+  }
+
+  async nasSearch(namespace: string, name: string): Promise<NASSearch> {
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    return (await custom.getNamespacedCustomObject({ group: NASSEARCH.group, version: NASSEARCH.version, plural: NASSEARCH.plural, namespace, name })) as NASSearch;
+  }
+
+  /** Pods of a NASSearch (its `nasmesh.io/search` label), optionally of one component. */
+  searchPods(namespace: string, search: string, component?: string): Promise<V1Pod[]> {
+    return this.searchPodsOf(namespace, `nasmesh.io/search=${search}${component ? `,nasmesh.io/component=${component}` : ''}`);
+  }
+
+  /** Pods of `namespace` that match `labelSelector` and are not being deleted. */
+  async searchPodsOf(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+  }
+
+  /** Polls `check` until it returns a value; fails with `what` and the last value seen after `timeoutMs`. */
+  async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const value = await check();
+        if (value !== undefined) return value;
+      } catch (e) {
+        last = e;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      await sleep(500);
+    }
+  }
+
+  /** Waits for the NASSearch's status.phase, failing early when it ends in another. */
+  async waitForPhase(namespace: string, name: string, phase: string, timeoutMs = 300_000): Promise<NASSearch> {
+    return this.waitFor(
+      `NASSearch ${namespace}/${name} ${phase}`,
+      async () => {
+        const nas = await this.nasSearch(namespace, name);
+        const now = nas.status?.phase;
+        if (now !== phase && ['Succeeded', 'Failed', 'Cancelled'].includes(now ?? '')) {
+          throw new Error(`it ended ${now}: ${nas.status?.message ?? ''} ${JSON.stringify(nas.status?.conditions)}`);
+        }
+        return now === phase ? nas : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** The last lines a pod's container printed (the pod runner keeps its log). */
+  podLog(pod: V1Pod): string {
+    return this.cluster.podLog(pod.metadata!.namespace!, pod.metadata!.name!, pod.spec!.containers[0]!.name);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.close();
+    await this.cluster.stop();
+    if (!process.env.NASMESH_KEEP_TEST_CLUSTER) rmSync(this.cluster.dir, { recursive: true, force: true });
+  }
+}
