@@ -199,7 +199,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.kubectl('delete', 'nas', '-n', ns, 'greedy');
   });
 
-  it('kubectl delete of a running search cancels it on the controller and its pods are garbage-collected', async () => {
+  it('a running search refuses a change of what it searches with a condition, takes a change of its workers, and kubectl delete cancels it', async () => {
     const ns = await cluster.namespace('delete');
     await cluster.apply(nasSearch(ns, 'doomed', benchmark(3000)));
     const running = await cluster.waitFor('candidates evaluated', async () => {
@@ -207,6 +207,20 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
       return (n.status?.done ?? 0) > 0 ? n : undefined;
     });
     const id = searchId(running);
+
+    await cluster.kubectl('patch', 'nas', '-n', ns, 'doomed', '--type=merge', '-p', '{"spec":{"budget":{"candidates":5},"workers":{"parallelism":3}}}');
+    const refused = await cluster.waitFor('the SpecApplied condition', async () => {
+      const c = (await cluster.nasSearch(ns, 'doomed')).status?.conditions?.find((x) => x.type === 'SpecApplied');
+      return c?.status === 'False' ? c : undefined;
+    });
+    assert.equal(refused.reason, 'SpecImmutable');
+    assert.match(refused.message, /spec\.budget changed after the search started/);
+    assert.equal((await cluster.controller().getSearch(id)).total, 3000, 'the search runs on with its budget');
+    await cluster.waitFor('a third evaluator', async () => {
+      const pods = await cluster.searchPods(ns, 'doomed', 'evaluator');
+      return pods.length === 3 && pods.every(ready) ? true : undefined;
+    });
+
     await cluster.kubectl('delete', 'nas', '-n', ns, 'doomed', '--timeout=60s');
     const search = await cluster.controller().getSearch(id);
     assert.equal(search.phase, SearchPhase.CANCELLED, search.message);
