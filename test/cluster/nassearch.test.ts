@@ -81,6 +81,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
       return (nas.status?.done ?? 0) >= 10 ? nas : undefined;
     });
     assert.equal(running.status!.phase, 'Running');
+    assert.match(await cluster.kubectl('get', 'nas', '-n', ns), /nb201\s+(Running|Succeeded)\s+\S+\s+\d+\/300/);
     const workers = await cluster.searchPods(ns, 'nb201', 'evaluator');
     assert.ok(onNode(workers, 'cpu-node-'), `evaluators on ${workers.map((p) => p.spec?.nodeName)}`);
     const victim = workers[0]!.metadata!.name!;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -118,8 +119,17 @@ export async function buildClusterTools(log: (line: string) => void = console.lo
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
     const cwd = join(TOOLS_DIR, tool.dir);
+    log(`${name} ${version}: not in the cache; downloading its modules and building it (a first build takes minutes)`);
+    // Listing the packages to build fetches every module first, and gives the count the progress lines measure against.
+    const total = (await go(['list', '-deps', ...tool.packages], cwd)).split('\n').filter(Boolean).length;
     const ldflags = ['-s', '-w', ...(tool.stamp?.(version) ?? [])].join(' ');
-    await go(['build', '-trimpath', '-ldflags', ldflags, '-o', join(partial, tool.binary ?? ''), ...tool.packages], cwd);
+    const progress = buildProgress(`${name} ${version}`, total, log);
+    try {
+      // -v names each package as it is compiled (on stderr): the progress.
+      await go(['build', '-v', '-trimpath', '-ldflags', ldflags, '-o', join(partial, tool.binary ?? ''), ...tool.packages], cwd, progress.compiled);
+    } finally {
+      progress.stop();
+    }
     if (tool.copy) {
       const source = (await go(['list', '-m', '-f', '{{.Dir}}', tool.module], cwd)).trim();
       for (const [from, to] of tool.copy) cpSync(join(source, from), join(partial, to));
@@ -129,8 +139,32 @@ export async function buildClusterTools(log: (line: string) => void = console.lo
   }
 }
 
-/** Runs the go command with the machine's own toolchain (never a downloaded one); resolves with its stdout. */
-function go(args: string[], cwd: string): Promise<string> {
+/**
+ * A line every 15 s while a tool builds (never a redrawn bar: this runs in CI logs): packages compiled of those it
+ * needs, and the time left at the rate so far. Packages cached by an earlier build are not compiled again, so a
+ * warm build ends early.
+ */
+function buildProgress(what: string, total: number, log: (line: string) => void) {
+  const started = performance.now();
+  let compiled = 0;
+  const timer = setInterval(() => {
+    const elapsed = (performance.now() - started) / 1000;
+    const left = compiled > 0 ? `, about ${Math.round((elapsed * (total - compiled)) / compiled)} s left` : '';
+    log(`${what}: ${compiled}/${total} packages compiled in ${Math.round(elapsed)} s${left}`);
+  }, 15_000);
+  return {
+    compiled: (line: string) => {
+      if (line.trim() !== '') compiled++;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * Runs the go command with the machine's own toolchain (never a downloaded one); resolves with its stdout. `onLine`
+ * gets each line it writes to stderr.
+ */
+function go(args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', args, {
       cwd,
@@ -141,6 +175,7 @@ function go(args: string[], cwd: string): Promise<string> {
     let err = '';
     child.stdout.on('data', (d) => (out += String(d)));
     child.stderr.on('data', (d) => (err = (err + String(d)).slice(-20_000)));
+    if (onLine) createInterface({ input: child.stderr }).on('line', onLine);
     child.once('error', (e) => reject(new Error(`go ${args[0]} in ${cwd}: ${e.message} (is Go installed?)`)));
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`go ${args.join(' ')} in ${cwd} failed (${code}):\n${err}`))));
   });
