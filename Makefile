@@ -8,8 +8,8 @@ SOURCES := $(shell find src bench services -name '*.ts' 2>/dev/null)
 .PHONY: build run test bench clean deps
 
 # Debian packages the tests need: a real nats-server (JetStream), protoc for the gRPC contracts, openssl for the
-# local cluster's certificates.
-DEBIAN_PACKAGES := nats-server protobuf-compiler openssl
+# local cluster's certificates, prometheus (and its promtool) for the metrics, rules and dashboard checks.
+DEBIAN_PACKAGES := nats-server protobuf-compiler openssl prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -61,13 +61,12 @@ proto-check: deps node_modules/.install-stamp
 	  exit 1; \
 	fi
 
-# The NASSearch CustomResourceDefinition, generated from the zod schemas in src/spec; test/spec/crd.test.ts fails
-# when the checked-in file is stale.
-CRD_FILE := deploy/crds/nassearches.nasmesh.io.yaml
-.PHONY: crd
-crd: node_modules/.install-stamp
-	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && node --import tsx src/cli/main.ts crd > "$$tmp" && \
-	mkdir -p $(dir $(CRD_FILE)) && cat "$$tmp" > $(CRD_FILE) && echo "regenerated $(CRD_FILE)"
+# Files generated from other sources (deploy/generated-files.ts): the NASSearch CRD from the zod schemas in src/spec,
+# the Grafana dashboard from deploy/grafana/dashboard.ts, the chart's copies; test/deploy/generated.test.ts fails when
+# a checked-in one is stale.
+.PHONY: generate
+generate: node_modules/.install-stamp
+	node --import tsx deploy/generate.ts
 
 # The local Kubernetes cluster (tools/local-cluster/README.md): kube-apiserver, kube-controller-manager,
 # kube-scheduler and kubectl built from k8s.io/kubernetes, etcd and KWOK from their Go modules (pinned in tools/*/go.mod;

@@ -1,7 +1,9 @@
-import { type CallOptions, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { CallOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import {
   ControllerClient,
   type GetParetoFrontResponse,
+  type ListSearchesResponse,
   type PolicySnapshot,
   type ResultFileChunk,
   type Search,
@@ -18,8 +20,13 @@ type Unary<Req, Res> = (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: 
 export class Controller {
   private readonly client: ControllerClient;
 
-  constructor(address: string) {
-    this.client = new ControllerClient(address, credentials.createInsecure());
+  /** `security`: TLS and the bearer token of the calls; plaintext without one. */
+  constructor(
+    address: string,
+    private readonly security: ClientSecurity = ClientSecurity.plaintext(),
+  ) {
+    security.assertCanCall(address);
+    this.client = new ControllerClient(address, security.credentials, security.options);
   }
 
   /** `supernetTrainer`: host:port of the weight-sharing search's own trainer, instead of the controller's default. */
@@ -31,8 +38,21 @@ export class Controller {
     return this.call(this.client.getSearch, { searchId });
   }
 
-  async listSearches(): Promise<Search[]> {
-    return (await this.call(this.client.listSearches, {})).searches;
+  /** Every search, oldest first, fetched a page at a time. */
+  async listSearches(pageSize = 0): Promise<Search[]> {
+    const all: Search[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.listPage(pageSize, pageToken);
+      all.push(...page.searches);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    return all;
+  }
+
+  /** One page of ListSearches. */
+  listPage(pageSize: number, pageToken: string): Promise<ListSearchesResponse> {
+    return this.call(this.client.listSearches, { pageSize, pageToken });
   }
 
   cancelSearch(searchId: string): Promise<Search> {
@@ -49,12 +69,12 @@ export class Controller {
 
   /** The search's events from its creation on, ending after it finished or failed; `signal` ends it early. */
   watch(searchId: string, signal?: AbortSignal): AsyncGenerator<SearchEvent> {
-    return this.stream(this.client.watchSearch({ searchId }), signal);
+    return this.stream(this.client.watchSearch({ searchId }, this.security.metadata()), signal);
   }
 
   /** The search's result files in chunks (DownloadResults); `signal` ends it early. */
   downloadResults(searchId: string, signal?: AbortSignal): AsyncGenerator<ResultFileChunk> {
-    return this.stream(this.client.downloadResults({ searchId }), signal);
+    return this.stream(this.client.downloadResults({ searchId }, this.security.metadata()), signal);
   }
 
   close(): void {
@@ -74,7 +94,7 @@ export class Controller {
 
   private call<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res> {
     return new Promise((resolve, reject) =>
-      method.call(this.client, request, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) =>
+      method.call(this.client, request, this.security.metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) =>
         e ? reject(e) : resolve(r),
       ),
     );

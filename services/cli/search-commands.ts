@@ -9,7 +9,9 @@ import { type CandidateResult, type SearchDocument, type SearchPhase, searchPhas
 import type { Search } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { hostPort, searchIdArgument } from './arguments.js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import { Controller } from './controller-client.js';
+import { addClientFlags, type ClientFlags, clientSecurityOptions } from './security-options.js';
 import { DEFAULT_DOWNLOAD_LIMITS, writeResultFiles } from './result-download.js';
 
 /** The controller of every command that talks to one: --controller, else $NASMESH_CONTROLLER, else this. */
@@ -22,11 +24,13 @@ const CONTROLLER_ENV = 'NASMESH_CONTROLLER';
  */
 export function registerSearchCommands(program: Command): Command {
   const withController = (command: Command) =>
-    command.addOption(
-      new Option('--controller <host:port>', 'the controller service')
-        .env(CONTROLLER_ENV)
-        .default(DEFAULT_CONTROLLER)
-        .argParser(hostPort('--controller')),
+    addClientFlags(
+      command.addOption(
+        new Option('--controller <host:port>', 'the controller service')
+          .env(CONTROLLER_ENV)
+          .default(DEFAULT_CONTROLLER)
+          .argParser(hostPort('--controller')),
+      ),
     );
 
   program.addCommand(
@@ -34,8 +38,8 @@ export function registerSearchCommands(program: Command): Command {
       .description('start the search a NASSearch YAML file describes on the mesh; prints its id')
       .argument('<search.yaml>')
       .option('--watch', 'then follow its events until it ends')
-      .action((file: string, o: { controller: string; watch?: boolean }) =>
-        withClient(o.controller, async (c) => {
+      .action((file: string, o: ControllerFlags & { watch?: boolean }) =>
+        withClient(o, async (c) => {
           const search = await c.createSearch(readDocument(file));
           console.log(`${search.id} ${phase(search)}`);
           if (o.watch) await follow(c, search.id);
@@ -46,8 +50,8 @@ export function registerSearchCommands(program: Command): Command {
     withController(new Command('status'))
       .description("a search's phase, progress and best candidate; every search without an id")
       .argument('[search]')
-      .action((id: string | undefined, o: { controller: string }) =>
-        withClient(o.controller, async (c) => {
+      .action((id: string | undefined, o: ControllerFlags) =>
+        withClient(o, async (c) => {
           for (const search of id ? [await c.getSearch(id)] : await c.listSearches()) printSearch(search);
         }),
       ),
@@ -56,22 +60,22 @@ export function registerSearchCommands(program: Command): Command {
     withController(new Command('watch'))
       .description("a search's events from its creation on, until it ends")
       .argument('<search>')
-      .action((id: string, o: { controller: string }) => withClient(o.controller, (c) => follow(c, id))),
+      .action((id: string, o: ControllerFlags) => withClient(o, (c) => follow(c, id))),
   );
   program.addCommand(
     withController(new Command('cancel'))
       .description('stop a search; it keeps the candidates evaluated so far')
       .argument('<search>')
-      .action((id: string, o: { controller: string }) =>
-        withClient(o.controller, async (c) => printSearch(await c.cancelSearch(id))),
+      .action((id: string, o: ControllerFlags) =>
+        withClient(o, async (c) => printSearch(await c.cancelSearch(id))),
       ),
   );
   program.addCommand(
     withController(new Command('pareto'))
       .description("a search's Pareto front over accuracy and its cost objectives")
       .argument('<search>')
-      .action((id: string, o: { controller: string }) =>
-        withClient(o.controller, async (c) => {
+      .action((id: string, o: ControllerFlags) =>
+        withClient(o, async (c) => {
           const { objectives, candidates } = await c.getParetoFront(id);
           console.log(['index', ...objectives, 'reward', 'architecture'].join('\t'));
           for (const cand of candidates) {
@@ -87,8 +91,8 @@ export function registerSearchCommands(program: Command): Command {
       .argument('<search>', 'the search (its id)', searchIdArgument)
       .requiredOption('--out <dir>', 'directory to write them in (created if need be)')
       .option('--max-mib <n>', 'refuse a download larger than this many MiB in all', positiveInt('--max-mib'), DEFAULT_DOWNLOAD_LIMITS.maxBytes / 2 ** 20)
-      .action((id: string, o: { controller: string; out: string; maxMib: number }) =>
-        withClient(o.controller, async (c) => {
+      .action((id: string, o: ControllerFlags & { out: string; maxMib: number }) =>
+        withClient(o, async (c) => {
           const limits = { ...DEFAULT_DOWNLOAD_LIMITS, maxBytes: o.maxMib * 2 ** 20 };
           const written = await writeResultFiles(c.downloadResults(id), o.out, limits);
           for (const file of written) console.log(`${join(o.out, file.path)}\t${file.bytes} bytes`);
@@ -116,8 +120,13 @@ function readDocument(file: string): SearchDocument {
   };
 }
 
-async function withClient(address: string, use: (c: Controller) => Promise<void>): Promise<void> {
-  const client = new Controller(address);
+/** The flags of a command that talks to a controller. */
+type ControllerFlags = ClientFlags & { controller: string };
+
+async function withClient(flags: ControllerFlags, use: (c: Controller) => Promise<void>): Promise<void> {
+  const address = flags.controller;
+  const security = ClientSecurity.from(clientSecurityOptions(flags));
+  const client = new Controller(address, security);
   try {
     await use(client);
   } catch (e) {
@@ -127,6 +136,7 @@ async function withClient(address: string, use: (c: Controller) => Promise<void>
     throw new NasmeshError(`${grpcStatus[code]}: ${why}`);
   } finally {
     client.close();
+    security.close();
   }
 }
 

@@ -4,11 +4,12 @@ import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
 import { EVALUATION_MODES } from '../common/nats/evaluation-kind.js';
 import { hostname } from 'node:os';
 import { hostPort, searchIdArgument } from './arguments.js';
+import { addDataFlags, addNatsFlags, addServerSecurityFlags, type DataFlags, type NatsFlags, repeatable } from './security-options.js';
 
 export const SERVICE_NAMES = ['controller', 'supernet-trainer', 'evaluator', 'latency-profiler', 'operator'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export interface ServeOptions {
+export interface ServeOptions extends NatsFlags, DataFlags {
   readonly host: string;
   readonly port: number;
   readonly nats: string;
@@ -44,6 +45,24 @@ export interface ServeOptions {
   readonly leaseNamespace?: string;
   /** Operator: this replica's name in the Lease. */
   readonly identity: string;
+  /** TLS of this process's server and of its own calls (security-options.ts). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
+  readonly requireClientCert: boolean;
+  /** Who may call this server, as what (docs/security.md); none: every caller that can connect. */
+  readonly accessFile?: string;
+  /** The bearer token of this process's own calls. */
+  readonly tokenFile?: string;
+  readonly tlsReloadMs: number;
+  /** Plaintext beyond loopback and untrusted peers are allowed, with a warning. */
+  readonly insecure: boolean;
+  /** Controller: most searches running at once; CreateSearch beyond it is RESOURCE_EXHAUSTED. */
+  readonly maxSearches: number;
+  /** Supernet-trainer: the controllers StartTraining may name (host:port patterns). */
+  readonly trustedController?: string[];
+  /** Controller: the trainers CreateSearch may name (host:port patterns), besides --supernet-trainer. */
+  readonly trustedTrainer?: string[];
 }
 
 const port = (name: string) => (value: string) => {
@@ -82,8 +101,9 @@ export function registerServeCommand(program: Command): Command {
 
 /** The options every service process takes (ServeOptions); also parsed by a service's main.ts run directly. */
 export function addServeOptions(command: Command): Command {
+  for (const add of [addServerSecurityFlags, addNatsFlags, addDataFlags]) add(command);
   return command
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--host <address>', 'address to listen on (plaintext beyond loopback needs TLS or --insecure)', '127.0.0.1')
     .option('--port <n>', 'gRPC port; 0 picks a free one (printed on start)', port('--port'), 50051)
     .option('--nats <url>', 'NATS server (controller, supernet-trainer, evaluator)', 'nats://127.0.0.1:4222')
     .option('--hardware-profile <name>', 'latency-profiler: the hardware it measures (default <arch>-<backend>-<cpus>cpu)')
@@ -116,5 +136,16 @@ export function addServeOptions(command: Command): Command {
     .option('--kubeconfig <file>', "operator: kubeconfig (default: the pod's service account, else $KUBECONFIG or ~/.kube/config)")
     .option('--no-leader-elect', 'operator: act without holding the leader Lease (then only one replica may run)')
     .option('--lease-namespace <ns>', "operator: namespace of the leader Lease (default: the pod's own)")
-    .option('--identity <name>', "operator: this replica's name in the Lease (default: the host name)", hostname());
+    .option('--identity <name>', "operator: this replica's name in the Lease (default: the host name)", hostname())
+    .option('--max-searches <n>', 'controller: most searches running at once (CreateSearch beyond: RESOURCE_EXHAUSTED)', positiveInt('--max-searches'), 100)
+    .option(
+      '--trusted-controller <pattern>',
+      "supernet-trainer: a controller StartTraining may name (host:port, '*' for any run of characters but ':'); repeatable; none: loopback only",
+      repeatable,
+    )
+    .option(
+      '--trusted-trainer <pattern>',
+      "controller: a supernet-trainer CreateSearch may name (host:port, '*' as for --trusted-controller); repeatable; none: loopback only",
+      repeatable,
+    );
 }

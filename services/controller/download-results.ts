@@ -1,6 +1,7 @@
 import type { handleServerStreamingCall } from '@grpc/grpc-js';
 import { assertSearchId } from '../../src/store/keys.js';
 import type { SearchStore } from '../../src/store/types.js';
+import { ConcurrencyLimit } from '../common/grpc/concurrency-limit.js';
 import { serverStreaming, writeMessage } from '../common/grpc/server-streaming.js';
 import { ResultBlobs } from '../common/results/result-blobs.js';
 import type { DownloadResultsRequest, ResultFileChunk } from '../gen/nasmesh/v1/controller.js';
@@ -8,6 +9,9 @@ import type { Searches } from './searches.js';
 
 /** Most file bytes in one ResultFileChunk (controller.proto). */
 export const RESULT_CHUNK_BYTES = 1024 * 1024;
+
+/** Downloads at once: each reads whole result files (a model's weights) into memory. */
+export const MAX_DOWNLOADS = 16;
 
 /**
  * DownloadResults: `candidates.jsonl` from the stored candidates (one JSON line each, as `nasmesh run` writes it),
@@ -18,7 +22,8 @@ export function downloadResults(
   searches: Searches,
   store: Pick<SearchStore, 'listCandidates' | 'getBlob' | 'putBlob' | 'listBlobs'>,
 ): handleServerStreamingCall<DownloadResultsRequest, ResultFileChunk> {
-  return serverStreaming(async (call, { signal }) => {
+  const limit = new ConcurrencyLimit(MAX_DOWNLOADS, 'DownloadResults streams');
+  return serverStreaming((call, { signal }) => limit.run(async () => {
     const send = async (path: string, data: Uint8Array) => {
       for (let offset = 0; offset === 0 || offset < data.length; offset += RESULT_CHUNK_BYTES) {
         const chunk = { path, size: data.length, offset, data: Buffer.from(data.subarray(offset, offset + RESULT_CHUNK_BYTES)) };
@@ -32,5 +37,5 @@ export function downloadResults(
     await send('candidates.jsonl', Buffer.from(candidates.map((c) => `${JSON.stringify(c)}\n`).join('')));
     const results = new ResultBlobs(store, id);
     for (const path of await results.paths()) await send(path, await results.read(path));
-  });
+  }));
 }

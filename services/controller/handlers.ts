@@ -1,7 +1,11 @@
+import { status } from '@grpc/grpc-js';
+import { StoreReadError } from '../../src/store/errors.js';
 import { assertSearchId } from '../../src/store/keys.js';
 import type { SearchStore } from '../../src/store/types.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { isHostPort } from '../common/grpc/address.js';
+import { MAX_RESPONSE_BYTES } from '../common/grpc/limits.js';
+import { GrpcStatusError } from '../common/grpc/status.js';
 import { unary } from '../common/grpc/unary.js';
 import { candidateMessage } from '../common/messages/candidate.js';
 import { specFromDocument } from '../common/messages/search-document.js';
@@ -10,8 +14,12 @@ import type { ControllerServer } from '../gen/nasmesh/v1/controller.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { downloadResults } from './download-results.js';
 import { searchMessage } from './search-message.js';
+import { searchPage } from './search-pages.js';
 import type { Searches } from './searches.js';
 import { watchSearch } from './watch.js';
+
+/** Room for the rest of a PolicySnapshot message beside its checkpoint (UTF-8 JSON of numbers: one byte a character). */
+const MAX_SNAPSHOT_CHARS = MAX_RESPONSE_BYTES - 64 * 1024;
 
 /** The Controller RPCs over `searches`. Search ids are checked first, so a malformed one names the field. */
 export function controllerHandlers(searches: Searches, events: SearchEvents<SearchEvent>, store: SearchStore): ControllerServer {
@@ -30,9 +38,12 @@ export function controllerHandlers(searches: Searches, events: SearchEvents<Sear
       assertSearchId(searchId, 'searchId');
       return message(searchId);
     }),
-    listSearches: unary(async () => ({
-      searches: await Promise.all((await searches.list()).map(async (s) => searchMessage(s, await searches.progress(s.id)))),
-    })),
+    listSearches: unary(async ({ pageSize, pageToken }) => {
+      const { page, nextPageToken } = searchPage(await searches.list(), pageSize, pageToken);
+      // A search whose candidates cannot be read back is listed without progress; GetSearch tells why.
+      const progress = (id: string) => searches.progress(id).catch((e: unknown) => (e instanceof StoreReadError ? { done: 0 } : Promise.reject(e)));
+      return { searches: await Promise.all(page.map(async (s) => searchMessage(s, await progress(s.id)))), nextPageToken };
+    }),
     cancelSearch: unary(async ({ searchId }) => {
       assertSearchId(searchId, 'searchId');
       await searches.cancel(searchId);
@@ -49,7 +60,11 @@ export function controllerHandlers(searches: Searches, events: SearchEvents<Sear
     getPolicySnapshot: unary(async ({ searchId, minVersion }, { signal }) => {
       assertSearchId(searchId, 'searchId');
       const { version, checkpoint } = await searches.policySnapshot(searchId, minVersion, signal);
-      return { searchId, version, checkpointJson: JSON.stringify(checkpoint) };
+      const checkpointJson = JSON.stringify(checkpoint);
+      if (checkpointJson.length > MAX_SNAPSHOT_CHARS) {
+        throw new GrpcStatusError(status.RESOURCE_EXHAUSTED, `search ${searchId}: its policy snapshot is over the ${MAX_RESPONSE_BYTES}-byte message limit`);
+      }
+      return { searchId, version, checkpointJson };
     }),
   };
 }

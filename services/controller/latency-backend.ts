@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import type { DataRoots } from '../../src/data/data-roots.js';
 import { datasetGeometry } from '../../src/data/geometry.js';
 import type { LatencySource } from '../../src/latency/types.js';
 import { latencyMeasurement } from '../../src/reward/spec.js';
@@ -21,14 +22,19 @@ export function assertLatencyMeasurable(search: SearchSpec, source: LatencySourc
 /**
  * The search's evaluation backend, with each candidate's latency measured on the latency-profiler while the
  * evaluators train it, when the reward needs latency (mnas). The network measured is the one evaluators train:
- * spec.network with the dataset's input shape and classes.
+ * spec.network with the dataset's input shape and classes (an `idx` dataset's read within `roots`).
  */
-export async function withLatency(search: SearchSpec, backend: EvaluationBackend, source: LatencySource | undefined): Promise<EvaluationBackend> {
+export async function withLatency(
+  search: SearchSpec,
+  backend: EvaluationBackend,
+  source: LatencySource | undefined,
+  roots?: DataRoots,
+): Promise<EvaluationBackend> {
   const measurement = latencyMeasurement(search.spec.reward);
   if (!measurement) return backend;
   assertLatencyMeasurable(search, source);
   const { dataset, space, network } = search.spec;
   if (!dataset) throw new NasmeshError(`search ${search.metadata.name}: objective mnas needs spec.dataset for the network's input`);
-  const { shape, classes } = await datasetGeometry(dataset);
+  const { shape, classes } = await datasetGeometry(dataset, roots ? { roots } : {});
   return new LatencyMeasuringBackend(backend, source!, { space, network: { inputShape: shape, classes, ...network }, measurement });
 }

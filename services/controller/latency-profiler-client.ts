@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import type { LatencyQuery, LatencySource } from '../../src/latency/types.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { architectureMessage } from '../common/messages/architecture.js';
@@ -14,6 +15,8 @@ export interface RemoteLatencyOptions {
   readonly deadlineMs?: number;
   /** How long UNAVAILABLE (profiler restarting or not up yet) is retried before the candidate fails. Default 1 minute. */
   readonly retryForMs?: number;
+  /** TLS and bearer token of the calls; plaintext without. */
+  readonly security?: ClientSecurity;
 }
 
 const FIRST_BACKOFF_MS = 200;
@@ -24,12 +27,15 @@ export class RemoteLatencyProfiler implements LatencySource {
   private readonly client: LatencyProfilerClient;
   private readonly deadlineMs: number;
   private readonly retryForMs: number;
+  private readonly security: ClientSecurity;
 
   constructor(
     readonly address: string,
     options: RemoteLatencyOptions = {},
   ) {
-    this.client = new LatencyProfilerClient(address, credentials.createInsecure());
+    this.security = options.security ?? ClientSecurity.plaintext();
+    this.security.assertCanCall(address);
+    this.client = new LatencyProfilerClient(address, this.security.credentials, this.security.options);
     this.deadlineMs = options.deadlineMs ?? 120_000;
     this.retryForMs = options.retryForMs ?? 60_000;
   }
@@ -65,7 +71,7 @@ export class RemoteLatencyProfiler implements LatencySource {
       repeats: query.repeats,
     };
     return new Promise((resolve, reject) => {
-      const call = this.client.profileArchitecture(request, new Metadata(), { deadline: Date.now() + this.deadlineMs }, (e, r) => {
+      const call = this.client.profileArchitecture(request, this.security.metadata(), { deadline: Date.now() + this.deadlineMs }, (e, r) => {
         signal?.removeEventListener('abort', cancel);
         if (e) reject(e);
         else resolve(r);

@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { initBackend } from '../../src/tf/backend.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { serviceSecurity } from '../cli/service-security.js';
+import { TrustedPeers } from '../common/security/trusted-peers.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { ControllerMetrics, createRegistry, serveMetrics } from '../common/metrics/index.js';
@@ -28,30 +30,36 @@ const QUEUE_DEPTH_POLL_MS = 2_000;
 export async function serveController(options: ServeOptions): Promise<void> {
   // The strategies' policies are tfjs models: the same backend selection as `nasmesh run`, so results match it.
   await initBackend();
-  const nc = await connectNats({ servers: options.nats, name: `controller-${process.pid}` });
+  const security = await serviceSecurity(options);
+  const nc = await connectNats({ servers: options.nats, name: `controller-${process.pid}`, security: security.nats });
   const registry = createRegistry();
   const metrics = new ControllerMetrics(registry);
   const events = await SearchEvents.open(nc, searchEventCodec);
   const store = new IntervalCheckpointStore(await NatsSearchStore.open(nc), options.checkpointIntervalMs, (id, e) =>
     console.error(`search ${id}: storing its checkpoint failed (tried again with the next): ${e.message}`),
   );
-  const latency = options.latencyProfiler ? new RemoteLatencyProfiler(options.latencyProfiler) : undefined;
-  const trainers = new TrainerLinks(options.supernetTrainer);
-  const searches = new Searches({ nc, store, events, metrics, trainers, ...(latency ? { latency } : {}) });
+  const latency = options.latencyProfiler ? new RemoteLatencyProfiler(options.latencyProfiler, { security: security.client }) : undefined;
+  const trainers = new TrainerLinks(options.supernetTrainer, security.client);
+  const trustedTrainers = new TrustedPeers(options.trustedTrainer ?? [], options.insecure, 'supernet-trainer', '--trusted-trainer');
+  const { maxSearches } = options;
+  const searches = new Searches({ nc, store, events, metrics, trainers, trustedTrainers, maxSearches, data: security.data, ...(latency ? { latency } : {}) });
   const stopPolling = pollQueueDepth(await nc.jetstreamManager(), metrics, QUEUE_DEPTH_POLL_MS);
-  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
     services: [{ definition: ControllerService, implementation: controllerHandlers(searches, events, store) }],
     drainTimeoutMs: options.drainSeconds * 1000,
+    security: security.server,
   });
+  // /readyz answers for the gRPC server: a kubelet's probe cannot speak its TLS.
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort }, () => server.serving);
   trainers.controller = options.advertise ?? `${['0.0.0.0', '::'].includes(options.host) ? hostname() : options.host}:${server.port}`;
   exitOnSignal(async () => {
     stopPolling();
     await Promise.all([server.shutdown(), searches.shutdown()]);
     latency?.close();
     trainers.close();
+    security.close();
     await Promise.all([metricsServer.close(), closeNats(nc)]);
   });
   const resumed = await searches.resumeAll();

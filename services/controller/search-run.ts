@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection } from 'nats';
+import type { DataRoots } from '../../src/data/data-roots.js';
 import type { StrategyStats } from '../../src/controller/types.js';
 import type { LatencySource } from '../../src/latency/types.js';
 import type { EvaluationBackend } from '../../src/search/evaluation-backend.js';
@@ -36,6 +37,8 @@ export interface SearchRunDeps {
   readonly latency?: LatencySource;
   /** Trains the shared weights of a weight-sharing search: its own trainer, or `--supernet-trainer`. */
   readonly trainer?: TrainerLink;
+  /** Where a search's dataset may be read (the network geometry of an mnas reward). */
+  readonly data?: DataRoots;
 }
 
 /** Weight of the previous average against each new reward in PolicyUpdated.rewardMovingAverage. */
@@ -75,7 +78,7 @@ export class SearchRun {
     const hooks: { run?: SearchRun } = {};
     let session: SearchSession;
     try {
-      session = await SearchSession.open(deps.store, search.id, await withLatency(search.spec, gated(search, backend, deps.trainer), deps.latency), {
+      session = await SearchSession.open(deps.store, search.id, await withLatency(search.spec, gated(search, backend, deps.trainer), deps.latency, deps.data), {
         onProposed: (candidates) => hooks.run?.proposed(candidates),
         onEvaluated: (candidate) => hooks.run?.stored(candidate),
         onPolicyUpdated: (observed, stats) => hooks.run?.policyUpdated(observed, stats),

@@ -1,14 +1,17 @@
 import { status } from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
-import { SearchSession } from '../../src/search/search-session.js';
+import { SearchExistsError, SearchSession } from '../../src/search/search-session.js';
+import type { DataRoots } from '../../src/data/data-roots.js';
 import type { LatencySource } from '../../src/latency/types.js';
 import { latencyMeasurement } from '../../src/reward/spec.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import type { StoredSearch } from '../../src/store/types.js';
 import { ValidationError } from '../../src/util/errors.js';
 import { GrpcStatusError } from '../common/grpc/status.js';
+import { retryTransient } from '../common/nats/retry.js';
 import type { ControllerMetrics } from '../common/metrics/controller-metrics.js';
 import type { SearchEvents } from '../common/nats/events.js';
+import type { TrustedPeers } from '../common/security/trusted-peers.js';
 import { documentFromSpec } from '../common/messages/search-document.js';
 import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
 import { EventPublisher } from './event-publisher.js';
@@ -33,6 +36,12 @@ export interface SearchesOptions {
   readonly latency?: LatencySource;
   /** The supernet-trainers of weight-sharing searches; a search with none is refused. */
   readonly trainers: TrainerLinks;
+  /** The trainers a CreateSearch may name besides the controller's own --supernet-trainer. */
+  readonly trustedTrainers: TrustedPeers;
+  /** Most searches running at once (--max-searches): CreateSearch beyond it is RESOURCE_EXHAUSTED. */
+  readonly maxSearches: number;
+  /** Where the controller may read a search's dataset (for the network geometry of an mnas reward). */
+  readonly data?: DataRoots;
 }
 
 /**
@@ -44,6 +53,12 @@ export class Searches {
   private readonly runs = new Map<string, SearchRun>();
   private readonly log: (line: string) => void;
   private closing = false;
+  /** CreateSearch calls between the cap's check and their run's start: they count against the cap too. */
+  private creating = 0;
+  /** Searches whose run is being opened. */
+  private readonly starting = new Set<string>();
+  /** Aborted by shutdown: ends the retries of runs being opened. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: SearchesOptions) {
     this.log = o.log ?? ((line) => console.error(line));
@@ -92,15 +107,34 @@ export class Searches {
       );
     }
     assertLatencyMeasurable(spec, this.o.latency);
-    const id = spec.metadata.name;
-    if (await this.o.store.getSearch(id)) throw new GrpcStatusError(status.ALREADY_EXISTS, `search ${id} exists already`);
-    await SearchSession.create(this.o.store, id, spec, supernetTrainer !== undefined ? { supernetTrainer } : {});
-    const search = await this.require(id);
-    // One publisher from the first event on, so that `created` is stored before the run's events.
-    const events = this.publisher(id);
-    events.publish({ $case: 'created', value: { document: documentFromSpec(search.spec) } }, 'created');
-    await this.start(search, events);
-    return search;
+    // The controller dials the trainer a CreateSearch names: one of its own --supernet-trainer, or a trusted one.
+    const ownTrainer = this.o.trainers.address({});
+    if (supernetTrainer !== undefined && supernetTrainer !== ownTrainer) await this.o.trustedTrainers.assertTrusted(supernetTrainer, 'supernetTrainer');
+    if (this.runs.size + this.creating >= this.o.maxSearches) {
+      throw new GrpcStatusError(
+        status.RESOURCE_EXHAUSTED,
+        `this controller runs ${this.o.maxSearches} searches, its --max-searches: create the search again once one has ended`,
+      );
+    }
+    this.creating++;
+    try {
+      const id = spec.metadata.name;
+      try {
+        // Atomic in the store: of two creations of one id (here or on another controller), one starts the search.
+        await SearchSession.create(this.o.store, id, spec, supernetTrainer !== undefined ? { supernetTrainer } : {});
+      } catch (e) {
+        if (e instanceof SearchExistsError) throw new GrpcStatusError(status.ALREADY_EXISTS, e.message);
+        throw e;
+      }
+      const search = await this.require(id);
+      // One publisher from the first event on, so that `created` is stored before the run's events.
+      const events = this.publisher(id);
+      events.publish({ $case: 'created', value: { document: documentFromSpec(search.spec) } }, 'created');
+      await this.start(search, events);
+      return search;
+    } finally {
+      this.creating--;
+    }
   }
 
   /** The stored search; NOT_FOUND when there is none. */
@@ -170,20 +204,41 @@ export class Searches {
   /** Stops every run, leaving the searches `running` in the store for the next controller. */
   async shutdown(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     await Promise.all([...this.runs.values()].map((run) => run.stop('shutdown')));
     await this.o.store.close();
   }
 
+  /**
+   * Runs a stored search, unless this controller runs it already: a search CreateSearch made while resumeAll was
+   * listing the unfinished ones would otherwise be started twice, two runs racing on one search's state.
+   */
   private async start(search: StoredSearch, events = this.publisher(search.id)): Promise<void> {
-    if (this.closing) return;
+    const { id } = search;
+    if (this.closing || this.runs.has(id) || this.starting.has(id)) return;
+    this.starting.add(id);
+    try {
+      await this.startRun(search, events);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  private async startRun(search: StoredSearch, events: EventPublisher): Promise<void> {
     const { id } = search;
     let run: SearchRun;
     const trainer = search.spec.spec.evaluation.mode === 'weight-sharing' ? this.o.trainers.acquire(search) : undefined;
     const releaseTrainer = () => trainer && this.o.trainers.release(trainer);
     try {
-      run = await SearchRun.start(search, { ...this.o, log: this.log, ...(trainer ? { trainer } : {}) }, events);
+      // A nats-server restarting is no reason to fail the search: opening it is tried again until the server is back.
+      run = await retryTransient(() => SearchRun.start(search, { ...this.o, log: this.log, ...(trainer ? { trainer } : {}) }, events), {
+        timeoutMs: Infinity,
+        delayMs: 500,
+        signal: this.stopping.signal,
+      });
     } catch (e) {
       releaseTrainer();
+      if (this.closing) return; // Left as it is in the store, for the next controller.
       const message = `cannot open the stored state: ${e instanceof Error ? e.message : String(e)}`;
       this.log(`search ${id}: ${message}`);
       await this.o.store.putSearch({ ...search, phase: 'failed', message, updatedAt: new Date().toISOString() });

@@ -1,4 +1,5 @@
-import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { sleep } from '../common/nats/retry.js';
 import type { SearchDocument } from '../gen/nasmesh/v1/common.js';
@@ -20,10 +21,12 @@ export class TrainerLink {
 
   constructor(
     readonly address: string,
+    private readonly security: ClientSecurity = ClientSecurity.plaintext(),
     private readonly pollMs = 100,
     private readonly log: (line: string) => void = (line) => console.error(line),
   ) {
-    this.client = new SupernetTrainerClient(address, credentials.createInsecure());
+    security.assertCanCall(address);
+    this.client = new SupernetTrainerClient(address, security.credentials, security.options);
   }
 
   /** Resolves once the weights after `epoch` are stored; rejects when training failed or `signal` aborts. */
@@ -84,9 +87,9 @@ export class TrainerLink {
   }
 
   private call<R>(method: 'startTraining' | 'getStatus' | 'stopTraining', request: object): Promise<R> {
-    const fn = this.client[method] as unknown as (r: object, m: Metadata, o: object, cb: (e: ServiceError | null, r: R) => void) => void;
+    const fn = this.client[method] as unknown as (r: object, m: unknown, o: object, cb: (e: ServiceError | null, r: R) => void) => void;
     return new Promise((resolve, reject) =>
-      fn.call(this.client, request, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) => (e ? reject(e) : resolve(r))),
+      fn.call(this.client, request, this.security.metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) => (e ? reject(e) : resolve(r))),
     );
   }
 }

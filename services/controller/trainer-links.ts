@@ -1,4 +1,5 @@
 import type { StoredSearch } from '../../src/store/types.js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import { TrainerLink } from './trainer-link.js';
 
 /**
@@ -11,8 +12,11 @@ export class TrainerLinks {
   private readonly links = new Map<string, { link: TrainerLink; users: number }>();
   private advertised = '';
 
-  /** `fallback`: `--supernet-trainer`, for the searches that name none. */
-  constructor(private readonly fallback?: string) {}
+  /** `fallback`: `--supernet-trainer`, for the searches that name none; `security`: how the links dial. */
+  constructor(
+    private readonly fallback?: string,
+    private readonly security: ClientSecurity = ClientSecurity.plaintext(),
+  ) {}
 
   /** host:port the trainers reach this controller at, for policy snapshots; set once the controller listens. */
   set controller(address: string) {
@@ -31,7 +35,7 @@ export class TrainerLinks {
     if (address === undefined) return undefined;
     let entry = this.links.get(address);
     if (!entry) {
-      entry = { link: new TrainerLink(address), users: 0 };
+      entry = { link: new TrainerLink(address, this.security), users: 0 };
       entry.link.controller = this.advertised;
       this.links.set(address, entry);
     }

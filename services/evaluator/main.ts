@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { NasmeshError } from '../../src/util/errors.js';
 import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { serviceSecurity } from '../cli/service-security.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, EvaluatorMetrics, serveMetrics } from '../common/metrics/index.js';
@@ -22,13 +23,16 @@ import { WeightSharingModeEvaluator } from './weight-sharing-mode.js';
  * within --drain-seconds and hands the rest back. Prints `listening on <host>:<port>` once it takes work.
  */
 export async function serveEvaluator(options: ServeOptions): Promise<void> {
-  const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}` });
+  const security = await serviceSecurity(options);
+  const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}`, security: security.nats });
   // Supernet checkpoints are blobs the trainer writes; a per-search evaluator reads its search's phase.
   const store = await NatsSearchStore.open(nc);
+  // Files a job names are read within the data roots only.
+  const data = { roots: security.data };
   const available: Record<EvaluationMode, () => ModeEvaluator> = {
-    benchmark: () => new BenchmarkModeEvaluator(),
-    standalone: () => new StandaloneModeEvaluator(),
-    'weight-sharing': () => new WeightSharingModeEvaluator(store),
+    benchmark: () => new BenchmarkModeEvaluator(security.data),
+    standalone: () => new StandaloneModeEvaluator(data),
+    'weight-sharing': () => new WeightSharingModeEvaluator(store, data),
   };
   const modes: ModeEvaluators = {};
   for (const mode of options.modes) modes[mode] = available[mode]();
@@ -40,16 +44,19 @@ export async function serveEvaluator(options: ServeOptions): Promise<void> {
     onError: (e) => console.error(`evaluator: ${e.message}`),
     ...(options.search !== undefined ? { search: { id: options.search, store } } : {}),
   });
-  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
     services: [{ definition: EvaluatorService, implementation: evaluatorHandlers(evaluator) }],
     drainTimeoutMs: options.drainSeconds * 1000,
+    security: security.server,
   });
+  // /readyz answers for the gRPC server: a kubelet's probe cannot speak its TLS.
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort }, () => server.serving);
   exitOnSignal(async () => {
     await Promise.all([worker.stop(options.drainSeconds * 1000), server.shutdown()]);
     await Promise.all([metricsServer.close(), closeNats(nc), evaluator.close()]);
+    security.close();
   });
   const scope = options.search !== undefined ? ` of search ${options.search}` : '';
   console.log(`evaluator (${evaluator.modes.join(', ')})${scope} listening on ${options.host}:${server.port}`);

@@ -111,6 +111,7 @@ export class QueueWorker {
   private async handle(mode: EvaluationMode, job: EvaluationJob, ctx: DeliveryContext): Promise<EvaluationResult> {
     const taken = performance.now();
     this.metrics.queueWait(job.searchId, Math.max(0, Date.now() - ctx.publishedAt.getTime()) / 1000);
+    this.metrics.delivered(job.searchId, ctx.deliveryCount);
     const end = this.ended.watch(job.searchId);
     const signal = AbortSignal.any([ctx.signal, end.signal]);
     let result: EvaluationResult;

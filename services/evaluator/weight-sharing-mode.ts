@@ -21,7 +21,7 @@ interface CachedSupernet {
  * Evaluation mode `weight-sharing`: scores a job's architecture with the supernet checkpoint the job names (the
  * SupernetCheckpoint event's object_name) on the candidate's validation minibatch. Checkpoints are loaded once and
  * kept for the next jobs (the newest `capacity` of them: a search's jobs move from epoch to epoch), datasets once
- * per dataset spec.
+ * per dataset spec (the `capacity` most recently used). A dataset path is read within `dataOptions.roots`.
  */
 export class WeightSharingModeEvaluator implements ModeEvaluator {
   private readonly nets = new Map<string, CachedSupernet>();
@@ -89,14 +89,18 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
     if (entry.users === 0) void entry.net.then((net) => net.dispose(), () => undefined);
   }
 
+  /** The dataset of `spec`, loaded once; the `capacity` most recently used stay loaded. */
   private dataset(spec: unknown): Promise<LoadedDataset> {
     const key = JSON.stringify(spec);
     let data = this.datasets.get(key);
     if (data === undefined) {
       data = loadDataset(spec, this.dataOptions);
-      this.datasets.set(key, data);
       data.catch(() => this.datasets.delete(key));
+    } else {
+      this.datasets.delete(key);
     }
+    this.datasets.set(key, data);
+    for (const old of [...this.datasets.keys()].slice(0, Math.max(0, this.datasets.size - this.capacity))) this.datasets.delete(old);
     return data;
   }
 }

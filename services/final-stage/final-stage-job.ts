@@ -1,3 +1,4 @@
+import type { DataRoots } from '../../src/data/data-roots.js';
 import { loadDataset } from '../../src/data/load.js';
 import { SearchResults } from '../../src/search/search-results.js';
 import type { SearchSummary } from '../../src/search/types.js';
@@ -9,6 +10,8 @@ import { ResultBlobs, RESULTS_PREFIX } from '../common/results/result-blobs.js';
 export interface FinalStageJobOptions {
   /** Overrides the spec's backend. */
   readonly backend?: BackendChoice;
+  /** Where the search's dataset may be read (its spec came from the network); none: as the spec says. */
+  readonly roots?: DataRoots;
   readonly log: (line: string) => void;
 }
 
@@ -35,7 +38,7 @@ export async function runFinalStageJob(store: SearchStore, id: string, o: FinalS
   const { spec } = search.spec;
   await initBackend(o.backend ?? spec.backend);
   o.log(`search ${id}: ${describeBackend()}`);
-  const data = spec.dataset ? await loadDataset(spec.dataset) : undefined;
+  const data = spec.dataset ? await loadDataset(spec.dataset, o.roots ? { roots: o.roots } : {}) : undefined;
   const results = SearchResults.start({ search: search.spec, data, onLog: o.log });
   try {
     const records = await store.listCandidates(id);

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addFinalOptions, type FinalOptions } from '../cli/final-command.js';
+import { dataRoots } from '../cli/service-security.js';
+import { natsSecurity } from '../common/security/nats-security.js';
 import { closeNats, connectNats, NatsSearchStore } from '../common/nats/index.js';
 import { runFinalStageJob } from './final-stage-job.js';
 
@@ -11,10 +13,12 @@ import { runFinalStageJob } from './final-stage-job.js';
  * step and training epoch (no progress bars: it runs in a pod).
  */
 export async function runFinal(id: string, options: FinalOptions): Promise<void> {
-  const nc = await connectNats({ servers: options.nats, name: `final-stage-${process.pid}` });
+  const security = await natsSecurity(options.nats, options, (line) => console.error(line));
+  const roots = await dataRoots(options);
+  const nc = await connectNats({ servers: options.nats, name: `final-stage-${process.pid}`, security });
   try {
     const log = (line: string) => console.log(line);
-    const summary = await runFinalStageJob(await NatsSearchStore.open(nc), id, { ...(options.backend ? { backend: options.backend } : {}), log });
+    const summary = await runFinalStageJob(await NatsSearchStore.open(nc), id, { ...(options.backend ? { backend: options.backend } : {}), roots, log });
     const show = (label: string, r: { testAccuracy: number; params: number } | null | undefined) =>
       r && log(`${label}: test accuracy ${(r.testAccuracy * 100).toFixed(2)} %, ${r.params} params`);
     show('best, retrained', summary?.best);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createLatencyProfiler } from '../../src/latency/index.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { serviceSecurity } from '../cli/service-security.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, ProfilerMetrics, serveMetrics } from '../common/metrics/index.js';
@@ -14,9 +15,9 @@ import { latencyProfilerHandlers } from './handler.js';
  * reflection) and /metrics, until SIGTERM drains it. Prints `listening on <host>:<port>` once it takes calls.
  */
 export async function serveLatencyProfiler(options: ServeOptions): Promise<void> {
+  const security = await serviceSecurity(options, false);
   const profiler = await createLatencyProfiler(options.hardwareProfile ? { name: options.hardwareProfile } : {});
   const registry = createRegistry();
-  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
@@ -24,10 +25,14 @@ export async function serveLatencyProfiler(options: ServeOptions): Promise<void>
       { definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler, new ProfilerMetrics(registry)) },
     ],
     drainTimeoutMs: options.drainSeconds * 1000,
+    security: security.server,
   });
+  // /readyz answers for the gRPC server: a kubelet's probe cannot speak its TLS.
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort }, () => server.serving);
   exitOnSignal(async () => {
     await server.shutdown();
     await metricsServer.close();
+    security.close();
   });
   console.log(`latency-profiler (${profiler.hardware.name}) listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);

@@ -27,7 +27,7 @@ export async function serveOperator(flags: ServeOptions): Promise<void> {
   const namespace = flags.leaseNamespace ?? process.env.POD_NAMESPACE ?? readNamespace() ?? 'default';
   const operator = new Operator({
     kc,
-    config: { image: flags.image, natsUrl: flags.nats, ports: { grpc: 50052, metrics: 9465 } },
+    config: { image: flags.image, natsUrl: flags.nats, ports: { grpc: 50052, metrics: 9465 }, insecure: flags.insecure },
     controller,
     metrics,
     ...(flags.leaderElect ? { leaderElection: { namespace, identity: flags.identity } } : {}),

@@ -12,13 +12,14 @@ import {
 } from '@kubernetes/client-node';
 import type { Controller } from '../cli/controller-client.js';
 import { type Informer, startInformer } from '../common/kube/informer.js';
-import type { OperatorMetrics } from '../common/metrics/operator-metrics.js';
+import type { OperatorMetrics, SearchSnapshot } from '../common/metrics/operator-metrics.js';
+import { GPU_RESOURCE } from './desired/worker-pod.js';
 import { EventRecorder } from './event-recorder.js';
 import { LeaderElector } from './leader-election.js';
 import { searchKey } from './names.js';
 import { Reconciler, type ReconcilerCaches } from './reconciler.js';
 import { SearchWatches } from './search-watches.js';
-import { NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from './types.js';
+import { COMPONENT_LABEL, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from './types.js';
 import { type Clock, WorkQueue } from './work-queue.js';
 
 export interface OperatorOptions {
@@ -121,7 +122,7 @@ export class Operator {
     }
     this.depthTimer = setInterval(() => {
       this.o.metrics.queueDepth(this.queue.depth);
-      this.o.metrics.searchesByPhase(c.searches.list().map((s) => s.status?.phase ?? 'Pending'));
+      this.o.metrics.searchesNow(c.searches.list().map((nas) => searchSnapshot(nas, c.pods.list(nas.metadata.namespace))));
     }, 1_000).unref();
     if (this.elector) this.elector.start();
     else this.lead();
@@ -146,6 +147,23 @@ export class Operator {
   private enqueue(key: string): void {
     if (this.leading) this.queue.add(key);
   }
+}
+
+/** A NASSearch and its worker pods, for the operator's gauges. */
+function searchSnapshot(nas: NASSearch, pods: readonly V1Pod[]): SearchSnapshot {
+  const own = pods.filter((p) => p.metadata?.labels?.[SEARCH_LABEL] === nas.metadata.name && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+  return {
+    namespace: nas.metadata.namespace!,
+    name: nas.metadata.name!,
+    searchId: nas.status?.searchId ?? '',
+    phase: nas.status?.phase ?? 'Pending',
+    pods: own.map((p) => ({
+      component: p.metadata?.labels?.[COMPONENT_LABEL] ?? '',
+      phase: p.status?.phase ?? 'Pending',
+      gpus: p.spec?.containers.reduce((sum, c) => sum + Number(c.resources?.limits?.[GPU_RESOURCE] ?? 0), 0) ?? 0,
+      scheduled: p.spec?.nodeName !== undefined,
+    })),
+  };
 }
 
 /** An error in one line: the API server's own message for an ApiException, not client-node's dump of headers. */

@@ -37,4 +37,9 @@ export interface OperatorConfig {
   readonly natsUrl: string;
   /** Ports of the worker services (fixed: each pod has its own IP). */
   readonly ports: { readonly grpc: number; readonly metrics: number };
+  /**
+   * Workers run with `--insecure` (plaintext gRPC and NATS beyond loopback, with a logged warning), as the operator
+   * itself does: the chart does not hand workers TLS material yet (docs/security.md).
+   */
+  readonly insecure: boolean;
 }

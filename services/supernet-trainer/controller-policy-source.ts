@@ -1,5 +1,7 @@
-import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import type { StrategyCheckpoint } from '../../src/controller/types.js';
+import { NasmeshError } from '../../src/util/errors.js';
 import { ControllerClient, GetPolicySnapshotRequest, type PolicySnapshot } from '../gen/nasmesh/v1/controller.js';
 import type { PolicySource, PolicyVersion } from '../../src/search/policy-source.js';
 
@@ -16,10 +18,12 @@ export class ControllerPolicySource implements PolicySource {
 
   constructor(
     address: string,
+    private readonly security: ClientSecurity = ClientSecurity.plaintext(),
     private readonly waitMs = 30_000,
     private readonly retryDelayMs = 500,
   ) {
-    this.client = new ControllerClient(address, credentials.createInsecure());
+    security.assertCanCall(address);
+    this.client = new ControllerClient(address, security.credentials, security.options);
   }
 
   async fetch(searchId: string, minVersion: number, signal: AbortSignal): Promise<PolicyVersion> {
@@ -43,7 +47,7 @@ export class ControllerPolicySource implements PolicySource {
 
   private call(request: GetPolicySnapshotRequest, signal: AbortSignal): Promise<PolicySnapshot> {
     return new Promise((resolve, reject) => {
-      const call = this.client.getPolicySnapshot(request, new Metadata(), { deadline: Date.now() + this.waitMs }, (e, r) => {
+      const call = this.client.getPolicySnapshot(request, this.security.metadata(), { deadline: Date.now() + this.waitMs }, (e, r) => {
         signal.removeEventListener('abort', cancel);
         if (e) reject(e);
         else resolve(r);
@@ -58,8 +62,9 @@ function parse(snapshot: PolicySnapshot): PolicyVersion {
   let checkpoint: StrategyCheckpoint;
   try {
     checkpoint = JSON.parse(snapshot.checkpointJson) as StrategyCheckpoint;
-  } catch (e) {
-    throw new Error(`controller sent a policy snapshot that is no JSON: ${(e as Error).message}`);
+  } catch {
+    throw new NasmeshError('the controller sent a policy snapshot that is not JSON');
   }
+  // Checked field by field when the strategy restores it (src/controller/checkpoint-schema.ts).
   return { version: snapshot.version, checkpoint };
 }

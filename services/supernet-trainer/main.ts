@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { initBackend } from '../../src/tf/backend.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
+import { serviceSecurity } from '../cli/service-security.js';
+import { TrustedPeers } from '../common/security/trusted-peers.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, serveMetrics, SupernetMetrics } from '../common/metrics/index.js';
@@ -22,27 +24,33 @@ import { SupernetTrainer } from './trainer.js';
 export async function serveSupernetTrainer(options: ServeOptions): Promise<void> {
   // The same backend selection as `nasmesh run`, so the shared weights match an embedded run's.
   await initBackend();
-  const nc = await connectNats({ servers: options.nats, name: `supernet-trainer-${process.pid}` });
+  const security = await serviceSecurity(options);
+  const nc = await connectNats({ servers: options.nats, name: `supernet-trainer-${process.pid}`, security: security.nats });
   const registry = createRegistry();
   const trainer = new SupernetTrainer(
     {
       checkpoints: new CheckpointBlobs(await NatsSearchStore.open(nc)),
       events: await SearchEvents.open(nc, searchEventCodec),
       metrics: new SupernetMetrics(registry),
+      dataOptions: { roots: security.data },
     },
-    (controller) => new ControllerPolicySource(controller),
+    (controller) => new ControllerPolicySource(controller, security.client),
   );
+  const trusted = new TrustedPeers(options.trustedController ?? [], options.insecure, 'controller', '--trusted-controller');
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer) }],
+    services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer, trusted) }],
     drainTimeoutMs: options.drainSeconds * 1000,
+    security: security.server,
   });
-  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort });
+  // /readyz answers for the gRPC server: a kubelet's probe cannot speak its TLS.
+  const metricsServer = await serveMetrics(registry, { host: options.host, port: options.metricsPort }, () => server.serving);
   exitOnSignal(async () => {
     await Promise.all([server.shutdown(), trainer.close()]);
     await metricsServer.close();
     await closeNats(nc);
+    security.close();
   });
   console.log(`supernet-trainer listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);

@@ -20,7 +20,7 @@ export function schemaCommand(): Command {
   });
 }
 
-/** `nasmesh crd`: the NASSearch CustomResourceDefinition, generated from the same zod schemas (`make crd` checks it in). */
+/** `nasmesh crd`: the NASSearch CustomResourceDefinition, generated from the same zod schemas (`make generate` checks it in). */
 export function crdCommand(): Command {
   return new Command('crd').description('print the NASSearch CustomResourceDefinition (YAML)').action(() => {
     process.stdout.write(nasSearchCrdYaml());

@@ -1,3 +1,4 @@
+import { ValidationError } from '../util/errors.js';
 import { tf } from '../tf/backend.js';
 
 export interface AdamState {
@@ -56,7 +57,9 @@ export class Adam {
     ] as const) {
       for (const [name, data] of Object.entries(values)) {
         const variable = variables.get(name);
-        if (variable) target.set(name, tf.variable(tf.tensor(data, variable.shape), false));
+        if (!variable) continue;
+        if (data.length !== variable.size) throw new ValidationError(`strategy.adam.${target === this.m ? 'm' : 'v'}.${name}`, `must hold ${variable.size} numbers`);
+        target.set(name, tf.variable(tf.tensor(data, variable.shape), false));
       }
     }
   }

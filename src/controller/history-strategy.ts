@@ -1,5 +1,6 @@
 import type { SearchSpace } from '../space/types.js';
-import { Rng, type RngState } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
+import { historyCheckpointSchema, parseCheckpoint } from './checkpoint-schema.js';
 import { History } from './history.js';
 import type { Observation, Strategy, StrategyCheckpoint, StrategyName, StrategyStats } from './types.js';
 
@@ -31,7 +32,7 @@ export abstract class HistoryStrategy implements Strategy {
   }
 
   restore(checkpoint: StrategyCheckpoint): void {
-    const c = checkpoint as unknown as { rng: RngState; history: ReturnType<History['toJSON']> };
+    const c = parseCheckpoint(historyCheckpointSchema, checkpoint, this.name);
     this.rng = new Rng(c.rng);
     this.history = History.fromJSON(c.history);
   }

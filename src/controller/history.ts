@@ -33,7 +33,8 @@ export class History {
   }
 
   toJSON(): { observations: Observation[]; taken: string[] } {
-    return { observations: this.observations, taken: [...this.seen] };
+    // Copies: a checkpoint is a snapshot, written (and sent) later while the strategy goes on observing.
+    return { observations: [...this.observations], taken: [...this.seen] };
   }
 
   static fromJSON(json: { observations: Observation[]; taken: string[] }): History {

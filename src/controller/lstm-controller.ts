@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
-import { Rng, type RngState } from '../util/rng.js';
-import { Adam, type AdamState } from './adam.js';
+import { Rng } from '../util/rng.js';
+import { Adam } from './adam.js';
+import { lstmCheckpointSchema, parseCheckpoint } from './checkpoint-schema.js';
 import { History } from './history.js';
 import { LstmPolicy } from './lstm-policy.js';
 import { proposeFromPolicy } from './policy-draw.js';
@@ -131,7 +132,7 @@ export class LstmController implements Strategy {
       rng: this.rng.state(),
       history: this.history.toJSON(),
       rewards: this.normalizer.toJSON(),
-      pending: this.pending,
+      pending: [...this.pending],
       baseline: this.baseline,
       entropy: this.entropy ?? null,
       policy: this.policy.getWeights(),
@@ -140,17 +141,7 @@ export class LstmController implements Strategy {
   }
 
   restore(checkpoint: StrategyCheckpoint): void {
-    const c = checkpoint as unknown as {
-      rng: RngState;
-      history: ReturnType<History['toJSON']>;
-      rewards: number[];
-      pending: Observation[];
-      baseline: number | null;
-      /** Absent in checkpoints written before stats existed. */
-      entropy?: number | null;
-      policy: Record<string, number[]>;
-      adam: AdamState;
-    };
+    const c = parseCheckpoint(lstmCheckpointSchema, checkpoint, this.name);
     this.rng = new Rng(c.rng);
     this.history = History.fromJSON(c.history);
     this.normalizer.restore(c.rewards);

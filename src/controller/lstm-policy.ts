@@ -1,3 +1,4 @@
+import { ValidationError } from '../util/errors.js';
 import type { Decision, SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
 import type { Rng } from '../util/rng.js';
@@ -96,7 +97,7 @@ export class LstmPolicy {
   setWeights(weights: Record<string, number[]>): void {
     for (const [name, variable] of this.variables) {
       const data = weights[name];
-      if (!data || data.length !== variable.size) throw new Error(`policy checkpoint lacks weights '${name}'`);
+      if (!data || data.length !== variable.size) throw new ValidationError(`strategy.policy.${name}`, `must hold this policy's ${variable.size} weights`);
       variable.assign(tf.tensor(data, variable.shape));
     }
   }

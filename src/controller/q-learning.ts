@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SearchSpace } from '../space/types.js';
-import { Rng, type RngState } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
+import { qLearningCheckpointSchema, parseCheckpoint } from './checkpoint-schema.js';
 import { History } from './history.js';
 import { type PolicyDraw, proposeFromPolicy } from './policy-draw.js';
 import { REWARD_TRANSFORMS, RewardNormalizer } from './reward-normalizer.js';
@@ -131,20 +132,14 @@ export class QLearning implements Strategy {
       rng: this.rng.state(),
       history: this.history.toJSON(),
       rewards: this.normalizer.toJSON(),
-      q: Object.fromEntries(this.q),
+      // Rows are updated in place: copied, so that the snapshot stays as it was.
+      q: Object.fromEntries([...this.q].map(([key, values]) => [key, [...values]])),
       entropy: this.entropy ?? null,
     };
   }
 
   restore(checkpoint: StrategyCheckpoint): void {
-    const c = checkpoint as unknown as {
-      rng: RngState;
-      history: ReturnType<History['toJSON']>;
-      rewards: number[];
-      q: Record<string, number[]>;
-      /** Absent in checkpoints written before stats existed. */
-      entropy?: number | null;
-    };
+    const c = parseCheckpoint(qLearningCheckpointSchema, checkpoint, this.name);
     this.rng = new Rng(c.rng);
     this.history = History.fromJSON(c.history);
     this.normalizer.restore(c.rewards);

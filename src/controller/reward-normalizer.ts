@@ -24,8 +24,9 @@ export class RewardNormalizer {
     return (below + ties / 2) / this.sorted.length;
   }
 
+  /** A copy: `sorted` grows with every reward observed after the snapshot. */
   toJSON(): number[] {
-    return this.sorted;
+    return [...this.sorted];
   }
 
   restore(sorted: number[]): void {

@@ -54,12 +54,15 @@ export function concatSplits(parts: readonly Split[]): Split {
   return { images, labels, count };
 }
 
-/** CIFAR-10 from the binary version's folder (or its parent holding cifar-10-batches-bin/). */
-export async function loadCifar10(path: string): Promise<Dataset> {
+/**
+ * CIFAR-10 from the binary version's folder (or its parent holding cifar-10-batches-bin/). `confined`: `path` is a
+ * real path in a data root, and no file may be a symbolic link out of it.
+ */
+export async function loadCifar10(path: string, confined = false): Promise<Dataset> {
   const dir = (await isDir(join(path, 'cifar-10-batches-bin'))) ? join(path, 'cifar-10-batches-bin') : path;
   const load = async (name: string) => {
     const file = join(dir, name);
-    return parseCifarBatch(await readDatasetFile(file), file);
+    return parseCifarBatch(await readDatasetFile(file, confined ? path : undefined), file);
   };
   // Read together, but a failure is reported for the first file in order, so the error does not depend on I/O timing.
   const settled = await Promise.allSettled(TRAIN_FILES.map(load));

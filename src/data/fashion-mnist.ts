@@ -96,7 +96,7 @@ async function readClassFile(file: string): Promise<Uint8Array[]> {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DatasetError(file, code === 'ENOENT' ? 'file not found' : `not valid JSON (${(err as Error).message})`);
+    throw new DatasetError(file, code === 'ENOENT' ? 'file not found' : code ? `cannot read (${code})` : 'not valid JSON');
   }
   const data = (json as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) throw new DatasetError(file, 'expected {"data": [[784 pixel values], ...]}');
@@ -110,7 +110,7 @@ async function readClassFile(file: string): Promise<Uint8Array[]> {
     for (let p = 0; p < PIXELS; p++) {
       const v = row[p] as unknown;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
-        throw new DatasetError(file, `data[${i}][${p}] is ${JSON.stringify(v)}, expected an integer 0..255`);
+        throw new DatasetError(file, `data[${i}][${p}] is not an integer 0..255`);
       }
       bytes[p] = v;
     }

@@ -1,4 +1,4 @@
-import { readDataset } from './load.js';
+import { type LoadOptions, readDataset } from './load.js';
 import type { DatasetSpec } from './spec.js';
 import type { Shape } from './types.js';
 
@@ -11,11 +11,12 @@ const FIXED: Partial<Record<DatasetSpec['name'], { shape: Shape; classes: number
 
 /**
  * A dataset's sample shape and class count, for a process that needs the network's geometry but trains nothing (the
- * mesh controller measuring latency): built-in ones without reading a file, `idx` by reading its files once.
+ * mesh controller measuring latency): built-in ones without reading a file, `idx` by reading its files once (within
+ * `opts.roots` when set).
  */
-export async function datasetGeometry(spec: DatasetSpec): Promise<{ shape: Shape; classes: number }> {
+export async function datasetGeometry(spec: DatasetSpec, opts: LoadOptions = {}): Promise<{ shape: Shape; classes: number }> {
   const fixed = FIXED[spec.name];
   if (fixed) return fixed;
-  const { shape, classes } = await readDataset(spec);
+  const { shape, classes } = await readDataset(spec, opts);
   return { shape, classes };
 }

@@ -44,10 +44,13 @@ export async function findIdxFiles(dir: string): Promise<IdxFiles> {
   };
 }
 
-/** Loads an IDX image/label pair per split. Without `classes`, the count is inferred from the training labels. */
-export async function loadIdxDataset(name: string, files: IdxFiles, classes?: number): Promise<Dataset> {
+/**
+ * Loads an IDX image/label pair per split. Without `classes`, the count is inferred from the training labels. With
+ * `within` (a real folder), no file may be a symbolic link out of it.
+ */
+export async function loadIdxDataset(name: string, files: IdxFiles, classes?: number, within?: string): Promise<Dataset> {
   const [trImg, trLab, teImg, teLab] = await Promise.all(
-    [files.trainImages, files.trainLabels, files.testImages, files.testLabels].map(readDatasetFile),
+    [files.trainImages, files.trainLabels, files.testImages, files.testLabels].map((f) => readDatasetFile(f, within)),
   );
   const pair = (img: Buffer, imgFile: string, lab: Buffer, labFile: string) =>
     idxSplit(parseIdx(img, imgFile), imgFile, parseIdx(lab, labFile), labFile);

@@ -23,8 +23,8 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [z0, z1, dtype, ndims] = [bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!];
   if (z0 !== 0 || z1 !== 0 || DTYPE_NAMES[dtype] === undefined || ndims === 0) {
-    const magic = view.getUint32(0).toString(16).padStart(8, '0');
-    throw new DatasetError(file, `bad magic number 0x${magic}, not an IDX file`);
+    // The bytes themselves are not quoted: the file may be anything a search named.
+    throw new DatasetError(file, 'bad magic number, not an IDX file (it starts 00 00 <dtype> <dimensions>)');
   }
   if (dtype !== UBYTE) {
     const name = DTYPE_NAMES[dtype];

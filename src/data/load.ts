@@ -1,4 +1,6 @@
 import { ValidationError } from '../util/errors.js';
+import { type DataRoots, resolveDataPath } from './data-roots.js';
+import { DatasetError } from './errors.js';
 import { Rng } from '../util/rng.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadFashionMnist } from './fashion-mnist.js';
@@ -18,6 +20,11 @@ export interface LoadOptions {
   fashionMnistDir?: string;
   /** Root for the error field path; a search spec nests this section at spec.dataset. */
   root?: string;
+  /**
+   * Set where the spec came from the network (a service): `path` must be inside these data roots, and any failure to
+   * read it is a ValidationError naming `<root>.path`. Unset (`nasmesh run`), the path is used as written.
+   */
+  roots?: DataRoots;
 }
 
 /** Reads the raw dataset a spec names, with its official (or, for fashion-mnist, fixed) train/test split. */
@@ -28,9 +35,22 @@ export async function readDataset(spec: DatasetSpec, opts: LoadOptions = {}): Pr
     case 'fashion-mnist':
       return loadFashionMnist({ packageDir: opts.fashionMnistDir, cacheDir: opts.cacheDir });
     case 'cifar10':
-      return loadCifar10(spec.path!);
     case 'idx':
-      return loadIdxDataset('idx', await findIdxFiles(spec.path!), spec.classes);
+      return readFromPath(spec, opts);
+  }
+}
+
+/** A dataset read from `spec.path`: confined to the data roots when there are any. */
+async function readFromPath(spec: DatasetSpec, opts: LoadOptions): Promise<Dataset> {
+  const field = `${opts.root ?? 'spec.dataset'}.path`;
+  const roots = opts.roots;
+  const dir = roots ? await resolveDataPath(spec.path!, roots, field) : spec.path!;
+  try {
+    if (spec.name === 'cifar10') return await loadCifar10(dir, roots !== undefined);
+    return await loadIdxDataset('idx', await findIdxFiles(dir), spec.classes, roots ? dir : undefined);
+  } catch (e) {
+    if (roots && e instanceof DatasetError) throw new ValidationError(field, e.message);
+    throw e;
   }
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { uint32 } from '../controller/checkpoint-schema.js';
 import { createStrategy } from '../controller/registry.js';
 import type { Strategy, StrategyStats } from '../controller/types.js';
 import { createReward } from '../reward/reward-function.js';
@@ -6,11 +8,26 @@ import { createSpace } from '../space/registry.js';
 import type { SearchSpace } from '../space/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import type { SearchPhase, SearchStore, StoredSearch } from '../store/types.js';
-import { NasmeshError } from '../util/errors.js';
+import { NasmeshError, ValidationError } from '../util/errors.js';
+import { parseWith } from '../util/schema.js';
+import { StoreReadError } from '../store/errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import type { EvaluationBackend, EvaluationOutcome } from './evaluation-backend.js';
 import type { CandidateRecord } from './types.js';
 import { checkpointBlobName, epochOfCandidate } from './weight-sharing-schedule.js';
+
+/** A search of this id is stored already: creating it again is refused, never a second run. */
+export class SearchExistsError extends NasmeshError {
+  constructor(readonly id: string) {
+    super(`search ${id} exists already`);
+  }
+}
+
+/** The session's part of a checkpoint's `extra`, checked when a checkpoint is restored. */
+const sessionExtraSchema = z.looseObject({
+  rng: z.tuple([uint32, uint32, uint32, uint32]),
+  seconds: z.number().min(0),
+});
 
 /** A proposed candidate before its evaluation. */
 export type ProposedCandidate = Pick<CandidateRecord, 'index' | 'architecture' | 'hash'>;
@@ -64,11 +81,15 @@ export class SearchSession {
     this.unobserved = new Map(candidates.slice(observed).map((c) => [c.index, c]));
   }
 
-  /** Stores a new search under `id` (phase pending) with what the mesh keeps beside its spec; `open` runs it. */
+  /**
+   * Stores a new search under `id` (phase pending) with what the mesh keeps beside its spec; `open` runs it. Atomic:
+   * of two creations of one id (two CreateSearch calls, two controllers), one throws SearchExistsError.
+   */
   static async create(store: SearchStore, id: string, search: SearchSpec, mesh: Pick<StoredSearch, 'supernetTrainer'> = {}): Promise<void> {
-    if (await store.getSearch(id)) throw new NasmeshError(`search ${id} exists already`);
     const now = new Date().toISOString();
-    await store.putSearch({ id, spec: search, phase: 'pending', createdAt: now, updatedAt: now, ...mesh });
+    if (!(await store.createSearch({ id, spec: search, phase: 'pending', createdAt: now, updatedAt: now, ...mesh }))) {
+      throw new SearchExistsError(id);
+    }
   }
 
   /** Loads a search and where it stands: its strategy restored from the checkpoint, its candidates. */
@@ -86,8 +107,17 @@ export class SearchSession {
     const { name, ...options } = strategySpec;
     const rng = new Rng(seed);
     const strategy = createStrategy(name, space, options, rng.nextUint32());
-    if (checkpoint) strategy.restore(checkpoint.strategy);
-    const extra = (checkpoint?.extra as SessionExtra | undefined) ?? { rng: rng.state(), seconds: 0 };
+    let extra: SessionExtra = { rng: rng.state(), seconds: 0 };
+    if (checkpoint) {
+      try {
+        strategy.restore(checkpoint.strategy);
+        extra = parseWith(sessionExtraSchema, checkpoint.extra, 'extra');
+      } catch (e) {
+        strategy.dispose();
+        if (e instanceof ValidationError) throw new StoreReadError({ search: id, record: 'checkpoint' }, e.message);
+        throw e;
+      }
+    }
     // The policy before any update is a version too: weight sharing's first epoch trains with it.
     if (!checkpoint) await store.putCheckpoint(id, { observed: 0, strategy: strategy.checkpoint(), extra: { ...extra } });
     return new SearchSession(stored, store, backend, hooks, space, strategy, createReward(reward), extra, candidates, observed);

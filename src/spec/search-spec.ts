@@ -5,6 +5,7 @@ import { datasetSpecSchema } from '../data/spec.js';
 import { rewardSpecSchema } from '../reward/spec.js';
 import { spaceConfigSchema } from '../space/registry.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
+import { checkLabels, checkSpecBounds } from './bounds.js';
 import { dnsLabel } from './kubernetes-names.js';
 import { workersSpecSchema } from './workers-spec.js';
 
@@ -102,7 +103,8 @@ export const searchSpecSchema = z
     kind: z.literal('NASSearch'),
     metadata: z
       .object({ name: dnsLabel, namespace: dnsLabel.optional(), labels: z.record(z.string(), z.string()).optional() })
-      .strict(),
+      .strict()
+      .superRefine((metadata, ctx) => checkLabels(metadata.labels, ctx)),
     spec: z
       .object({
         seed: z.number().int().min(0).default(0),
@@ -121,6 +123,7 @@ export const searchSpecSchema = z
       })
       .strict()
       .superRefine((spec, ctx) => {
+        checkSpecBounds(spec, ctx);
         if (spec.evaluation.mode !== 'benchmark' && spec.dataset === undefined) {
           ctx.addIssue({ code: 'custom', path: ['dataset'], message: `required for evaluation mode ${spec.evaluation.mode}` });
         } else if (spec.reward.objective === 'mnas' && spec.dataset === undefined) {

@@ -1,12 +1,14 @@
 import { NasmeshError } from '../util/errors.js';
 
-/** A stored record that cannot be read back: names where it is, keeps the underlying error as `cause`. */
+/**
+ * A stored record that cannot be read back: names the search, the record and what is wrong with it (the field, for
+ * a record that parses but does not fit), never the stored text.
+ */
 export class StoreReadError extends NasmeshError {
   constructor(
-    readonly location: string,
-    cause: unknown,
+    readonly stored: { readonly search: string; readonly record: string },
+    readonly problem: string,
   ) {
-    super(`cannot read stored ${location}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.cause = cause;
+    super(`search ${stored.search}: its stored ${stored.record} is unreadable: ${problem}`);
   }
 }

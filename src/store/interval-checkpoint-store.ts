@@ -28,6 +28,10 @@ export class IntervalCheckpointStore implements SearchStore {
     private readonly onError: (search: string, error: Error) => void,
   ) {}
 
+  createSearch(search: StoredSearch): Promise<boolean> {
+    return this.inner.createSearch(search);
+  }
+
   putSearch(search: StoredSearch): Promise<void> {
     return this.inner.putSearch(search);
   }

@@ -9,8 +9,12 @@ const SEARCH_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Blob names are `/`-separated segments of letters, digits, `.`, `_` and `-`, none starting with a dot. */
 const BLOB_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
+export function isSearchId(id: string): boolean {
+  return SEARCH_ID.test(id);
+}
+
 export function assertSearchId(id: string, field = 'search.id'): void {
-  if (!SEARCH_ID.test(id)) {
+  if (!isSearchId(id)) {
     const problem = `'${id}' must be 1-63 lower-case letters, digits or '-', starting and ending alphanumeric`;
     throw new ValidationError(field, problem);
   }

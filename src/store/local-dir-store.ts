@@ -3,8 +3,9 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { CandidateRecord } from '../search/types.js';
 import { isAtomicTemporary, writeAtomic } from '../util/write-atomic.js';
 import { StoreReadError } from './errors.js';
-import { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId, padIndex } from './keys.js';
+import { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId, isSearchId, padIndex } from './keys.js';
 import { compareSearches } from './order.js';
+import { parseStoredCandidate, parseStoredCheckpoint, parseStoredSearch } from './record-schemas.js';
 import type { SearchStore, StoredCheckpoint, StoredSearch } from './types.js';
 import { writeExclusive } from './write-exclusive.js';
 
@@ -19,19 +20,37 @@ const CANDIDATE_FILE = /^(\d+)\.json$/;
  * previous state, and several processes may share the directory.
  */
 export class LocalDirSearchStore implements SearchStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** Told about each search record listSearches leaves out because it cannot be read back. */
+    private readonly onUnreadable: (error: StoreReadError) => void = (e) => console.error(e.message),
+  ) {}
+
+  async createSearch(search: StoredSearch): Promise<boolean> {
+    const path = this.path(search.id, 'search.json');
+    await mkdir(dirname(path), { recursive: true });
+    return writeExclusive(path, JSON.stringify(search));
+  }
 
   async putSearch(search: StoredSearch): Promise<void> {
     await this.write(search.id, 'search.json', JSON.stringify(search));
   }
 
   async getSearch(id: string): Promise<StoredSearch | undefined> {
-    return this.readJson<StoredSearch>(this.path(id, 'search.json'));
+    return this.read(this.path(id, 'search.json'), (text) => parseStoredSearch(text, id));
   }
 
   async listSearches(): Promise<StoredSearch[]> {
-    const ids = await readdirOrEmpty(this.root);
-    const searches = await Promise.all(ids.map((id) => this.readJson<StoredSearch>(join(this.root, id, 'search.json'))));
+    const ids = (await readdirOrEmpty(this.root)).filter(isSearchId);
+    const searches = await Promise.all(
+      ids.map((id) =>
+        this.getSearch(id).catch((e: unknown) => {
+          if (!(e instanceof StoreReadError)) throw e;
+          this.onUnreadable(e);
+          return undefined;
+        }),
+      ),
+    );
     return searches.filter((s) => s !== undefined).sort(compareSearches);
   }
 
@@ -45,7 +64,7 @@ export class LocalDirSearchStore implements SearchStore {
   async listCandidates(id: string): Promise<CandidateRecord[]> {
     const dir = this.path(id, 'candidates');
     const files = (await readdirOrEmpty(dir)).filter((f) => CANDIDATE_FILE.test(f));
-    const records = await Promise.all(files.map((f) => this.readJson<CandidateRecord>(join(dir, f))));
+    const records = await Promise.all(files.map((f) => this.read(join(dir, f), (text) => parseStoredCandidate(text, id, Number(f.split('.')[0])))));
     // Present by construction: candidate files are never removed.
     return records.map((r) => r!).sort((a, b) => a.index - b.index);
   }
@@ -55,7 +74,7 @@ export class LocalDirSearchStore implements SearchStore {
   }
 
   async getCheckpoint(id: string): Promise<StoredCheckpoint | undefined> {
-    return this.readJson<StoredCheckpoint>(this.path(id, 'checkpoint.json'));
+    return this.read(this.path(id, 'checkpoint.json'), (text) => parseStoredCheckpoint(text, id));
   }
 
   async putBlob(id: string, name: string, data: Uint8Array): Promise<void> {
@@ -103,7 +122,8 @@ export class LocalDirSearchStore implements SearchStore {
     await writeAtomic(path, data);
   }
 
-  private async readJson<T>(path: string): Promise<T | undefined> {
+  /** The file's record, checked by `parse`; undefined when there is no such file. */
+  private async read<T>(path: string, parse: (text: string) => T): Promise<T | undefined> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -111,11 +131,7 @@ export class LocalDirSearchStore implements SearchStore {
       if (isMissing(err)) return undefined;
       throw err;
     }
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw new StoreReadError(path, err);
-    }
+    return parse(text);
   }
 }
 

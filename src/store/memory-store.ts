@@ -14,6 +14,12 @@ export class MemorySearchStore implements SearchStore {
   private readonly checkpoints = new Map<string, StoredCheckpoint>();
   private readonly blobs = new Map<string, Uint8Array>();
 
+  async createSearch(search: StoredSearch): Promise<boolean> {
+    if (this.searches.has(checked(search.id))) return false;
+    await this.putSearch(search);
+    return true;
+  }
+
   async putSearch(search: StoredSearch): Promise<void> {
     this.searches.set(checked(search.id), structuredClone(search));
   }

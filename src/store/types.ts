@@ -45,9 +45,18 @@ export interface StoredCheckpoint {
  * embedded. Implementations must be safe to call after a process restart (everything is re-read from storage).
  */
 export interface SearchStore {
+  /**
+   * Stores a new search unless one with its id exists; returns false (storing nothing) when it does. Atomic, also
+   * between processes: of two creations of one id, exactly one returns true.
+   */
+  createSearch(search: StoredSearch): Promise<boolean>;
   putSearch(search: StoredSearch): Promise<void>;
+  /** Throws StoreReadError (naming the search and the field) for a record that cannot be read back. */
   getSearch(id: string): Promise<StoredSearch | undefined>;
-  /** Ordered by createdAt, then id. */
+  /**
+   * Ordered by createdAt, then id. A record that cannot be read back is left out (reported to the store's
+   * `onUnreadable`), so one corrupt search does not hide the others; getSearch tells what is wrong with it.
+   */
   listSearches(): Promise<StoredSearch[]>;
   /**
    * Stores a candidate under its index. Idempotent, also between concurrent writers and processes: returns false

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { BenchmarkTable, BenchmarkTableError } from '../../src/bench/table.js';
+import { BenchmarkTable, BenchmarkTableError, MAX_TABLE_BYTES } from '../../src/bench/table.js';
 import { Nb201Space } from '../../src/space/nb201.js';
 
 const CSV = fileURLToPath(new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url));
@@ -31,15 +31,21 @@ function writeTable(text: string): string {
   return path;
 }
 
-/** Asserts that loading throws a BenchmarkTableError naming the file and (if given) `path:line`, plus extra texts. */
-function assertLoadError(path: string, line: number | null, ...mentions: string[]): void {
+/**
+ * Asserts that loading throws a BenchmarkTableError naming the file and (if given) `path:line`, plus extra texts, and
+ * quoting nothing the file holds (`absent`: texts of the file that must not appear).
+ */
+function assertLoadError(path: string, line: number | null, ...mentions: (string | { absent: string })[]): void {
   assert.throws(
     () => BenchmarkTable.load(path, space),
     (e: unknown) => {
       assert.ok(e instanceof BenchmarkTableError, `expected BenchmarkTableError, got ${String(e)}`);
       assert.ok(e.message.includes(path), `message should name the file: ${e.message}`);
       if (line !== null) assert.ok(e.message.includes(`${path}:${line}:`), `message should name line ${line}: ${e.message}`);
-      for (const m of mentions) assert.ok(e.message.includes(m), `message should mention '${m}': ${e.message}`);
+      for (const m of mentions) {
+        if (typeof m === 'string') assert.ok(e.message.includes(m), `message should mention '${m}': ${e.message}`);
+        else assert.ok(!e.message.includes(m.absent), `message must not quote the file's '${m.absent}': ${e.message}`);
+      }
       return true;
     },
   );
@@ -75,14 +81,14 @@ describe('malformed tables are BenchmarkTableErrors naming file and line', () =>
   const rows = ALL.slice(0, 5).map((a, i) => `${space.encode(a)},${80 + i}`);
 
   test('wrong header', () => {
-    assertLoadError(writeTable(`arch,accuracy\n${rows.join('\n')}\n`), 1, 'arch,test_accuracy');
+    assertLoadError(writeTable(`arch,accuracy\n${rows.join('\n')}\n`), 1, 'arch,test_accuracy', { absent: 'arch,accuracy' });
     assertLoadError(writeTable(`${rows.join('\n')}\n`), 1);
   });
 
   test('non-numeric accuracy', () => {
     const bad = [...rows];
     bad[2] = `${space.encode(ALL[2]!)},n/a`;
-    assertLoadError(writeTable(`${HEADER}\n${bad.join('\n')}\n`), 4, 'n/a');
+    assertLoadError(writeTable(`${HEADER}\n${bad.join('\n')}\n`), 4, 'test_accuracy', { absent: 'n/a' });
   });
 
   test('truncated last row: cut inside the arch string', () => {
@@ -101,12 +107,12 @@ describe('malformed tables are BenchmarkTableErrors naming file and line', () =>
     const bad = [...rows];
     bad[1] = `${space.encode(ALL[1]!).replace('none~0', 'conv_7x7~0')},90`;
     assert.ok(bad[1]!.includes('conv_7x7'));
-    assertLoadError(writeTable(`${HEADER}\n${bad.join('\n')}\n`), 3, 'conv_7x7');
+    assertLoadError(writeTable(`${HEADER}\n${bad.join('\n')}\n`), 3, 'nb201', { absent: 'conv_7x7' });
   });
 
   test('duplicated architecture', () => {
     const dup = `${space.encode(ALL[0]!)},99`;
-    assertLoadError(writeTable(`${HEADER}\n${rows.join('\n')}\n${dup}\n`), 7, space.encode(ALL[0]!));
+    assertLoadError(writeTable(`${HEADER}\n${rows.join('\n')}\n${dup}\n`), 7, 'line 2', { absent: space.encode(ALL[0]!) });
   });
 
   test('empty table', () => {
@@ -117,6 +123,15 @@ describe('malformed tables are BenchmarkTableErrors naming file and line', () =>
 
   test('missing file', () => {
     assertLoadError(join(dir, 'does-not-exist.csv'), null);
+  });
+
+  test('a directory, a device and an oversize file are refused before they are read', () => {
+    assertLoadError(dir, null, 'is a directory');
+    assertLoadError('/dev/zero', null, 'not a regular file');
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_TABLE_BYTES + 1);
+    assertLoadError(big, null, `limit of ${MAX_TABLE_BYTES} bytes`);
   });
 });
 

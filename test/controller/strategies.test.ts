@@ -81,6 +81,21 @@ describe('every strategy on a toy space', () => {
       }
     });
 
+    it(`${name}'s checkpoint is a snapshot: what the strategy observes afterwards does not change it`, () => {
+      // The controller writes a checkpoint up to a second after taking it (and serves it as the policy snapshot
+      // meanwhile): a checkpoint sharing the strategy's live arrays would be written half of one step, half of a later.
+      const strategy = createStrategy(name, space, undefined, 11);
+      try {
+        drive(strategy, reward, 7, 3);
+        const checkpoint = strategy.checkpoint();
+        const taken = JSON.stringify(checkpoint);
+        drive(strategy, reward, 9, 3);
+        assert.equal(JSON.stringify(checkpoint), taken);
+      } finally {
+        strategy.dispose();
+      }
+    });
+
     it(`${name} is reproducible from its seed`, () => {
       const runs = [1, 2].map(() => {
         const s = createStrategy(name, space, undefined, 5);

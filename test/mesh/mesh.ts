@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { ConnectionOptions } from 'nats';
 import { loadDataset } from '../../src/data/load.js';
 import { runLocalSession } from '../../src/search/local-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
@@ -42,10 +43,21 @@ export class ServiceProcess {
     process.once('exit', this.killOnExit);
   }
 
-  /** Starts it and resolves once it prints its gRPC address and metrics URL. */
+  /**
+   * Starts it and resolves once it prints its gRPC address and metrics URL. The tests' tables and datasets live in
+   * temporary directories: that is the services' data root unless `extra` names one.
+   */
   static async start(name: ServiceName, natsUrl: string, extra: string[] = []): Promise<ServiceProcess> {
-    const args = ['--import', 'tsx', `services/${name}/main.ts`, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0'];
+    const dataRoot = extra.includes('--data-root') ? [] : ['--data-root', tmpdir()];
+    const args = ['--import', 'tsx', `services/${name}/main.ts`, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', ...dataRoot];
     const child = spawn(process.execPath, [...args, '--nats', natsUrl, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // NASMESH_SERVICE_LOGS=<dir> keeps every service's whole output, for debugging a long run.
+    const keep = process.env.NASMESH_SERVICE_LOGS;
+    if (keep) {
+      const file = createWriteStream(join(keep, `${name}-${child.pid}.log`));
+      child.stdout!.pipe(file);
+      child.stderr!.pipe(file);
+    }
     let log = '';
     child.stderr!.on('data', (d) => (log = (log + String(d)).slice(-8000)));
     const lines = createInterface({ input: child.stdout! });
@@ -225,8 +237,8 @@ export async function evaluatedAtLeast(controller: Controller, id: string, n: nu
  * How often each candidate's `evaluated` event is in the events stream itself (not de-duplicated as WatchSearch
  * does): a restarted controller that published a result's event twice shows up here.
  */
-export async function evaluatedEventCounts(natsUrl: string, id: string): Promise<Map<number, number>> {
-  const nc = await connectNats({ servers: natsUrl, name: 'test-events-reader' });
+export async function evaluatedEventCounts(natsUrl: string, id: string, security?: Partial<ConnectionOptions>): Promise<Map<number, number>> {
+  const nc = await connectNats({ servers: natsUrl, name: 'test-events-reader', ...(security ? { security } : {}) });
   const counts = new Map<number, number>();
   const abort = new AbortController();
   try {

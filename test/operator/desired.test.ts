@@ -7,7 +7,7 @@ import { childName, searchId } from '../../services/operator/names.js';
 import type { NASSearch, OperatorConfig } from '../../services/operator/types.js';
 import { type SearchSpecInput, searchSpecSchema } from '../../src/spec/search-spec.js';
 
-const config: OperatorConfig = { image: 'nasmesh:test', natsUrl: 'nats://nats.nasmesh-system.svc:4222', ports: { grpc: 50052, metrics: 9465 } };
+const config: OperatorConfig = { image: 'nasmesh:test', natsUrl: 'nats://nats.nasmesh-system.svc:4222', ports: { grpc: 50052, metrics: 9465 }, insecure: false };
 
 function nas(name: string, spec: SearchSpecInput['spec']): NASSearch {
   return {
@@ -62,12 +62,16 @@ describe('operator: desired objects', () => {
     assert.deepEqual(c.args!.slice(0, 2), ['serve', 'evaluator']);
     assert.deepEqual(c.args!.slice(-4), ['--modes', 'weight-sharing', '--search', 'cifar-0a1b2c3d']);
     assert.ok(c.args!.includes(config.natsUrl));
+    // The data volume is its only data root; plaintext only when the operator itself is started --insecure.
+    assert.deepEqual(c.args!.slice(c.args!.indexOf('--data-root'), c.args!.indexOf('--data-root') + 2), ['--data-root', '/datasets']);
+    assert.ok(!c.args!.includes('--insecure'));
+    assert.ok(desiredEvaluators(n, parse(n), { ...config, insecure: true }, true).spec!.template.spec!.containers[0]!.args!.includes('--insecure'));
     // Relative dataset and table paths resolve inside the data volume.
     assert.equal(c.workingDir, '/datasets');
     assert.deepEqual(pod.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } }]);
     assert.deepEqual(c.volumeMounts, [{ name: 'data', mountPath: '/datasets', readOnly: true }]);
     assert.deepEqual(d.metadata!.ownerReferences, [
-      { apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', name: 'cifar', uid: n.metadata.uid, controller: true, blockOwnerDeletion: true },
+      { apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', name: 'cifar', uid: n.metadata.uid, controller: true },
     ]);
     assert.deepEqual(d.spec!.selector.matchLabels, { 'nasmesh.io/search': 'cifar', 'nasmesh.io/component': 'evaluator' });
     for (const [k, v] of Object.entries(d.spec!.selector.matchLabels!)) assert.equal(d.spec!.template.metadata!.labels![k], v);
@@ -97,7 +101,7 @@ describe('operator: desired objects', () => {
     const job = desiredFinalTraining(n, parse(n), config);
     const pod = job.spec!.template.spec!;
     assert.equal(pod.restartPolicy, 'Never');
-    assert.deepEqual(pod.containers[0]!.args, ['final', 'cifar-0a1b2c3d', '--nats', config.natsUrl]);
+    assert.deepEqual(pod.containers[0]!.args, ['final', 'cifar-0a1b2c3d', '--nats', config.natsUrl, '--data-root', '/datasets']);
     assert.equal(pod.containers[0]!.resources!.limits!['nvidia.com/gpu'], '1');
     assert.equal(pod.containers[0]!.readinessProbe, undefined);
   });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { padIndex } from '../../src/store/keys.js';
 import { LocalDirSearchStore } from '../../src/store/local-dir-store.js';
 import { candidate, searchStoreContract } from './search-store-contract.js';
 
@@ -11,7 +12,15 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('LocalDirSearchStore', () => {
   // A restart of the embedded store is a new process reading the same directory.
-  searchStoreContract(() => ({ open: async () => new LocalDirSearchStore(root), restart: async () => {} }));
+  searchStoreContract(() => ({
+    open: async () => new LocalDirSearchStore(root, () => {}),
+    restart: async () => {},
+    corrupt: async (id, record, text) => {
+      const file = record === 'search' ? 'search.json' : record === 'checkpoint' ? 'checkpoint.json' : join('candidates', `${padIndex(record.candidate)}.json`);
+      mkdirSync(dirname(join(root, id, file)), { recursive: true });
+      writeFileSync(join(root, id, file), text);
+    },
+  }));
 
   it('leaves no temporary files and ignores those a killed writer left', async () => {
     const store = new LocalDirSearchStore(root);

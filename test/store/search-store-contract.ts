@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import type { CandidateRecord } from '../../src/search/types.js';
 import { loadSearchSpec } from '../../src/spec/load.js';
+import { StoreReadError } from '../../src/store/errors.js';
 import type { SearchStore, StoredCheckpoint, StoredSearch } from '../../src/store/types.js';
 import { ValidationError } from '../../src/util/errors.js';
 
@@ -11,7 +12,14 @@ export interface StoreHarness {
   open(): Promise<SearchStore>;
   /** Takes the storage down and up again (a process restart, a nats-server restart); `store` must keep working. */
   restart(): Promise<void>;
+  /**
+   * Stores `text` as the raw bytes of a record, as a fault or another program might (stores that keep objects, not
+   * bytes, have none): the record the store must refuse to hand back.
+   */
+  corrupt?(id: string, record: CorruptRecord, text: string): Promise<void>;
 }
+
+export type CorruptRecord = 'search' | 'checkpoint' | { candidate: number };
 
 const spec = loadSearchSpec('deploy/examples/nb201-benchmark.yaml');
 let searches = 0;
@@ -78,6 +86,40 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     assert.equal(won.filter(Boolean).length, 1);
     const winner = won.indexOf(true);
     assert.deepEqual(await one.listCandidates(id), [candidate(7, winner / 100)]);
+  });
+
+  it('creates a search exactly once among many concurrent creators, across store instances', async () => {
+    const [one, two] = [await harness().open(), await harness().open()];
+    const id = newId();
+    const creations = Array.from({ length: 10 }, (_, w) => (w % 2 ? one : two).createSearch({ ...search(id), message: `creator ${w}` }));
+    const won = await Promise.all(creations);
+    assert.equal(won.filter(Boolean).length, 1);
+    assert.equal((await two.getSearch(id))?.message, `creator ${won.indexOf(true)}`);
+    assert.equal(await one.createSearch(search(id)), false);
+  });
+
+  it('refuses a record that does not fit naming the search, the record and the field; others are unharmed', async (t) => {
+    const h = harness();
+    if (!h.corrupt) return t.skip('this store keeps objects, not bytes');
+    const store = await h.open();
+    const [bad, good] = [newId(), newId()];
+    await store.putSearch(search(good));
+    await store.putSearch(search(bad));
+    await h.corrupt(bad, 'search', JSON.stringify({ ...search(bad), phase: 'exploded' }));
+    await assert.rejects(store.getSearch(bad), (e: unknown) => e instanceof StoreReadError && e.message.startsWith(`search ${bad}: its stored search record`) && /phase/.test(e.message));
+    const listed = (await store.listSearches()).map((s) => s.id);
+    assert.ok(listed.includes(good) && !listed.includes(bad), 'the corrupt search is left out of the list, the good one stays');
+
+    await store.putCheckpoint(good, bigCheckpoint(1));
+    await h.corrupt(bad, 'checkpoint', JSON.stringify({ strategy: { strategy: 'reinforce' } }));
+    await assert.rejects(store.getCheckpoint(bad), (e: unknown) => e instanceof StoreReadError && /checkpoint.*observed/.test(e.message));
+    await h.corrupt(bad, 'checkpoint', 'root:x:0:0:not json');
+    await assert.rejects(store.getCheckpoint(bad), (e: unknown) => e instanceof StoreReadError && /is not JSON$/.test(e.message) && !e.message.includes('root:x'));
+    assert.deepEqual(await store.getCheckpoint(good), bigCheckpoint(1));
+
+    await store.putCandidate(bad, candidate(0));
+    await h.corrupt(bad, { candidate: 1 }, JSON.stringify({ ...candidate(1), reward: 'high' }));
+    await assert.rejects(store.listCandidates(bad), (e: unknown) => e instanceof StoreReadError && /candidate 1 .*reward/.test(e.message));
   });
 
   it('round-trips a multi-megabyte checkpoint and returns the latest', async () => {

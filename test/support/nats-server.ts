@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { connect } from 'nats';
+import { connect, type ConnectionOptions } from 'nats';
 
 /** The nats-server binary: $NATS_SERVER_BIN, else on PATH or in /usr/sbin (where Debian installs it). */
 function findBinary(): string | undefined {
@@ -27,6 +28,14 @@ export const skipWithoutNatsServer: string | false = NATS_SERVER_BIN
   ? false
   : 'nats-server is not installed (`make deps` installs the Debian package)';
 
+/** A nats-server secured by a configuration file, and what a client needs to get in. */
+export interface SecuredNats {
+  /** nats-server configuration text: `tls { ... }`, `authorization { ... }`. */
+  readonly config: string;
+  /** TLS and credential of the readiness check (and of any test client). */
+  readonly client: Partial<ConnectionOptions>;
+}
+
 /**
  * A real nats-server with JetStream on 127.0.0.1, its store in a temporary directory. `restart()` brings it back on
  * the same port and store, as a crashed or upgraded server comes back.
@@ -39,14 +48,21 @@ export class NatsServer {
   private constructor(
     readonly port: number,
     readonly storeDir: string,
+    private readonly secured?: SecuredNats,
   ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<NatsServer> {
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'nasmesh-nats-')));
+  /** The running server's process id (a new one after each restart). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** With `secured`, the server runs with that configuration (TLS, authorization). */
+  static async start(secured?: SecuredNats): Promise<NatsServer> {
+    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'nasmesh-nats-')), secured);
     await server.launch();
     return server;
   }
@@ -73,13 +89,18 @@ export class NatsServer {
 
   private async launch(): Promise<void> {
     const args = ['-js', '-sd', this.storeDir, '-a', '127.0.0.1', '-p', String(this.port)];
+    if (this.secured) {
+      const config = join(this.storeDir, 'nats-server.conf');
+      writeFileSync(config, this.secured.config);
+      args.push('-c', config);
+    }
     const child = spawn(NATS_SERVER_BIN ?? 'nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
     this.process = child;
     process.once('exit', this.killOnExit);
     const deadline = Date.now() + 15_000;
-    while (!(await jetStreamReady(this.url))) {
+    while (!(await jetStreamReady(this.url, this.secured?.client))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`nats-server on port ${this.port} did not start:\n${log}`);
@@ -90,9 +111,9 @@ export class NatsServer {
 }
 
 /** JetStream answers API requests only once it has recovered its store, a while after the port opens. */
-async function jetStreamReady(url: string): Promise<boolean> {
+async function jetStreamReady(url: string, options: Partial<ConnectionOptions> = {}): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+    const nc = await connect({ ...options, servers: url, reconnect: false, timeout: 1_000 });
     try {
       await nc.jetstreamManager({ timeout: 1_000 });
       return true;
@@ -104,7 +125,8 @@ async function jetStreamReady(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

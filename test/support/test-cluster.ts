@@ -29,6 +29,9 @@ export class TestCluster {
   static async start(): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'nasmesh-test-cluster-'));
     const cluster = await LocalCluster.start({ dir, firstOctet: 20 });
+    // Its processes are detached (they outlive `make cluster-up`); a test process that ends without `stop` ends them.
+    process.once('exit', () => cluster.killNow());
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
     try {
       const controller = await installNasmesh(cluster);
       return new TestCluster(cluster, cluster.kubeConfig(), controller);

@@ -56,6 +56,12 @@ const TOOLS = {
       ['kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml', 'stages/node-heartbeat-with-lease.yaml'],
     ],
   },
+  helm: {
+    dir: 'helm',
+    module: 'helm.sh/helm/v3',
+    packages: ['helm.sh/helm/v3/cmd/helm'],
+    stamp: (version: string) => [`-X helm.sh/helm/v3/internal/version.version=${version}`],
+  },
 } as const satisfies Record<string, ToolModule>;
 
 export type ToolName = keyof typeof TOOLS;
@@ -90,6 +96,7 @@ export function clusterBinaries() {
     kubeScheduler: join(k8s, 'kube-scheduler'),
     kubectl: join(k8s, 'kubectl'),
     kwok: join(toolDir('kwok'), 'kwok'),
+    helm: join(toolDir('helm'), 'helm'),
     kwokStages: join(toolDir('kwok'), 'stages'),
   };
   const missing = Object.values(paths).filter((p) => !existsSync(p));

@@ -1,10 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import type { ClusterBinaries } from './cluster-tools.js';
 import { type ClusterCredentials, type ClusterUser, CLUSTER_USERS, writeKubeconfig } from './credentials.js';
 import { type ClusterNetwork, freePort } from './network.js';
 import { startDaemon, waitUntil } from './processes.js';
+
+/** The API server's audit log: one JSON event per call of a service account outside kube-system. */
+export function auditLog(dir: string): string {
+  return join(dir, 'logs', 'audit.log');
+}
 
 /** The processes of a running control plane, by name, in the order they were started. */
 export type ControlPlanePids = Record<string, number>;
@@ -50,6 +56,22 @@ export async function startControlPlane(
     log('etcd'),
   );
 
+  // Every call a workload's service account makes (not the control plane's own), for checks such as the operator's
+  // RBAC against the calls it really makes.
+  const auditPolicy = join(dir, 'audit-policy.yaml');
+  writeFileSync(
+    auditPolicy,
+    stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [
+        { level: 'None', userGroups: ['system:serviceaccounts:kube-system'] },
+        { level: 'Metadata', userGroups: ['system:serviceaccounts'] },
+        { level: 'None' },
+      ],
+    }),
+  );
   const server = `https://127.0.0.1:${apiPort}`;
   pids['kube-apiserver'] = await startDaemon(
     bin.kubeApiserver,
@@ -69,6 +91,9 @@ export async function startControlPlane(
       '--service-account-signing-key-file', credentials.serviceAccountKey,
       '--service-cluster-ip-range', network.serviceCidr,
       '--allow-privileged=true',
+      '--audit-policy-file', auditPolicy,
+      '--audit-log-path', auditLog(dir),
+      '--audit-log-format', 'json',
     ],
     log('kube-apiserver'),
   );

@@ -9,10 +9,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BENCHMARKS = resolve(REPO, '../shared/benchmarks');
 
 /**
- * Installs nasmesh on the local cluster as a platform team would on theirs: the CRD (deploy/crds/), then the
- * services and the operator with its RBAC (deploy/manifests/), and waits until every one is ready. The volumes a
- * storage class would provide elsewhere are pre-made as hostPath PersistentVolumes in the cluster's folder: NATS's
- * data, and `nasmesh-benchmarks` (the NB201 table) for the benchmark example. Resolves with the controller's address.
+ * Installs nasmesh on the local cluster as a platform team would on theirs: `helm install` of the chart with
+ * values-local.yaml, waiting until every pod is ready. The volumes a storage class would provide elsewhere are
+ * pre-made as hostPath PersistentVolumes in the cluster's folder: NATS's data, and `nasmesh-benchmarks` (the NB201
+ * table) for the benchmark example. Resolves with the controller's address.
  */
 export async function installNasmesh(cluster: LocalCluster, log: (line: string) => void = () => {}): Promise<string> {
   const natsData = join(cluster.dir, 'volumes', 'nats');
@@ -30,13 +30,14 @@ export async function installNasmesh(cluster: LocalCluster, log: (line: string) 
     );
   }
   await cluster.kubectl(['apply', '-f', '-'], volumes.map((v) => stringify(v)).join('---\n'));
-  await cluster.kubectl(['apply', '--server-side', '-f', join(REPO, 'deploy/crds')]);
-  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/nassearches.nasmesh.io']);
-  await cluster.kubectl(['apply', '--server-side', '-f', join(REPO, 'deploy/manifests')]);
-  log('installed the NASSearch CRD and nasmesh (deploy/manifests); waiting for its pods');
-  for (const workload of ['statefulset/nasmesh-nats', 'deployment/nasmesh-controller', 'deployment/nasmesh-latency-profiler', 'deployment/nasmesh-operator']) {
-    await cluster.kubectl(['rollout', 'status', '-n', 'nasmesh-system', '--timeout=300s', workload]);
-  }
+  // What a platform team runs: the chart (its CRD included), with the local cluster's values.
+  await cluster.helm([
+    'install', 'nasmesh', join(REPO, 'helm/nasmesh'),
+    '--namespace', 'nasmesh-system', '--create-namespace',
+    '--values', join(REPO, 'helm/nasmesh/values-local.yaml'),
+    '--wait', '--timeout', '5m',
+  ]);
+  log('installed nasmesh with helm (helm/nasmesh, values-local.yaml): CRD, NATS, controller, latency-profiler, operator');
   const ip = (await cluster.kubectl(['get', 'service', '-n', 'nasmesh-system', 'nasmesh-controller', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   return `${ip}:50051`;
 }

@@ -40,6 +40,7 @@ export interface LocalClusterOptions {
 export class LocalCluster {
   readonly kubeconfig: string;
   readonly network: ClusterNetwork;
+  private stopped = false;
 
   private constructor(
     readonly dir: string,
@@ -126,16 +127,43 @@ export class LocalCluster {
     return file && existsSync(file) ? readFileSync(file, 'utf8').slice(-chars) : '';
   }
 
+  /** Runs the cluster's helm as admin; resolves with its stdout, rejects with its stderr. */
+  async helm(args: readonly string[]): Promise<string> {
+    try {
+      const { stdout } = await promisify(execFile)(join(this.binDir, 'helm'), ['--kubeconfig', this.kubeconfig, ...args], { maxBuffer: 64 << 20 });
+      return stdout;
+    } catch (e) {
+      throw new Error(`helm ${args.join(' ')}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    }
+  }
+
   /** Stops every process of the cluster (the pod runner first, so pods end gracefully) and frees its addresses. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await stopAll(this.state.pids);
     // Pods' processes the runner did not end (it died): each leads its own process group.
-    const pods = join(this.dir, 'pods');
-    const leftovers = existsSync(pods)
-      ? readdirSync(pods).flatMap((p) => readdirSync(join(pods, p)).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(pods, p, f), 'utf8'))))
-      : [];
-    await Promise.all(leftovers.filter(isRunning).map((pid) => stopProcessGroup(pid, 5_000)));
+    await Promise.all(this.podPids().filter(isRunning).map((pid) => stopProcessGroup(pid, 5_000)));
     releaseNetwork(this.network, this.dir);
+  }
+
+  /** SIGKILLs every process of the cluster at once: for a test process that is exiting and cannot wait. */
+  killNow(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const pid of [...Object.values(this.state.pids), ...this.podPids()]) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    releaseNetwork(this.network, this.dir);
+  }
+
+  private podPids(): number[] {
+    const pods = join(this.dir, 'pods');
+    if (!existsSync(pods)) return [];
+    return readdirSync(pods).flatMap((p) => readdirSync(join(pods, p)).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(pods, p, f), 'utf8'))));
   }
 
   private async addNodes(nodes: readonly FakeNode[]): Promise<void> {
@@ -195,12 +223,13 @@ async function startKwok(dir: string, bin: ClusterBinaries, network: ClusterNetw
 }
 
 /**
- * `<dir>/bin`: kubectl, and `nasmesh`, which pods' commands name as they would in the image: it runs this checkout's
+ * `<dir>/bin`: kubectl, helm, and `nasmesh`, which pods' commands name as they would in the image: it runs this checkout's
  * CLI from source.
  */
 function writeCommands(binDir: string, bin: ClusterBinaries): void {
   mkdirSync(binDir, { recursive: true });
   symlinkSync(bin.kubectl, join(binDir, 'kubectl'));
+  symlinkSync(bin.helm, join(binDir, 'helm'));
   const nasmesh = join(binDir, 'nasmesh');
   writeFileSync(nasmesh, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(join(REPO, 'src/cli/main.ts'))} "$@"\n`);
   chmodSync(nasmesh, 0o755);

@@ -15,10 +15,15 @@ export interface CallContext {
 /** The part every kind of server call (unary or streaming) has. */
 type ServerCall = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'cancelled' | 'once'>;
 
-/** The context of `call`. grpc-js ends a call at its deadline and then reports it cancelled, which aborts `signal`. */
-export function callContext(call: ServerCall): CallContext {
+/**
+ * The context of `call`. grpc-js ends a call at its deadline and then reports it cancelled, which aborts `signal`.
+ * With `defaultDeadlineMs`, a call whose client set no deadline gets that one: the handler's work is aborted then,
+ * so no call runs unbounded.
+ */
+export function callContext(call: ServerCall, defaultDeadlineMs?: number): CallContext {
   const d = call.getDeadline();
-  const deadline = d instanceof Date ? d.getTime() : d;
+  const given = d instanceof Date ? d.getTime() : d;
+  const deadline = given === Infinity && defaultDeadlineMs !== undefined ? Date.now() + defaultDeadlineMs : given;
   const controller = new AbortController();
   const abort = () =>
     controller.abort(
@@ -26,6 +31,11 @@ export function callContext(call: ServerCall): CallContext {
         ? new GrpcStatusError(status.DEADLINE_EXCEEDED, 'deadline exceeded')
         : new GrpcStatusError(status.CANCELLED, 'call cancelled'),
     );
+  let timer: NodeJS.Timeout | undefined;
+  if (given === Infinity && deadline !== Infinity) {
+    timer = setTimeout(abort, deadline - Date.now()).unref();
+    controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  }
   if (call.cancelled) abort();
   else call.once('cancelled', abort);
   return { signal: controller.signal, deadline };

@@ -1,4 +1,6 @@
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerSecurity } from '../security/server-security.js';
+import { SERVER_OPTIONS } from './limits.js';
 import { HealthImplementation } from 'grpc-health-check';
 import { NasmeshError } from '../../../src/util/errors.js';
 import { HEALTH_SERVICE, reflectionService } from './reflection.js';
@@ -16,6 +18,8 @@ export interface GrpcServerOptions {
   readonly services: readonly GrpcServiceBinding[];
   /** How long shutdown lets in-flight calls run before cancelling them. Default 10 s. */
   readonly drainTimeoutMs?: number;
+  /** TLS and authorization (server-security.ts); none: plaintext, every caller may call every RPC. */
+  readonly security?: Pick<ServerSecurity, 'credentials' | 'interceptors'>;
 }
 
 export interface RunningGrpcServer {
@@ -23,15 +27,23 @@ export interface RunningGrpcServer {
   readonly port: number;
   readonly health: HealthImplementation;
   /**
+   * True from the start until shutdown begins: what /readyz on the metrics port reports, for probes that cannot speak
+   * the TLS of the gRPC port (a kubelet's gRPC probe is plaintext).
+   */
+  readonly serving: boolean;
+  /**
    * Health NOT_SERVING for every service, no new calls, in-flight calls finish; those still running after
    * drainTimeoutMs are cancelled. Calling it again returns the same promise.
    */
   shutdown(): Promise<void>;
 }
 
-/** Starts a gRPC server with `services`, the standard health-checking service (all SERVING) and server reflection. */
+/**
+ * Starts a gRPC server with `services`, the standard health-checking service (all SERVING) and server reflection,
+ * with the message and stream limits of limits.ts.
+ */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server();
+  const server = new Server({ ...SERVER_OPTIONS, interceptors: options.security?.interceptors ?? [] });
   const names = options.services.map((s) => serviceName(s.definition));
   for (const s of options.services) server.addService(s.definition, s.implementation);
   // '' is the whole server's status, the name a plain `grpc_health_probe` asks for.
@@ -41,7 +53,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (e, bound) =>
+    server.bindAsync(address, options.security?.credentials ?? ServerCredentials.createInsecure(), (e, bound) =>
       e ? reject(new NasmeshError(`cannot listen on ${address}: ${e.message}`)) : resolve(bound),
     ),
   );
@@ -59,7 +71,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       });
     });
   };
-  return { port, health, shutdown: () => (stopping ??= shutdown()) };
+  return {
+    port,
+    health,
+    get serving() {
+      return stopping === undefined;
+    },
+    shutdown: () => (stopping ??= shutdown()),
+  };
 }
 
 /** `nasmesh.v1.LatencyProfiler` from the method paths (`/nasmesh.v1.LatencyProfiler/ProfileArchitecture`). */

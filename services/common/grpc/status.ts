@@ -1,4 +1,5 @@
 import { Metadata, type ServerErrorResponse, status } from '@grpc/grpc-js';
+import { StoreReadError } from '../../../src/store/errors.js';
 import { ValidationError } from '../../../src/util/errors.js';
 
 /** A failure that is a gRPC status a client should act on (NOT_FOUND, ALREADY_EXISTS, ...), not a bug. */
@@ -14,8 +15,8 @@ export class GrpcStatusError extends Error {
 
 /**
  * The status a handler's error is answered with. Bad input is INVALID_ARGUMENT with the field path first in the
- * message (ValidationError's form, `network.inputShape: ...`) and in the trailing metadata `field` for programs;
- * anything unexpected is INTERNAL.
+ * message (ValidationError's form, `network.inputShape: ...`) and in the trailing metadata `field` for programs; a
+ * stored record that cannot be read back is DATA_LOSS (naming the search and field); anything unexpected is INTERNAL.
  */
 export function toServiceError(e: unknown): ServerErrorResponse {
   const message = e instanceof Error ? e.message : String(e);
@@ -25,6 +26,6 @@ export function toServiceError(e: unknown): ServerErrorResponse {
     metadata.set('field', e.field.replace(/[^ -~]/g, '?'));
     return Object.assign(new Error(message), { code: status.INVALID_ARGUMENT, details: message, metadata });
   }
-  const code = e instanceof GrpcStatusError ? e.code : status.INTERNAL;
+  const code = e instanceof GrpcStatusError ? e.code : e instanceof StoreReadError ? status.DATA_LOSS : status.INTERNAL;
   return Object.assign(new Error(message), { code, details: message });
 }

@@ -1,4 +1,4 @@
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SearchSpec } from '../../../src/spec/search-spec.js';
 
 export type EvaluationMode = SearchSpec['spec']['evaluation']['mode'];
@@ -8,10 +8,11 @@ const EVALUATION_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 6
 /** Seconds from publication of a job to an evaluator taking it: milliseconds when idle workers wait. */
 const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600];
 
-/** What an evaluator exports: how long evaluations take and how long jobs waited for it. */
+/** What an evaluator exports: how long evaluations take, how long jobs waited for it, and how many came again. */
 export class EvaluatorMetrics {
   private readonly duration: Histogram<'search' | 'mode'>;
   private readonly wait: Histogram<'search'>;
+  private readonly redeliveries: Counter<'search'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -29,6 +30,12 @@ export class EvaluatorMetrics {
       buckets: QUEUE_WAIT_BUCKETS,
       registers,
     });
+    this.redeliveries = new Counter({
+      name: 'nasmesh_evaluation_redeliveries_total',
+      help: 'Evaluation jobs taken again after an earlier delivery was not acknowledged (its evaluator died or was too slow).',
+      labelNames: ['search'],
+      registers,
+    });
   }
 
   evaluation(search: string, mode: EvaluationMode, seconds: number): void {
@@ -37,5 +44,10 @@ export class EvaluatorMetrics {
 
   queueWait(search: string, seconds: number): void {
     this.wait.observe({ search }, seconds);
+  }
+
+  /** A job was taken, for the `deliveryCount`-th time. The series starts at 0, so a search without any shows 0. */
+  delivered(search: string, deliveryCount: number): void {
+    this.redeliveries.inc({ search }, deliveryCount > 1 ? 1 : 0);
   }
 }

@@ -1,10 +1,12 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
 
 export interface ConnectOptions {
   /** One URL or several of the same cluster, e.g. nats://127.0.0.1:4222. */
   readonly servers: string | string[];
   /** Shown by the server's monitoring (connz): the service and its instance. */
   readonly name: string;
+  /** TLS and credential (services/common/security/nats-security.ts); none: plaintext, anonymous. */
+  readonly security?: Pick<ConnectionOptions, 'tls' | 'authenticator'>;
 }
 
 /**
@@ -12,10 +14,11 @@ export interface ConnectOptions {
  * its server waits for it instead of failing. Frequent pings notice a server that vanished without closing the
  * socket (a lost pod) within seconds.
  */
-export function connectNats({ servers, name }: ConnectOptions): Promise<NatsConnection> {
+export function connectNats({ servers, name, security }: ConnectOptions): Promise<NatsConnection> {
   return connect({
     servers,
     name,
+    ...security,
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

@@ -11,7 +11,7 @@ import { componentLabels, ownedBy, workersOf, serveArgs, workerPodTemplate } fro
 export function desiredEvaluators(nas: NASSearch, spec: SearchSpec, config: OperatorConfig, running: boolean): V1Deployment {
   const workers = workersOf(spec);
   const labels = componentLabels(nas, 'evaluator');
-  const args = [...serveArgs('evaluator', config), '--modes', spec.spec.evaluation.mode, '--search', searchId(nas)];
+  const args = [...serveArgs('evaluator', config, workers), '--modes', spec.spec.evaluation.mode, '--search', searchId(nas)];
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -2,7 +2,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { SearchSpec } from '../../../src/spec/search-spec.js';
 import { childName, searchId } from '../names.js';
 import type { NASSearch, OperatorConfig } from '../types.js';
-import { componentLabels, ownedBy, workersOf, workerPodTemplate } from './worker-pod.js';
+import { componentLabels, natsArgs, ownedBy, workersOf, workerPodTemplate } from './worker-pod.js';
 
 /** Pods a failing final stage gets before the search is marked Failed. */
 export const FINAL_BACKOFF_LIMIT = 2;
@@ -16,7 +16,7 @@ export const FINAL_BACKOFF_LIMIT = 2;
 export function desiredFinalTraining(nas: NASSearch, spec: SearchSpec, config: OperatorConfig): V1Job {
   const workers = workersOf(spec);
   const labels = componentLabels(nas, 'final-training');
-  const args = ['final', searchId(nas), '--nats', config.natsUrl];
+  const args = ['final', searchId(nas), ...natsArgs(config, workers)];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

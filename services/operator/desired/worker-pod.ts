@@ -24,9 +24,13 @@ export function componentLabels(nas: NASSearch, component: Component): Record<st
   };
 }
 
-/** Makes the NASSearch the owner: its deletion garbage-collects the object. */
+/**
+ * Makes the NASSearch the owner: its deletion garbage-collects the object. No blockOwnerDeletion: it would need
+ * update rights on nassearches/finalizers where OwnerReferencesPermissionEnforcement runs, for a foreground deletion
+ * nobody asks for.
+ */
 export function ownedBy(nas: NASSearch): V1OwnerReference[] {
-  return [{ apiVersion: NASSEARCH.apiVersion, kind: NASSEARCH.kind, name: nas.metadata.name!, uid: nas.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+  return [{ apiVersion: NASSEARCH.apiVersion, kind: NASSEARCH.kind, name: nas.metadata.name!, uid: nas.metadata.uid!, controller: true }];
 }
 
 export interface WorkerContainer {
@@ -102,6 +106,24 @@ export function workerPodTemplate(
 }
 
 /** Flags every serving worker takes: listen on the pod's own IP (the downward API's POD_IP), reach NATS. */
-export function serveArgs(service: string, config: OperatorConfig): string[] {
-  return ['serve', service, '--host', '$(POD_IP)', '--port', String(config.ports.grpc), '--metrics-port', String(config.ports.metrics), '--nats', config.natsUrl];
+export function serveArgs(service: string, config: OperatorConfig, workers: WorkersSpec): string[] {
+  return [
+    'serve', service,
+    '--host', '$(POD_IP)',
+    '--port', String(config.ports.grpc),
+    '--metrics-port', String(config.ports.metrics),
+    ...natsArgs(config, workers),
+  ];
+}
+
+/**
+ * Flags of every worker (`nasmesh final` too): its NATS, `--insecure` when the operator runs so, and the data volume
+ * as its only data root (the files a search names are read there and nowhere else).
+ */
+export function natsArgs(config: OperatorConfig, workers: WorkersSpec): string[] {
+  return [
+    '--nats', config.natsUrl,
+    ...(config.insecure ? ['--insecure'] : []),
+    ...(workers.dataVolume ? ['--data-root', workers.dataVolume.mountPath] : []),
+  ];
 }

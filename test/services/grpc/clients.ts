@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
+  type ChannelCredentials,
   type Client,
   credentials,
   loadPackageDefinition,
@@ -28,10 +29,10 @@ const reflectionProto = join(
   '../proto/grpc/reflection/v1/reflection.proto',
 );
 
-function dynamicClient(protoFile: string, service: string, address: string): DynamicClient {
+function dynamicClient(protoFile: string, service: string, address: string, creds = credentials.createInsecure()): DynamicClient {
   const pkg = loadPackageDefinition(loadSync(protoFile, { enums: String }));
   const ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as ServiceClientConstructor;
-  return new ctor(address, credentials.createInsecure()) as unknown as DynamicClient;
+  return new ctor(address, creds) as unknown as DynamicClient;
 }
 
 export function profilerClient(address: string): LatencyProfilerClient {
@@ -51,8 +52,9 @@ export function profile(
   );
 }
 
-export async function healthStatus(address: string, service: string): Promise<string> {
-  const client = dynamicClient(healthProto, 'grpc.health.v1.Health', address);
+/** The health status of `service` (`''`: the whole server); `creds` default to plaintext. */
+export async function healthStatus(address: string, service: string, creds?: ChannelCredentials): Promise<string> {
+  const client = dynamicClient(healthProto, 'grpc.health.v1.Health', address, creds);
   try {
     return await new Promise((resolve, reject) =>
       client.Check!({ service }, ((e, r: { status: string }) => (e ? reject(e) : resolve(r.status))) as Callback<{ status: string }>),

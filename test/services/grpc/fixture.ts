@@ -1,14 +1,15 @@
 import { LatencyProfiler, localHardwareProfile } from '../../../src/latency/index.js';
 import { createSpace } from '../../../src/space/registry.js';
 import { initBackend } from '../../../src/tf/backend.js';
-import { type RunningGrpcServer, startGrpcServer } from '../../../services/common/grpc/server.js';
+import { type GrpcServerOptions, type RunningGrpcServer, startGrpcServer } from '../../../services/common/grpc/server.js';
 import { type LatencyProfilerClient, LatencyProfilerService } from '../../../services/gen/nasmesh/v1/latency_profiler.js';
 import { latencyProfilerHandlers } from '../../../services/latency-profiler/handler.js';
 import { profile } from './clients.js';
 
-/** A latency-profiler gRPC server in this process on a free 127.0.0.1 port. */
+/** A latency-profiler gRPC server in this process on a free 127.0.0.1 port (with `security`: TLS, access checks). */
 export async function startProfilerServer(
   drainTimeoutMs?: number,
+  security?: GrpcServerOptions['security'],
 ): Promise<{ server: RunningGrpcServer; address: string; profiler: LatencyProfiler }> {
   const profiler = new LatencyProfiler(localHardwareProfile(await initBackend()), { warmup: 1 });
   const server = await startGrpcServer({
@@ -16,6 +17,7 @@ export async function startProfilerServer(
     port: 0,
     services: [{ definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler) }],
     ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
+    ...(security ? { security } : {}),
   });
   return { server, address: `127.0.0.1:${server.port}`, profiler };
 }

@@ -15,6 +15,7 @@ import {
 } from '../../../services/gen/nasmesh/v1/supernet_trainer.js';
 import { CheckpointBlobs } from '../../../services/supernet-trainer/checkpoint-blobs.js';
 import { supernetTrainerHandlers } from '../../../services/supernet-trainer/handler.js';
+import { TrustedPeers } from '../../../services/common/security/trusted-peers.js';
 import { searchEventCodec } from '../../../services/common/messages/search-event-codec.js';
 import { SupernetTrainer } from '../../../services/supernet-trainer/trainer.js';
 import { JobEvaluator } from '../../../services/evaluator/job-evaluator.js';
@@ -103,7 +104,8 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
     server = await startGrpcServer({
       host: '127.0.0.1',
       port: 0,
-      services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer) }],
+      // No trusted controllers configured: the loopback addresses these tests name are trusted.
+      services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer, new TrustedPeers([], false, 'controller', '--trusted-controller')) }],
     });
     client = new SupernetTrainerClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   });
@@ -133,7 +135,7 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
     assert.ok([TrainingPhase.RUNNING, TrainingPhase.WAITING_FOR_POLICY].includes(started.phase));
     assert.equal(started.epochs, 2);
     // Starting it again while it trains answers its status.
-    assert.equal((await call<TrainingStatus>(client, 'startTraining', { searchId: 'ws-a', document: doc, controller: 'x:1' })).epochs, 2);
+    assert.equal((await call<TrainingStatus>(client, 'startTraining', { searchId: 'ws-a', document: doc, controller: '127.0.0.2:1' })).epochs, 2);
     const epochs: number[] = [];
     await until('epoch 2', async () => {
       const s = await call<TrainingStatus>(client, 'getStatus', { searchId: 'ws-a' });

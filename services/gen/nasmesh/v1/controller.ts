@@ -43,11 +43,17 @@ export interface GetSearchRequest {
 }
 
 export interface ListSearchesRequest {
+  /** Searches per page: 0 means 100; at most 1000 (INVALID_ARGUMENT naming `pageSize` above). */
+  pageSize: number;
+  /** Where to go on: a previous response's next_page_token; empty for the first page. */
+  pageToken: string;
 }
 
 export interface ListSearchesResponse {
-  /** Ordered by creation time. */
+  /** Ordered by creation time, then id. */
   searches: Search[];
+  /** Pass as page_token for the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 export interface CancelSearchRequest {
@@ -298,11 +304,17 @@ export const GetSearchRequest: MessageFns<GetSearchRequest> = {
 };
 
 function createBaseListSearchesRequest(): ListSearchesRequest {
-  return {};
+  return { pageSize: 0, pageToken: "" };
 }
 
 export const ListSearchesRequest: MessageFns<ListSearchesRequest> = {
-  encode(_: ListSearchesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListSearchesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
     return writer;
   },
 
@@ -319,6 +331,22 @@ export const ListSearchesRequest: MessageFns<ListSearchesRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -331,32 +359,54 @@ export const ListSearchesRequest: MessageFns<ListSearchesRequest> = {
     }
   },
 
-  fromJSON(_: any): ListSearchesRequest {
-    return {};
+  fromJSON(object: any): ListSearchesRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
   },
 
-  toJSON(_: ListSearchesRequest): unknown {
+  toJSON(message: ListSearchesRequest): unknown {
     const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListSearchesRequest>, I>>(base?: I): ListSearchesRequest {
     return ListSearchesRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListSearchesRequest>, I>>(_: I): ListSearchesRequest {
+  fromPartial<I extends Exact<DeepPartial<ListSearchesRequest>, I>>(object: I): ListSearchesRequest {
     const message = createBaseListSearchesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseListSearchesResponse(): ListSearchesResponse {
-  return { searches: [] };
+  return { searches: [], nextPageToken: "" };
 }
 
 export const ListSearchesResponse: MessageFns<ListSearchesResponse> = {
   encode(message: ListSearchesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.searches) {
       Search.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -382,6 +432,14 @@ export const ListSearchesResponse: MessageFns<ListSearchesResponse> = {
             message.searches.push(Search.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -397,6 +455,11 @@ export const ListSearchesResponse: MessageFns<ListSearchesResponse> = {
   fromJSON(object: any): ListSearchesResponse {
     return {
       searches: globalThis.Array.isArray(object?.searches) ? object.searches.map((e: any) => Search.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -404,6 +467,9 @@ export const ListSearchesResponse: MessageFns<ListSearchesResponse> = {
     const obj: any = {};
     if (message.searches?.length) {
       obj.searches = message.searches.map((e) => Search.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -414,6 +480,7 @@ export const ListSearchesResponse: MessageFns<ListSearchesResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListSearchesResponse>, I>>(object: I): ListSearchesResponse {
     const message = createBaseListSearchesResponse();
     message.searches = object.searches?.map((e) => Search.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -1341,9 +1408,11 @@ export type ControllerService = typeof ControllerService;
 export const ControllerService = {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
-   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
-   * FAILED_PRECONDITION.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS, also when two calls (or two
+   * controllers) create one id at once: the store creates the record atomically, and only the call that created it
+   * starts the search. A weight-sharing search with no supernet-trainer (neither `supernet_trainer` nor the
+   * controller's --supernet-trainer) is FAILED_PRECONDITION. RESOURCE_EXHAUSTED when the controller already runs
+   * its --max-searches.
    */
   createSearch: {
     path: "/nasmesh.v1.Controller/CreateSearch" as const,
@@ -1354,6 +1423,7 @@ export const ControllerService = {
     responseSerialize: (value: Search): Buffer => Buffer.from(Search.encode(value).finish()),
     responseDeserialize: (value: Buffer): Search => Search.decode(value),
   },
+  /** DATA_LOSS when the search's stored record cannot be read back (the message names the field). */
   getSearch: {
     path: "/nasmesh.v1.Controller/GetSearch" as const,
     requestStream: false as const,
@@ -1363,6 +1433,7 @@ export const ControllerService = {
     responseSerialize: (value: Search): Buffer => Buffer.from(Search.encode(value).finish()),
     responseDeserialize: (value: Buffer): Search => Search.decode(value),
   },
+  /** One page of the searches, oldest first. */
   listSearches: {
     path: "/nasmesh.v1.Controller/ListSearches" as const,
     requestStream: false as const,
@@ -1443,12 +1514,16 @@ export const ControllerService = {
 export interface ControllerServer extends UntypedServiceImplementation {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
-   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
-   * FAILED_PRECONDITION.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS, also when two calls (or two
+   * controllers) create one id at once: the store creates the record atomically, and only the call that created it
+   * starts the search. A weight-sharing search with no supernet-trainer (neither `supernet_trainer` nor the
+   * controller's --supernet-trainer) is FAILED_PRECONDITION. RESOURCE_EXHAUSTED when the controller already runs
+   * its --max-searches.
    */
   createSearch: handleUnaryCall<CreateSearchRequest, Search>;
+  /** DATA_LOSS when the search's stored record cannot be read back (the message names the field). */
   getSearch: handleUnaryCall<GetSearchRequest, Search>;
+  /** One page of the searches, oldest first. */
   listSearches: handleUnaryCall<ListSearchesRequest, ListSearchesResponse>;
   /**
    * Stops proposing and evaluating; the search ends CANCELLED with the candidates evaluated so far. Cancelling an
@@ -1476,9 +1551,11 @@ export interface ControllerServer extends UntypedServiceImplementation {
 export interface ControllerClient extends Client {
   /**
    * Validates the document (INVALID_ARGUMENT names the field path, e.g. `spec.budget.candidates`) and starts the
-   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS. A weight-sharing search
-   * with no supernet-trainer (neither `supernet_trainer` nor the controller's --supernet-trainer) is
-   * FAILED_PRECONDITION.
+   * search. The search id is metadata.name; an id already in use answers ALREADY_EXISTS, also when two calls (or two
+   * controllers) create one id at once: the store creates the record atomically, and only the call that created it
+   * starts the search. A weight-sharing search with no supernet-trainer (neither `supernet_trainer` nor the
+   * controller's --supernet-trainer) is FAILED_PRECONDITION. RESOURCE_EXHAUSTED when the controller already runs
+   * its --max-searches.
    */
   createSearch(
     request: CreateSearchRequest,
@@ -1495,6 +1572,7 @@ export interface ControllerClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Search) => void,
   ): ClientUnaryCall;
+  /** DATA_LOSS when the search's stored record cannot be read back (the message names the field). */
   getSearch(
     request: GetSearchRequest,
     callback: (error: ServiceError | null, response: Search) => void,
@@ -1510,6 +1588,7 @@ export interface ControllerClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Search) => void,
   ): ClientUnaryCall;
+  /** One page of the searches, oldest first. */
   listSearches(
     request: ListSearchesRequest,
     callback: (error: ServiceError | null, response: ListSearchesResponse) => void,
