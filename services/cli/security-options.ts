@@ -19,6 +19,7 @@ export interface ClientFlags {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tokenFile?: string;
+  readonly tlsServerName?: string;
   readonly insecure?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function addClientFlags(command: Command): Command {
     .addOption(new Option('--tls-cert <file>', 'certificate (PEM) to present to servers that ask for one (mutual TLS)').env('NASMESH_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'private key (PEM) of --tls-cert').env('NASMESH_TLS_KEY'))
     .addOption(new Option('--token-file <file>', 'bearer token sent with every call (authorization: Bearer)').env('NASMESH_TOKEN_FILE'))
+    .addOption(new Option('--tls-server-name <name>', "the name the server's certificate must carry, whatever address is dialed").env('NASMESH_TLS_SERVER_NAME'))
     .option('--insecure', 'send the bearer token in plaintext to a controller beyond loopback', false);
 }
 
@@ -65,17 +67,21 @@ export function addServerSecurityFlags(command: Command): Command {
     .option('--require-client-cert', 'mutual TLS: refuse clients without a certificate of --tls-ca', false)
     .option('--access-file <file>', 'bearer tokens and client-certificate names with their roles (reader, writer); see docs/security.md')
     .option('--token-file <file>', 'bearer token this process sends with its own calls (to a controller, a trainer, a profiler)')
+    .option('--tls-server-name <name>', "the name the certificates of the servers this process dials must carry (a mesh's shared identity)")
     .option('--tls-reload-ms <n>', 'how often TLS, access and token files are looked at for a change', positiveInt('--tls-reload-ms'), 5_000)
     .option('--insecure', 'allow plaintext gRPC and NATS beyond loopback, and any peer address (logs a warning)', false);
 }
 
 /** The client part of a command's flags, for ClientSecurity. */
 export function clientSecurityOptions(flags: ClientFlags & { tlsReloadMs?: number }): ClientSecurityOptions {
+  // An empty value (`NASMESH_TOKEN_FILE= nasmesh status`) means unset, as in a shell.
+  const given = (v: string | undefined): v is string => v !== undefined && v !== '';
   return {
-    ...(flags.tlsCa !== undefined ? { tlsCa: flags.tlsCa } : {}),
-    ...(flags.tlsCert !== undefined ? { tlsCert: flags.tlsCert } : {}),
-    ...(flags.tlsKey !== undefined ? { tlsKey: flags.tlsKey } : {}),
-    ...(flags.tokenFile !== undefined ? { tokenFile: flags.tokenFile } : {}),
+    ...(given(flags.tlsCa) ? { tlsCa: flags.tlsCa } : {}),
+    ...(given(flags.tlsCert) ? { tlsCert: flags.tlsCert } : {}),
+    ...(given(flags.tlsKey) ? { tlsKey: flags.tlsKey } : {}),
+    ...(given(flags.tokenFile) ? { tokenFile: flags.tokenFile } : {}),
+    ...(given(flags.tlsServerName) ? { serverName: flags.tlsServerName } : {}),
     insecure: flags.insecure ?? false,
     ...(flags.tlsReloadMs !== undefined ? { reloadMs: flags.tlsReloadMs } : {}),
   };

@@ -45,6 +45,11 @@ export interface ServeOptions extends NatsFlags, DataFlags {
   readonly leaseNamespace?: string;
   /** Operator: this replica's name in the Lease. */
   readonly identity: string;
+  /**
+   * Operator: a Secret in its namespace with the mesh's certificate (`tls.crt`, `tls.key`, `ca.crt`) and NATS password
+   * (`nats-password`), copied into each search's namespace for its workers, which then run with TLS.
+   */
+  readonly workerSecret?: string;
   /** TLS of this process's server and of its own calls (security-options.ts). */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -137,6 +142,7 @@ export function addServeOptions(command: Command): Command {
     .option('--no-leader-elect', 'operator: act without holding the leader Lease (then only one replica may run)')
     .option('--lease-namespace <ns>', "operator: namespace of the leader Lease (default: the pod's own)")
     .option('--identity <name>', "operator: this replica's name in the Lease (default: the host name)", hostname())
+    .option('--worker-secret <name>', "operator: Secret (in its namespace) with the mesh's TLS certificate and NATS password, for the workers' TLS")
     .option('--max-searches <n>', 'controller: most searches running at once (CreateSearch beyond: RESOURCE_EXHAUSTED)', positiveInt('--max-searches'), 100)
     .option(
       '--trusted-controller <pattern>',

@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { NasmeshError } from '../../src/util/errors.js';
 import { addServeOptions, type ServeOptions } from '../cli/serve.js';
 import { Controller } from '../cli/controller-client.js';
+import { clientSecurityOptions } from '../cli/security-options.js';
+import { ClientSecurity } from '../common/security/client-security.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, OperatorMetrics, serveMetrics } from '../common/metrics/index.js';
 import { Operator } from './operator.js';
@@ -22,12 +24,20 @@ export async function serveOperator(flags: ServeOptions): Promise<void> {
   else kc.loadFromDefault();
   const registry = createRegistry();
   const metrics = new OperatorMetrics(registry);
-  const controller = new Controller(flags.controller);
   const log = (line: string) => console.error(line);
+  // It dials the controller as every nasmesh process dials another: TLS and token by its flags.
+  const controller = new Controller(flags.controller, ClientSecurity.from({ ...clientSecurityOptions(flags), log }));
   const namespace = flags.leaseNamespace ?? process.env.POD_NAMESPACE ?? readNamespace() ?? 'default';
   const operator = new Operator({
     kc,
-    config: { image: flags.image, natsUrl: flags.nats, ports: { grpc: 50052, metrics: 9465 }, insecure: flags.insecure },
+    config: {
+      image: flags.image,
+      natsUrl: flags.nats,
+      ports: { grpc: 50052, metrics: 9465 },
+      insecure: flags.insecure,
+      controller: flags.controller,
+      ...(flags.workerSecret ? { workerSecret: { namespace, name: flags.workerSecret } } : {}),
+    },
     controller,
     metrics,
     ...(flags.leaderElect ? { leaderElection: { namespace, identity: flags.identity } } : {}),

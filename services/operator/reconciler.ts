@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ServiceError, status as grpcStatus } from '@grpc/grpc-js';
 import {
+  CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
@@ -24,6 +25,7 @@ import type { Search } from '../gen/nasmesh/v1/controller.js';
 import { desiredEvaluators } from './desired/evaluators.js';
 import { desiredFinalTraining } from './desired/final-training.js';
 import { desiredSupernetTrainer, supernetTrainerAddress } from './desired/supernet-trainer.js';
+import { desiredWorkerSecret } from './desired/worker-secret.js';
 import type { EventRecorder, EventType } from './event-recorder.js';
 import { searchId } from './names.js';
 import { resultsLocation } from './results-location.js';
@@ -70,11 +72,14 @@ export interface ReconcilerDeps {
 export class Reconciler {
   private readonly objects: KubernetesObjectApi;
   private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+  private readonly appliedSecrets = new Map<string, string>();
   private readonly now: () => Date;
 
   constructor(private readonly d: ReconcilerDeps) {
     this.objects = KubernetesObjectApi.makeApiClient(d.kc);
     this.custom = d.kc.makeApiClient(CustomObjectsApi);
+    this.core = d.kc.makeApiClient(CoreV1Api);
     this.now = d.now ?? (() => new Date());
   }
 
@@ -115,6 +120,7 @@ export class Reconciler {
     let search = ended ? undefined : await this.controllerSearch(id);
     const running = !ended && !(search && isEnded(search.phase));
     // Workers first: a search registered before its evaluators exist only queues jobs.
+    if (this.d.config.workerSecret) await this.apply(nas, desiredWorkerSecret(nas, await this.meshSecret()));
     await this.apply(nas, desiredEvaluators(nas, spec, this.d.config, running));
     const weightSharing = spec.spec.evaluation.mode === 'weight-sharing';
     if (weightSharing) for (const o of desiredSupernetTrainer(nas, spec, this.d.config, running)) await this.apply(nas, o);
@@ -269,11 +275,21 @@ export class Reconciler {
    */
   private async apply(nas: NASSearch, desired: KubernetesObject): Promise<void> {
     const hash = createHash('sha256').update(stableJson(desired)).digest('hex').slice(0, 16);
+    const key = `${desired.kind}/${nas.metadata.namespace}/${desired.metadata!.name}`;
+    // Secrets are not cached (the operator may not list them): what it last applied is remembered instead.
     const cache = { Deployment: this.d.caches.deployments, Service: this.d.caches.services, Job: this.d.caches.jobs }[desired.kind as 'Deployment' | 'Service' | 'Job'];
-    const current = cache.get(desired.metadata!.name!, nas.metadata.namespace) as KubernetesObject | undefined;
-    if (current?.metadata?.annotations?.[DESIRED_ANNOTATION] === hash) return;
+    const current = cache?.get(desired.metadata!.name!, nas.metadata.namespace) as KubernetesObject | undefined;
+    const applied = cache ? current?.metadata?.annotations?.[DESIRED_ANNOTATION] : this.appliedSecrets.get(key);
+    if (applied === hash) return;
     const body = { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata!.annotations, [DESIRED_ANNOTATION]: hash } } };
     await this.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    if (!cache) this.appliedSecrets.set(key, hash);
+  }
+
+  /** The mesh Secret's data (base64), read afresh: a rotated certificate reaches the workers' copies. */
+  private async meshSecret(): Promise<Record<string, string>> {
+    const { name, namespace } = this.d.config.workerSecret!;
+    return (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
   }
 
   private async setFinalizers(nas: NASSearch, finalizers: string[]): Promise<void> {

@@ -26,7 +26,7 @@ export const COMPONENT_LABEL = 'nasmesh.io/component';
 /** Cancels the search on the controller before the NASSearch goes. */
 export const CANCEL_FINALIZER = 'nasmesh.io/cancel-search';
 
-export const COMPONENTS = ['evaluator', 'supernet-trainer', 'final-training'] as const;
+export const COMPONENTS = ['evaluator', 'supernet-trainer', 'final-training', 'mesh'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** What the operator was started with that the objects it builds need (flags of `nasmesh serve operator`). */
@@ -42,4 +42,18 @@ export interface OperatorConfig {
    * itself does: the chart does not hand workers TLS material yet (docs/security.md).
    */
   readonly insecure: boolean;
+  /** The controller's address, which trainers are told to trust (they dial it for policy snapshots). */
+  readonly controller: string;
+  /**
+   * The mesh's TLS material for the workers: a Secret in the operator's namespace with `tls.crt`, `tls.key`, `ca.crt`
+   * and `nats-password`, copied into each search's namespace (Secrets are not shared across namespaces). Without it
+   * workers run without TLS (and need `insecure` beyond loopback).
+   */
+  readonly workerSecret?: { readonly namespace: string; readonly name: string };
 }
+
+/** The name every nasmesh certificate carries, so services reach each other by any address (ClientSecurity). */
+export const MESH_NAME = 'nasmesh-mesh';
+
+/** Where worker pods find the mesh Secret's files. */
+export const MESH_DIR = '/var/run/nasmesh/mesh';

@@ -82,10 +82,10 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
         network: { channels: 4, cellsPerStage: 1, stages: 2 },
         workers: { dataVolume: { hostPath: tables } },
       }),
-      // Weight sharing: the supernet-trainer (trained long enough to be scraped a few times), GPU workers.
+      // Weight sharing: the supernet-trainer (400 shared steps: long enough to be scraped several times at 2 s), GPU workers.
       nasSearch(ns, 'enas', {
         ...enas.spec,
-        evaluation: { ...(enas.spec.evaluation as object), epochs: 4, sharedStepsPerEpoch: 10 },
+        evaluation: { ...(enas.spec.evaluation as object), epochs: 4, sharedStepsPerEpoch: 100 },
         budget: { candidates: 8 },
       }),
       // A long one still running while the dashboard is read.
@@ -116,7 +116,8 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
       const series = await prometheus.queryRange(query, started, new Date());
       if (!series.some((s) => s.values.length > 0)) empty.push(`${panel}: ${expr}`);
     }
-    assert.deepEqual(empty, [], 'dashboard queries without data');
+    const scraped = (await prometheus.targets()).map((t) => `${t.labels.namespace}/${t.labels.pod} ${t.health}`);
+    assert.deepEqual(empty, [], `dashboard queries without data (targets now: ${scraped.join(', ')})`);
     await cluster.kubectl('delete', 'nas', '-n', ns, 'long', '--timeout=60s');
   });
 

@@ -98,11 +98,12 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
 
     const id = done.status!.searchId!;
     const out = mkdtempSync(join(tmpdir(), 'nasmesh-results-'));
-    const results = await nasmeshWithEnv({ NASMESH_CONTROLLER: cluster.controllerAddress }, 'results', id, '--out', out);
+    const results = await nasmeshWithEnv(cluster.cliEnv, 'results', id, '--out', out);
     assert.equal(results.code, 0, results.stderr);
     const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(outcome(candidates), outcome(expected), 'the cluster search is the embedded run');
-    const counts = await evaluatedEventCounts(`nats://${await natsAddress(cluster)}`, id);
+    const nats = await cluster.nats();
+    const counts = await evaluatedEventCounts(nats.url, id, nats.security);
     assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'every candidate evaluated exactly once');
     assert.equal(counts.size, 600);
     // Done: the workers are scaled to zero.
@@ -134,7 +135,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     assert.equal(done.status!.results?.model, 'model/model.json');
 
     const out = mkdtempSync(join(tmpdir(), 'nasmesh-results-'));
-    const results = await nasmeshWithEnv({ NASMESH_CONTROLLER: cluster.controllerAddress }, 'results', done.status!.searchId!, '--out', out);
+    const results = await nasmeshWithEnv(cluster.cliEnv, 'results', done.status!.searchId!, '--out', out);
     assert.equal(results.code, 0, results.stderr);
     for (const file of done.status!.results!.files) assert.ok(existsSync(join(out, file)), `${file} downloaded`);
     const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -231,8 +232,3 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     assert.equal((await cluster.kubectl('get', 'deployments', '-n', ns, '-o', 'name')).trim(), '');
   });
 });
-
-/** NATS's ClusterIP:port, where this process reaches it. */
-async function natsAddress(cluster: TestCluster): Promise<string> {
-  return `${(await cluster.kubectl('get', 'service', '-n', 'nasmesh-system', 'nasmesh-nats', '-o', 'jsonpath={.spec.clusterIP}')).trim()}:4222`;
-}

@@ -3,11 +3,12 @@ import { describe, it } from 'node:test';
 import { desiredEvaluators } from '../../services/operator/desired/evaluators.js';
 import { desiredFinalTraining } from '../../services/operator/desired/final-training.js';
 import { desiredSupernetTrainer, supernetTrainerAddress } from '../../services/operator/desired/supernet-trainer.js';
+import { desiredWorkerSecret } from '../../services/operator/desired/worker-secret.js';
 import { childName, searchId } from '../../services/operator/names.js';
 import type { NASSearch, OperatorConfig } from '../../services/operator/types.js';
 import { type SearchSpecInput, searchSpecSchema } from '../../src/spec/search-spec.js';
 
-const config: OperatorConfig = { image: 'nasmesh:test', natsUrl: 'nats://nats.nasmesh-system.svc:4222', ports: { grpc: 50052, metrics: 9465 }, insecure: false };
+const config: OperatorConfig = { image: 'nasmesh:test', natsUrl: 'nats://nats.nasmesh-system.svc:4222', ports: { grpc: 50052, metrics: 9465 }, insecure: false, controller: 'nasmesh-controller.nasmesh-system.svc:50051' };
 
 function nas(name: string, spec: SearchSpecInput['spec']): NASSearch {
   return {
@@ -104,5 +105,25 @@ describe('operator: desired objects', () => {
     assert.deepEqual(pod.containers[0]!.args, ['final', 'cifar-0a1b2c3d', '--nats', config.natsUrl, '--data-root', '/datasets']);
     assert.equal(pod.containers[0]!.resources!.limits!['nvidia.com/gpu'], '1');
     assert.equal(pod.containers[0]!.readinessProbe, undefined);
+  });
+
+  it('with the mesh Secret, workers serve and dial with TLS and its shared name, and probe /readyz (gRPC probes speak no TLS)', () => {
+    const n = nas('cifar', enas);
+    const secure = { ...config, workerSecret: { namespace: 'nasmesh-system', name: 'nasmesh-mesh' } };
+    const [trainer] = desiredSupernetTrainer(n, parse(n), secure, true);
+    const pod = trainer.spec!.template.spec!;
+    const args = pod.containers[0]!.args!;
+    const value = (flag: string) => args[args.indexOf(flag) + 1];
+    assert.equal(value('--tls-cert'), '/var/run/nasmesh/mesh/tls.crt');
+    assert.equal(value('--tls-server-name'), 'nasmesh-mesh');
+    assert.equal(value('--nats-password-file'), '/var/run/nasmesh/mesh/nats-password');
+    assert.equal(value('--trusted-controller'), secure.controller);
+    assert.ok(!args.includes('--insecure'));
+    assert.deepEqual(pod.containers[0]!.readinessProbe!.httpGet, { path: '/readyz', port: 'metrics' });
+    const secret = desiredWorkerSecret(n, { 'tls.crt': 'Yw==', 'tls.key': 'aw==', 'ca.crt': 'YQ==', 'nats-password': 'cA==', 'admin-token': 'dA==' });
+    assert.deepEqual(pod.volumes!.find((v) => v.name === 'mesh')!.secret!.secretName, secret.metadata!.name);
+    assert.deepEqual(Object.keys(secret.data!).sort(), ['ca.crt', 'nats-password', 'tls.crt', 'tls.key'], 'the admin token stays behind');
+    assert.equal(secret.metadata!.namespace, 'team-a');
+    assert.throws(() => desiredWorkerSecret(n, { 'tls.crt': 'Yw==' }), /lacks tls\.key, ca\.crt, nats-password/);
   });
 });

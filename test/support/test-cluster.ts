@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { type ConnectionOptions, type TlsOptions, usernamePasswordAuthenticator } from 'nats';
 import { stringify } from 'yaml';
 import { Controller } from '../../services/cli/controller-client.js';
 import { NASSEARCH, type NASSearch } from '../../services/operator/types.js';
-import { installNasmesh } from '../../tools/local-cluster/install-nasmesh.js';
+import { ClientSecurity } from '../../services/common/security/client-security.js';
+import { type ControllerAccess, controllerEnv, installNasmesh } from '../../tools/local-cluster/install-nasmesh.js';
 import { LocalCluster } from '../../tools/local-cluster/local-cluster.js';
 
 /**
@@ -22,9 +24,18 @@ export class TestCluster {
   private constructor(
     readonly cluster: LocalCluster,
     readonly kc: KubeConfig,
-    /** The controller's ClusterIP:port, reachable from this process through the pod runner's service proxy. */
-    readonly controllerAddress: string,
+    /** The controller's ClusterIP:port (reachable from this process through the service proxy) and credentials. */
+    readonly access: ControllerAccess,
   ) {}
+
+  get controllerAddress(): string {
+    return this.access.address;
+  }
+
+  /** The environment `nasmesh status|results|...` reaches the controller with (TLS, the administrators' token). */
+  get cliEnv(): Record<string, string> {
+    return controllerEnv(this.access);
+  }
 
   static async start(): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'nasmesh-test-cluster-'));
@@ -45,9 +56,10 @@ export class TestCluster {
     return this.kc.makeApiClient(CoreV1Api);
   }
 
-  /** A gRPC client of the controller, closed with the suite. */
+  /** A gRPC client of the controller, as an administrator, closed with the suite. */
   controller(): Controller {
-    const c = new Controller(this.controllerAddress);
+    const { caFile, tokenFile, serverName } = this.access;
+    const c = new Controller(this.controllerAddress, ClientSecurity.from({ tlsCa: caFile, tokenFile, serverName }));
     this.clients.push(c);
     return c;
   }
@@ -113,6 +125,32 @@ export class TestCluster {
       },
       timeoutMs,
     );
+  }
+
+  /**
+   * How this process reaches NATS as the mesh does: its ClusterIP, TLS with the mesh's certificate (verified as the
+   * Service's name, since a ClusterIP is on no certificate) and the nasmesh user.
+   */
+  async nats(): Promise<{ url: string; security: Pick<ConnectionOptions, 'tls' | 'authenticator'> }> {
+    const dir = join(this.cluster.dir, 'mesh');
+    mkdirSync(dir, { recursive: true });
+    const secret = await this.core.readNamespacedSecret({ name: 'nasmesh-mesh', namespace: 'nasmesh-system' });
+    for (const key of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(dir, key), Buffer.from(secret.data![key]!, 'base64'));
+    const ip = (await this.core.readNamespacedService({ name: 'nasmesh-nats', namespace: 'nasmesh-system' })).spec!.clusterIP;
+    // nats.js hands its tls options to Node's tls.connect, where servername picks the name to verify.
+    const tls: TlsOptions & { servername: string } = {
+      caFile: join(dir, 'ca.crt'),
+      certFile: join(dir, 'tls.crt'),
+      keyFile: join(dir, 'tls.key'),
+      servername: 'nasmesh-nats.nasmesh-system.svc',
+    };
+    return {
+      url: `nats://${ip}:4222`,
+      security: {
+        tls,
+        authenticator: usernamePasswordAuthenticator('nasmesh', Buffer.from(secret.data!['nats-password']!, 'base64').toString()),
+      },
+    };
   }
 
   /** The last lines a pod's container printed (the pod runner keeps its log). */

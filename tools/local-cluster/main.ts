@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildClusterTools } from './cluster-tools.js';
-import { installNasmesh } from './install-nasmesh.js';
+import { controllerEnv, installNasmesh } from './install-nasmesh.js';
 import { LocalCluster } from './local-cluster.js';
 
 /** `make cluster-tools|cluster-up|cluster-down`: the local cluster for contributors (tools/local-cluster/README.md). */
@@ -18,8 +18,9 @@ program
     const log = (line: string) => console.log(line);
     const cluster = await LocalCluster.start({ dir: resolve(o.dir), log });
     const controller = o.bare ? undefined : await installNasmesh(cluster, log);
+    const env = { KUBECONFIG: cluster.kubeconfig, PATH: `${cluster.binDir}:$PATH`, ...(controller ? controllerEnv(controller) : {}) };
     console.log('ready; to use it from this shell:');
-    console.log(`export KUBECONFIG=${cluster.kubeconfig} PATH=${cluster.binDir}:$PATH${controller ? ` NASMESH_CONTROLLER=${controller}` : ''}`);
+    console.log(`export ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   });
 program
   .command('down')

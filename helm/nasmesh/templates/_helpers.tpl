@@ -57,3 +57,52 @@ annotations:
 - name: POD_IP
   valueFrom: {fieldRef: {fieldPath: status.podIP}}
 {{- end -}}
+
+{{/* Where every pod mounts the mesh Secret. */}}
+{{- define "nasmesh.meshDir" -}}/var/run/nasmesh/mesh{{- end -}}
+
+{{/* The flags of a gRPC server and its own calls: TLS with the mesh's certificate, or --insecure. */}}
+{{- define "nasmesh.grpcSecurityArgs" -}}
+{{- if .Values.security.insecure }}
+- --insecure
+{{- else }}
+- --tls-cert={{ include "nasmesh.meshDir" . }}/tls.crt
+- --tls-key={{ include "nasmesh.meshDir" . }}/tls.key
+- --tls-ca={{ include "nasmesh.meshDir" . }}/ca.crt
+- --tls-server-name=nasmesh-mesh
+{{- end }}
+{{- end -}}
+
+{{/* The flags of a NATS client: TLS with the mesh's certificate and the NATS user's password. */}}
+{{- define "nasmesh.natsSecurityArgs" -}}
+{{- if not .Values.security.insecure }}
+- --nats-ca={{ include "nasmesh.meshDir" . }}/ca.crt
+- --nats-cert={{ include "nasmesh.meshDir" . }}/tls.crt
+- --nats-key={{ include "nasmesh.meshDir" . }}/tls.key
+- --nats-user=nasmesh
+- --nats-password-file={{ include "nasmesh.meshDir" . }}/nats-password
+{{- end }}
+{{- end -}}
+
+{{/* The mesh Secret's volume and mount, when the mesh is secured. */}}
+{{- define "nasmesh.meshVolume" -}}
+{{- if not .Values.security.insecure }}
+- name: mesh
+  secret: {secretName: {{ include "nasmesh.fullname" . }}-mesh, defaultMode: 0440}
+{{- end }}
+{{- end -}}
+{{- define "nasmesh.meshMount" -}}
+{{- if not .Values.security.insecure }}
+- {name: mesh, mountPath: {{ include "nasmesh.meshDir" . }}, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{/* Readiness: gRPC probes speak no TLS, so a TLS server is probed at its metrics port's /readyz. */}}
+{{- define "nasmesh.readinessProbe" -}}
+{{- if .root.Values.security.insecure }}
+grpc: {port: {{ .grpc }}}
+{{- else }}
+httpGet: {path: /readyz, port: metrics}
+{{- end }}
+periodSeconds: 2
+{{- end -}}

@@ -13,6 +13,11 @@ export interface ClientSecurityOptions {
   readonly tlsKey?: string;
   /** Send the token in this file as `authorization: Bearer <token>`. */
   readonly tokenFile?: string;
+  /**
+   * The name every server's certificate must carry, whatever address is dialed: a mesh whose services share one
+   * identity (the Helm chart's `nasmesh-mesh`) reaches pods by names and IPs no certificate could list in advance.
+   */
+  readonly serverName?: string;
   /** A token may go in plaintext beyond loopback. */
   readonly insecure?: boolean;
   readonly reloadMs?: number;
@@ -24,14 +29,17 @@ export interface ClientSecurityOptions {
  * limits.ts, and each call's metadata (the bearer token, read again when its file changes).
  */
 export class ClientSecurity {
+  readonly options: ChannelOptions;
+
   private constructor(
     readonly credentials: ChannelCredentials,
     private readonly token: WatchedFile<string> | undefined,
     private readonly tls: TlsFiles | undefined,
     private readonly insecure: boolean,
-  ) {}
-
-  readonly options: ChannelOptions = CLIENT_OPTIONS;
+    serverName?: string,
+  ) {
+    this.options = serverName ? { ...CLIENT_OPTIONS, 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : CLIENT_OPTIONS;
+  }
 
   /** Plaintext, no token: what a process without client flags uses. */
   static plaintext(): ClientSecurity {
@@ -44,7 +52,8 @@ export class ClientSecurity {
     const tls = o.tlsCa !== undefined ? new TlsFiles({ cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa, reloadMs, log }) : undefined;
     if (!tls && o.tlsCert !== undefined) throw new InsecureSettingError('--tls-cert for outgoing calls needs --tls-ca, the CA the servers chain to');
     const token = o.tokenFile !== undefined ? new WatchedFile(o.tokenFile, readToken, reloadMs, log) : undefined;
-    return new ClientSecurity(tls?.channelCredentials() ?? credentials.createInsecure(), token, tls, o.insecure ?? false);
+    if (!tls && o.serverName !== undefined) throw new InsecureSettingError('--tls-server-name needs --tls-ca: it names the certificate TLS verifies');
+    return new ClientSecurity(tls?.channelCredentials() ?? credentials.createInsecure(), token, tls, o.insecure ?? false, o.serverName);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { NasmeshError } from '../../../src/util/errors.js';
 
 /**
  * A small configuration file (an access file, a token) parsed, and parsed again when it changes: Kubernetes updates a
@@ -17,8 +18,13 @@ export class WatchedFile<T> {
     reloadMs: number,
     private readonly log: (line: string) => void,
   ) {
-    this.stamp = stampOf(path);
-    this.value = parse(readFileSync(path, 'utf8'));
+    try {
+      this.stamp = stampOf(path);
+      this.value = parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+      throw new NasmeshError(`${path}: cannot use it (${why})`);
+    }
     this.timer = setInterval(() => this.reloadIfChanged(), reloadMs).unref();
   }
 

@@ -23,7 +23,7 @@ export function desiredSupernetTrainer(nas: NASSearch, spec: SearchSpec, config:
       // Never two trainers of one search at once, not even during a rollout.
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector },
-      template: workerPodTemplate(nas, workers, config, 'supernet-trainer', { args: serveArgs('supernet-trainer', config, workers), serves: true }, 'Always'),
+      template: workerPodTemplate(nas, workers, config, 'supernet-trainer', { args: [...serveArgs('supernet-trainer', config, workers), '--trusted-controller', config.controller], serves: true }, 'Always'),
     },
   };
   const service: V1Service = {

@@ -1,12 +1,14 @@
 import type { V1Container, V1OwnerReference, V1PodTemplateSpec, V1Toleration, V1Volume } from '@kubernetes/client-node';
 import type { SearchSpec } from '../../../src/spec/search-spec.js';
 import { type WorkersSpec, workersSpecSchema } from '../../../src/spec/workers-spec.js';
-import { type Component, COMPONENT_LABEL, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from '../types.js';
+import { childName } from '../names.js';
+import { type Component, COMPONENT_LABEL, MESH_DIR, MESH_NAME, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from '../types.js';
 
 /** The extended resource GPU nodes advertise (NVIDIA's device plugin) and taint themselves with. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
 const DATA_VOLUME = 'data';
+const MESH_VOLUME = 'mesh';
 
 /** The search's `spec.workers`, defaults filled in. */
 export function workersOf(spec: SearchSpec): WorkersSpec {
@@ -62,13 +64,20 @@ export function workerPodTemplate(
   if (resources.gpu > 0) limits[GPU_RESOURCE] = String(resources.gpu);
   const tolerations: V1Toleration[] = [...(workers.tolerations ?? [])];
   if (resources.gpu > 0) tolerations.push({ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' });
-  const volumes: V1Volume[] = dataVolume
-    ? [
-        dataVolume.claimName !== undefined
-          ? { name: DATA_VOLUME, persistentVolumeClaim: { claimName: dataVolume.claimName, readOnly: true } }
-          : { name: DATA_VOLUME, hostPath: { path: dataVolume.hostPath!, type: 'Directory' } },
-      ]
-    : [];
+  const volumes: V1Volume[] = [
+    ...(dataVolume
+      ? [
+          dataVolume.claimName !== undefined
+            ? { name: DATA_VOLUME, persistentVolumeClaim: { claimName: dataVolume.claimName, readOnly: true } }
+            : { name: DATA_VOLUME, hostPath: { path: dataVolume.hostPath!, type: 'Directory' } },
+        ]
+      : []),
+    ...(config.workerSecret ? [{ name: MESH_VOLUME, secret: { secretName: workerSecretName(nas), defaultMode: 0o440 } }] : []),
+  ];
+  const mounts = [
+    ...(dataVolume ? [{ name: DATA_VOLUME, mountPath: dataVolume.mountPath, readOnly: true }] : []),
+    ...(config.workerSecret ? [{ name: MESH_VOLUME, mountPath: MESH_DIR, readOnly: true }] : []),
+  ];
   const container: V1Container = {
     name: component,
     image: workers.image ?? config.image,
@@ -76,14 +85,18 @@ export function workerPodTemplate(
     args: [...c.args],
     env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
     resources: { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
-    ...(dataVolume ? { workingDir: dataVolume.mountPath, volumeMounts: [{ name: DATA_VOLUME, mountPath: dataVolume.mountPath, readOnly: true }] } : {}),
+    ...(dataVolume ? { workingDir: dataVolume.mountPath } : {}),
+    ...(mounts.length ? { volumeMounts: mounts } : {}),
     ...(c.serves
       ? {
           ports: [
             { name: 'grpc', containerPort: config.ports.grpc },
             { name: 'metrics', containerPort: config.ports.metrics },
           ],
-          readinessProbe: { grpc: { port: config.ports.grpc }, periodSeconds: 2, failureThreshold: 3 },
+          // A kubelet's gRPC probe speaks no TLS: with TLS, the metrics port's /readyz says whether gRPC serves.
+          readinessProbe: config.workerSecret
+            ? { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 2, failureThreshold: 3 }
+            : { grpc: { port: config.ports.grpc }, periodSeconds: 2, failureThreshold: 3 },
         }
       : {}),
   };
@@ -105,25 +118,43 @@ export function workerPodTemplate(
   };
 }
 
-/** Flags every serving worker takes: listen on the pod's own IP (the downward API's POD_IP), reach NATS. */
+/** Flags every serving worker takes: listen on the pod's own IP (the downward API's POD_IP), reach NATS; TLS. */
 export function serveArgs(service: string, config: OperatorConfig, workers: WorkersSpec): string[] {
+  // Only the mesh calls workers: mutual TLS, no access file.
+  const tls = config.workerSecret
+    ? ['--tls-cert', `${MESH_DIR}/tls.crt`, '--tls-key', `${MESH_DIR}/tls.key`, '--tls-ca', `${MESH_DIR}/ca.crt`, '--tls-server-name', MESH_NAME, '--require-client-cert']
+    : [];
   return [
     'serve', service,
     '--host', '$(POD_IP)',
     '--port', String(config.ports.grpc),
     '--metrics-port', String(config.ports.metrics),
+    ...tls,
     ...natsArgs(config, workers),
   ];
 }
 
 /**
- * Flags of every worker (`nasmesh final` too): its NATS, `--insecure` when the operator runs so, and the data volume
- * as its only data root (the files a search names are read there and nowhere else).
+ * Flags of every worker (`nasmesh final` too): its NATS (with the mesh's certificate and password when the operator
+ * has them), `--insecure` when the operator runs so, and the data volume as its only data root (the files a search
+ * names are read there and nowhere else).
  */
 export function natsArgs(config: OperatorConfig, workers: WorkersSpec): string[] {
+  const tls = config.workerSecret
+    ? [
+        '--nats-ca', `${MESH_DIR}/ca.crt`, '--nats-cert', `${MESH_DIR}/tls.crt`, '--nats-key', `${MESH_DIR}/tls.key`,
+        '--nats-user', 'nasmesh', '--nats-password-file', `${MESH_DIR}/nats-password`,
+      ]
+    : [];
   return [
     '--nats', config.natsUrl,
+    ...tls,
     ...(config.insecure ? ['--insecure'] : []),
     ...(workers.dataVolume ? ['--data-root', workers.dataVolume.mountPath] : []),
   ];
+}
+
+/** The search's copy of the mesh Secret (workers mount it; Secrets do not cross namespaces). */
+export function workerSecretName(nas: NASSearch): string {
+  return childName(nas, 'mesh');
 }
