@@ -5,13 +5,13 @@ SEEDS ?= 100
 QUERIES ?= 200
 SOURCES := $(shell find src bench services -name '*.ts' 2>/dev/null)
 
-.PHONY: build run test bench clean deps
+.PHONY: build run test bench clean deps tensorflow-cpu
 
 # Debian packages the tests need: a real nats-server (JetStream), protoc for the gRPC contracts, openssl for the
 # local cluster's certificates, prometheus (and its promtool) for the metrics, rules and dashboard checks.
 DEBIAN_PACKAGES := nats-server protobuf-compiler openssl prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-deps:
+deps: node_modules/.tensorflow-stamp
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
@@ -23,6 +23,17 @@ node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The native TensorFlow backend for @tensorflow/tfjs-node, built from PyPI's tensorflow-cpu wheel (its own install
+# downloads from elsewhere and fails, so npm drops it; tools/tensorflow-cpu). Optional: where a step fails it says why
+# and nasmesh trains on wasm, so this never fails make. `make tensorflow-cpu` retries it.
+node_modules/.tensorflow-stamp: node_modules/.install-stamp
+	-node --import tsx tools/tensorflow-cpu/main.ts
+	touch $@
+
+tensorflow-cpu: node_modules/.install-stamp
+	-node --import tsx tools/tensorflow-cpu/main.ts
+	touch node_modules/.tensorflow-stamp
+
 dist/.build-stamp: node_modules/.install-stamp tsconfig.json $(SOURCES)
 	npx tsc -p tsconfig.json
 	touch $@
@@ -32,11 +43,11 @@ build: dist/.build-stamp
 # The main job: ENAS weight-sharing search of an enas-micro cell on Fashion-MNIST, the best cell retrained beside a
 # ResNet baseline; results, exported model and report.html in results/fashion-mnist-enas-micro/.
 SEARCH ?= deploy/examples/fashion-mnist-enas-micro.yaml
-run: build
+run: build node_modules/.tensorflow-stamp
 	node dist/src/cli/main.js run $(SEARCH)
 
 # Every strategy on the NAS-Bench-201 table (the first issue's benchmark).
-bench: build
+bench: build node_modules/.tensorflow-stamp
 	mkdir -p results
 	node dist/src/cli/main.js bench --space nb201 --table $(TABLE) \
 	  --algorithms random,evolution,reinforce,ppo,qlearning \
@@ -87,4 +98,4 @@ test: deps node_modules/.install-stamp proto-check cluster-tools
 	npm test
 
 clean:
-	rm -rf dist results node_modules/.install-stamp
+	rm -rf dist results node_modules/.install-stamp node_modules/.tensorflow-stamp

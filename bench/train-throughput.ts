@@ -1,6 +1,7 @@
 /**
- * Training throughput: nasmesh (tfjs, wasm backend) against PyTorch on the CPU, on the same reference networks, the
- * same batches of 64 MNIST images and Adam (lr 1e-3, softmax cross-entropy on logits).
+ * Training throughput: nasmesh (tfjs: each available training backend, `tensorflow` and `wasm`) against PyTorch on the
+ * CPU, on the same reference networks, the same batches of 64 MNIST images and Adam (lr 1e-3, softmax cross-entropy
+ * on logits).
  *
  * Networks (both described as a nasmesh layer graph, `NetworkSpec`; the PyTorch side builds its module from the same
  * JSON graph, bench/train-throughput.py, so both frameworks train exactly the same structure):
@@ -9,11 +10,14 @@
  *    16 channels, 2 stages (stem, normal cell, reduction cell, normal cell), built by networkSpec() as a search does.
  *
  * Threads: PyTorch trains one model with torch.set_num_threads(N). nasmesh with N > 1 runs N worker threads, each
- * with its own wasm backend training its own copy on its own batches; images/s are summed over the workers.
- * After `--warmup` untimed steps, `--steps` steps are timed (all workers start together).
+ * with its own backend training its own copy on its own batches (as the data-parallel final stage does); images/s
+ * are summed over the workers. On `tensorflow` each worker runs its ops in its own thread (TF_NUM_INTRAOP_THREADS 1,
+ * src/tf/backend.ts). After `--warmup` untimed steps, `--steps` steps are timed (all workers start together).
  *
- * Run: npm run bench:throughput -- --threads 2 --json out.json [--steps 20] [--warmup 3] [--breakdown]
- *      [--python /usr/bin/python3] [--no-pytorch] [--network reference-cnn]
+ * Run: npm run bench:throughput -- --threads 2 --json out.json [--backend tensorflow|wasm|cpu] [--steps 20]
+ *      [--warmup 3] [--breakdown] [--python /usr/bin/python3] [--no-pytorch] [--network reference-cnn]
+ * Without --backend every training backend that loads here is measured (`tensorflow`, `wasm`; the pure-JS `cpu` only
+ * when named). Each entry of `networks` in the JSON is one network on one backend.
  * --breakdown adds, for worker 0, forward / backward / optimizer times and the top kernels of one step (tf.profile).
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type * as TF from '@tensorflow/tfjs';
 import type { Batch } from '../src/data/index.js';
+import type { BackendName } from '../src/tf/backend.js';
 import type { NetworkSpec } from '../src/train/types.js';
 
 const BATCH = 64;
@@ -39,6 +44,7 @@ interface NetworkCase {
 }
 
 interface WorkerInput {
+  backend: BackendName;
   spec: NetworkSpec;
   batches: Batch[];
   steps: number;
@@ -51,7 +57,9 @@ interface Breakdown {
   backwardMs: number;
   optimizerMs: number;
   stepMs: number;
-  wasmThreads: number;
+  /** Threads of the backend's own pool: wasm's, or TensorFlow's intra-op pool. */
+  wasmThreads?: number;
+  tensorflowIntraOpThreads?: number;
   topKernels: { kernel: string; ms: number; calls: number }[];
 }
 
@@ -86,7 +94,8 @@ async function runWorker(input: WorkerInput): Promise<void> {
   const { specToModel } = await import('../src/train/child-network.js');
   const { FusedAdam } = await import('../src/train/fused-adam.js');
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-  await initBackend('wasm');
+  const backend = await initBackend(input.backend);
+  if (backend !== input.backend) throw new Error(`backend ${input.backend} unavailable (got ${backend})`);
   const model = specToModel(input.spec);
   // nasmesh's trainer: the fused Adam that src/train/fit.ts and the data-parallel replicas use.
   const optimizer = new FusedAdam(1e-3);
@@ -162,7 +171,8 @@ async function runWorker(input: WorkerInput): Promise<void> {
       backwardMs: round(fwdBwdMs - forwardMs, 1),
       optimizerMs: round(optimizerMs, 1),
       stepMs: round(stepMs, 1),
-      wasmThreads: getThreadsCount(),
+      ...(backend === 'wasm' ? { wasmThreads: getThreadsCount() } : {}),
+      ...(backend === 'tensorflow' ? { tensorflowIntraOpThreads: Number(process.env.TF_NUM_INTRAOP_THREADS) } : {}),
       topKernels,
     };
   }
@@ -182,6 +192,7 @@ function startWorker(data: WorkerInput): Worker {
 
 /** Runs `threads` workers on disjoint batches; returns summed images/s and worker 0's breakdown. */
 async function nasmeshThroughput(
+  backend: BackendName,
   spec: NetworkSpec,
   batches: Batch[],
   threads: number,
@@ -192,6 +203,7 @@ async function nasmeshThroughput(
   const perWorker = Math.floor(batches.length / threads);
   const workers = Array.from({ length: threads }, (_, w) =>
     startWorker({
+      backend,
       spec,
       batches: batches.slice(w * perWorker, (w + 1) * perWorker),
       steps,
@@ -275,6 +287,7 @@ function parseArgs(argv: string[]) {
     pytorch: true,
     python: process.env.NASMESH_PYTHON ?? '/usr/bin/python3',
     network: undefined as string | undefined,
+    backend: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -296,6 +309,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--no-pytorch') opts.pytorch = false;
     else if (a === '--python') opts.python = value();
     else if (a === '--network') opts.network = value();
+    else if (a === '--backend') opts.backend = value();
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -320,11 +334,12 @@ async function main(): Promise<void> {
   if (opts.network !== undefined) cases = cases.filter((c) => c.name === opts.network);
   if (cases.length === 0) throw new Error(`no network named ${opts.network}`);
 
+  const backends = await availableBackends(opts.backend);
   const networks = [];
   let torchVersion: string | undefined;
   const { specCost } = await import('../src/train/cost.js');
   for (const c of cases) console.log(`${c.name}: ${specCost(c.spec).trainableParams} trainable parameters (nasmesh graph)`);
-  console.log(`threads ${opts.threads}, batch ${BATCH}, ${opts.warmup} warm-up + ${opts.steps} timed steps, Adam`);
+  console.log(`threads ${opts.threads}, batch ${BATCH}, ${opts.warmup} warm-up + ${opts.steps} timed steps, Adam; backends ${backends.join(', ')}`);
   for (const c of cases) {
     // PyTorch runs right before nasmesh on each network, so both see about the same machine load.
     let pytorch: PytorchResult[] = [];
@@ -340,26 +355,26 @@ async function main(): Promise<void> {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const n = await nasmeshThroughput(c.spec, all, opts.threads, opts.steps, opts.warmup, opts.breakdown);
     const pt = pytorch.find((p) => p.name === c.name)?.imagesPerSecond ?? null;
-    const ratio = pt === null ? null : round(n.imagesPerSecond / pt, 3);
-    networks.push({
-      name: c.name,
-      nasmeshImagesPerSecond: round(n.imagesPerSecond),
-      pytorchImagesPerSecond: pt === null ? null : round(pt),
-      ratio,
-      ...(n.breakdown ? { nasmeshBreakdown: n.breakdown } : {}),
-    });
-    const ptText = pt === null ? 'n/a' : `${round(pt)} img/s`;
-    console.log(
-      `${c.name.padEnd(14)} nasmesh ${round(n.imagesPerSecond)} img/s   pytorch ${ptText}   nasmesh/pytorch ${ratio ?? 'n/a'}`,
-    );
-    if (n.breakdown) {
-      const b = n.breakdown;
-      console.log(
-        `  nasmesh step ${b.stepMs} ms: forward ${b.forwardMs}, backward ${b.backwardMs}, optimizer ${b.optimizerMs} (wasm threads ${b.wasmThreads})`,
-      );
-      for (const k of b.topKernels) console.log(`    ${k.kernel.padEnd(40)} ${String(k.ms).padStart(8)} ms  x${k.calls}`);
+    console.log(`${c.name.padEnd(14)} pytorch ${pt === null ? 'n/a' : `${round(pt)} img/s`}`);
+    for (const backend of backends) {
+      const n = await nasmeshThroughput(backend, c.spec, all, opts.threads, opts.steps, opts.warmup, opts.breakdown);
+      const ratio = pt === null ? null : round(n.imagesPerSecond / pt, 3);
+      networks.push({
+        name: c.name,
+        backend,
+        nasmeshImagesPerSecond: round(n.imagesPerSecond),
+        pytorchImagesPerSecond: pt === null ? null : round(pt),
+        ratio,
+        ...(n.breakdown ? { nasmeshBreakdown: n.breakdown } : {}),
+      });
+      console.log(`${c.name.padEnd(14)} ${backend.padEnd(10)} ${round(n.imagesPerSecond)} img/s   nasmesh/pytorch ${ratio ?? 'n/a'}`);
+      if (n.breakdown) {
+        const b = n.breakdown;
+        const pool = b.wasmThreads !== undefined ? `wasm threads ${b.wasmThreads}` : `intra-op threads ${b.tensorflowIntraOpThreads}`;
+        console.log(`  step ${b.stepMs} ms: forward ${b.forwardMs}, backward ${b.backwardMs}, optimizer ${b.optimizerMs} (${pool})`);
+        for (const k of b.topKernels) console.log(`    ${k.kernel.padEnd(40)} ${String(k.ms).padStart(8)} ms  x${k.calls}`);
+      }
     }
   }
   // The 1-minute load average before and after: other processes on the machine skew every number here.
@@ -370,6 +385,26 @@ async function main(): Promise<void> {
     loadAverage1m: { start: round(load0, 2), end: round(loadavg()[0]!, 2) },
   };
   if (opts.json !== undefined) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * The backends to measure: the one named, or every training backend that initialises here (the pure-JS `cpu` is
+ * too slow to train these networks and is measured only when named). Says why each one left out was.
+ */
+async function availableBackends(named: string | undefined): Promise<BackendName[]> {
+  const { BACKENDS, configureTensorflow, initBackend } = await import('../src/tf/backend.js');
+  if (named !== undefined && !(BACKENDS as readonly string[]).includes(named)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
+  // Before libtensorflow first starts in this process: one intra-op thread, so each worker computes in its own thread.
+  configureTensorflow(1);
+  const wanted = named !== undefined ? [named as BackendName] : (['tensorflow', 'wasm'] as BackendName[]);
+  const out: BackendName[] = [];
+  for (const name of wanted) {
+    const got = await initBackend(name).catch((err: unknown) => `failed: ${(err as Error).message}`);
+    if (got === name) out.push(name);
+    else console.error(`backend ${name} unavailable (${got}); not measured`);
+  }
+  if (out.length === 0) throw new Error('no backend to measure');
+  return out;
 }
 
 if (isMainThread) {

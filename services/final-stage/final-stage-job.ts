@@ -1,7 +1,7 @@
 import type { DataRoots } from '../../src/data/data-roots.js';
 import { loadDataset } from '../../src/data/load.js';
-import { SearchResults } from '../../src/search/search-results.js';
-import type { SearchSummary } from '../../src/search/types.js';
+import { writeSearchResults } from '../../src/search/search-results.js';
+import type { SearchProgress, SearchSummary } from '../../src/search/types.js';
 import type { SearchStore } from '../../src/store/types.js';
 import { type BackendChoice, describeBackend, initBackend } from '../../src/tf/backend.js';
 import { NasmeshError } from '../../src/util/errors.js';
@@ -13,11 +13,13 @@ export interface FinalStageJobOptions {
   /** Where the search's dataset may be read (its spec came from the network); none: as the spec says. */
   readonly roots?: DataRoots;
   readonly log: (line: string) => void;
+  /** The derive step's and the trainings' progress (SearchResultsOptions.onProgress). */
+  readonly onProgress?: (progress: SearchProgress) => void;
 }
 
 /**
  * The final stage of a succeeded search in the mesh, what `nasmesh run` does after its search: ENAS's derive step
- * (weight sharing), the final stage and summary.json (SearchResults, the same code), from the search's stored spec,
+ * (weight sharing), the final stage and summary.json (writeSearchResults, the same code), from the search's stored spec,
  * candidates, policy checkpoint and shared weights, each result file stored as a blob `results/<path>` of the search,
  * then the completion marker. Idempotent: a search whose results are complete is left as it is; one whose previous
  * run stopped midway (a pod killed) is done again from the start, rewriting every file. Returns the summary, or
@@ -38,17 +40,14 @@ export async function runFinalStageJob(store: SearchStore, id: string, o: FinalS
   const { spec } = search.spec;
   await initBackend(o.backend ?? spec.backend);
   o.log(`search ${id}: ${describeBackend()}`);
-  const data = spec.dataset ? await loadDataset(spec.dataset, o.roots ? { roots: o.roots } : {}) : undefined;
-  const results = SearchResults.start({ search: search.spec, data, onLog: o.log });
-  try {
-    const records = await store.listCandidates(id);
-    o.log(`search ${id}: ${records.length} candidates${spec.evaluation.mode === 'weight-sharing' ? '; derive step' : ''}${spec.final ? '; final stage' : ''}`);
-    const files = blobs.writer((path, bytes) => o.log(`stored ${RESULTS_PREFIX}${path} (${bytes} bytes)`));
-    const searchSeconds = (Date.parse(search.updatedAt) - Date.parse(search.createdAt)) / 1000;
-    const summary = await results.write(store, records, files, searchSeconds);
-    await blobs.markComplete(files.written);
-    return summary;
-  } finally {
-    await results.stop();
-  }
+  const dataOptions = o.roots ? { roots: o.roots } : {};
+  const data = spec.dataset ? await loadDataset(spec.dataset, dataOptions) : undefined;
+  const records = await store.listCandidates(id);
+  o.log(`search ${id}: ${records.length} candidates${spec.evaluation.mode === 'weight-sharing' ? '; derive step' : ''}${spec.final ? '; final stage' : ''}`);
+  const files = blobs.writer((path, bytes) => o.log(`stored ${RESULTS_PREFIX}${path} (${bytes} bytes)`));
+  const searchSeconds = (Date.parse(search.updatedAt) - Date.parse(search.createdAt)) / 1000;
+  // The finalists' short trainings load the dataset again in their threads: within the same data roots.
+  const summary = await writeSearchResults({ search: search.spec, data, dataOptions, onLog: o.log, onProgress: o.onProgress }, store, records, files, searchSeconds);
+  await blobs.markComplete(files.written);
+  return summary;
 }

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { runEmbeddedSearch } from '../search/embedded-search.js';
 import { loadResults, renderReport } from '../report/index.js';
@@ -7,6 +6,7 @@ import { loadSearchSpec } from '../spec/load.js';
 import { writeAtomic } from '../util/write-atomic.js';
 import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from '../tf/backend.js';
 import { nonNegativeInt } from './options.js';
+import { progressDisplay } from './progress/progress-display.js';
 
 /** `nasmesh run <search.yaml>`: the whole search embedded in this process. */
 export function runCommand(): Command {
@@ -22,16 +22,12 @@ export function runCommand(): Command {
       await initBackend(opts.backend ?? search.spec.backend);
       const outDir = opts.out ?? join('results', search.metadata.name);
       console.error(`nasmesh: ${search.metadata.name}: ${describeBackend()}; results in ${outDir}`);
-      const bar = new SingleBar({
-        format: ' search |{bar}| {value}/{total} candidates | best reward {best} | ETA {eta_formatted}',
-        noTTYOutput: true,
-        notTTYSchedule: 10_000,
-      });
-      let started = false;
+      // Bars on a terminal, a few lines per phase in a log (`make run > log`).
+      const display = progressDisplay(process.stderr);
       // Ctrl-C stops between evaluations with the state stored, so `--resume` continues where it stopped.
       const abort = new AbortController();
       process.once('SIGINT', () => {
-        console.error('\nnasmesh: interrupted; continue with --resume');
+        display.log('nasmesh: interrupted; continue with --resume');
         abort.abort();
       });
       const summary = await runEmbeddedSearch(search, {
@@ -39,14 +35,9 @@ export function runCommand(): Command {
         seed: opts.seed,
         resume: opts.resume,
         signal: abort.signal,
-        onProgress: (p) => {
-          if (!started) bar.start(p.total, 0, { best: '-' });
-          started = true;
-          bar.update(p.done, { best: p.bestReward.toFixed(4) });
-        },
-        onLog: (line) => console.error(line),
-      });
-      if (started) bar.stop();
+        onProgress: (p) => display.update(p),
+        onLog: (line) => display.log(line),
+      }).finally(() => display.stop());
       const show = (label: string, r: { testAccuracy: number; params: number; flops: number } | null | undefined) =>
         r && console.log(`${label}: test accuracy ${(r.testAccuracy * 100).toFixed(2)} %, ${r.params} params, ${r.flops} MACs`);
       console.log(`${summary.candidates} candidates in ${summary.durationSeconds.toFixed(1)} s`);

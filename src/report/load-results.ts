@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { EnasMicroSpace } from '../space/enas-micro.js';
 import { createSpace, spaceConfigSchema } from '../space/registry.js';
 import { NasmeshError } from '../util/errors.js';
 import { parseWith } from '../util/schema.js';
@@ -28,16 +29,27 @@ const candidateSchema = z.object({
   diverged: z.string().optional(),
 });
 const finalSchema = z.object({
-  architecture: z.union([z.object({ arch: z.string() }), z.object({ baseline: z.string() })]),
+  architecture: z.union([z.object({ arch: z.string() }), z.object({ baseline: z.string(), channels: z.array(z.number()).optional() })]),
   testAccuracy: z.number(),
+  validationAccuracy: z.number().optional(),
   params: z.number(),
   flops: z.number(),
   epochs: z.number(),
 });
+const finalistSchema = z.object({
+  architecture: z.object({ arch: z.string() }),
+  deriveReward: z.number(),
+  shortTrainingAccuracy: z.number(),
+  params: z.number(),
+  retrained: z.object({ testAccuracy: z.number() }).optional(),
+});
+const tau = z.number().nullable().optional();
 const summarySchema = z.object({
   durationSeconds: z.number(),
   best: finalSchema.nullable(),
   baseline: finalSchema.optional(),
+  finalists: z.array(finalistSchema).optional(),
+  kendallTau: z.object({ deriveVsShortTraining: tau, deriveVsRetrained: tau, shortTrainingVsRetrained: tau }).optional(),
 });
 const statsSchema = z.object({
   observed: z.number().int().min(0),
@@ -64,6 +76,10 @@ export function loadResults(dir: string): ReportData {
   const controller = existsSync(controllerPath)
     ? readJsonLines(controllerPath).map((line, i) => parseWith(statsSchema, line, `controller.jsonl:${i + 1}`))
     : null;
+  const space = createSpace(spec.space);
+  // The cell drawn: the final stage's pick where there is one, else the best-rewarded candidate (the earliest on ties).
+  const retrained = summary?.best && 'arch' in summary.best.architecture ? summary.best.architecture.arch : undefined;
+  const found = retrained ?? candidates.reduce<(typeof candidates)[number] | undefined>((a, c) => (a && a.reward >= c.reward ? a : c), undefined)?.arch;
   return {
     search: {
       name: search.metadata.name,
@@ -72,21 +88,43 @@ export function loadResults(dir: string): ReportData {
       evaluation: spec.evaluation.mode,
       objective: spec.reward.objective,
       seed: spec.seed,
-      maxEntropy: Math.log(Number(createSpace(spec.space).count())),
+      maxEntropy: Math.log(Number(space.count())),
     },
     candidates: candidates.sort((a, b) => a.index - b.index),
     summary: summary && {
       durationSeconds: summary.durationSeconds,
       best: summary.best && final(summary.best),
       ...(summary.baseline ? { baseline: final(summary.baseline) } : {}),
+      ...(summary.finalists && {
+        finalists: summary.finalists.map((f) => ({
+          arch: f.architecture.arch,
+          deriveReward: f.deriveReward,
+          shortTrainingAccuracy: f.shortTrainingAccuracy,
+          params: f.params,
+          ...(f.retrained && { retrainedTestAccuracy: f.retrained.testAccuracy }),
+        })),
+      }),
+      ...(summary.kendallTau && { kendallTau: summary.kendallTau }),
     },
+    cells:
+      space instanceof EnasMicroSpace && found !== undefined
+        ? { arch: found, retrained: retrained !== undefined, ...space.cells(space.decode(found)) }
+        : null,
     controller,
   };
 }
 
 function final(r: z.output<typeof finalSchema>): ReportFinal {
-  const name = 'arch' in r.architecture ? r.architecture.arch : r.architecture.baseline;
-  return { name, testAccuracy: r.testAccuracy, params: r.params, flops: r.flops, epochs: r.epochs };
+  const a = r.architecture;
+  return {
+    name: 'arch' in a ? a.arch : a.baseline,
+    testAccuracy: r.testAccuracy,
+    ...(r.validationAccuracy !== undefined && { validationAccuracy: r.validationAccuracy }),
+    params: r.params,
+    flops: r.flops,
+    epochs: r.epochs,
+    ...('channels' in a && a.channels && { channels: a.channels }),
+  };
 }
 
 function readJson(path: string): unknown {

@@ -1,4 +1,6 @@
+import { cellsSection } from './cells-section.js';
 import { entropySection } from './entropy-plot.js';
+import { finalStageSection } from './final-stage-section.js';
 import { escapeHtml } from './html.js';
 import { paretoSection } from './pareto-plot.js';
 import { rewardSection } from './reward-plot.js';
@@ -15,6 +17,7 @@ th { font-weight: 600; white-space: nowrap; width: 1%; }
 code { font-size: 0.9em; word-break: break-all; }
 figure { margin: 0; } figcaption { color: #555; margin-top: 0.3em; }
 .key { font-weight: bold; } .note { color: #555; font-style: italic; }
+table.grid th { width: auto; } svg.cell-graph { max-width: 100%; height: auto; display: block; }
 `;
 
 /** The whole report as one self-contained HTML document: inline CSS and SVG, no scripts, nothing external. */
@@ -27,6 +30,8 @@ export function renderReport(data: ReportData): string {
     '<body>',
     `<h1>${title}</h1>`,
     summaryTable(data),
+    cellsSection(data.cells),
+    finalStageSection(data.summary),
     rewardSection(data.candidates),
     entropySection(data.controller, data.search.strategy, data.search.maxEntropy),
     paretoSection(data.candidates),

@@ -6,7 +6,7 @@ import type { SearchSpec } from '../spec/search-spec.js';
 import { LocalDirSearchStore } from '../store/local-dir-store.js';
 import { runLocalSession } from './local-session.js';
 import { directoryResultFiles } from './result-files.js';
-import { datasetNetwork, SearchResults } from './search-results.js';
+import { datasetNetwork, writeSearchResults } from './search-results.js';
 import type { SearchProgress, SearchSummary } from './types.js';
 
 export interface EmbeddedSearchOptions {
@@ -17,6 +17,7 @@ export interface EmbeddedSearchOptions {
   resume?: boolean;
   /** Stops the search between evaluations; `resume` continues it. */
   signal?: AbortSignal;
+  /** Every long phase's progress: the search, the supernet's training, the derive step, the final stage's trainings. */
   onProgress?: (progress: SearchProgress) => void;
   onLog?: (line: string) => void;
   data?: LoadOptions;
@@ -24,7 +25,7 @@ export interface EmbeddedSearchOptions {
 
 /**
  * A whole search in one process: propose, evaluate (table look-up, standalone training or ENAS weight sharing),
- * reward, learn; then what follows every search (SearchResults: the derive step, the final stage, summary.json),
+ * reward, learn; then what follows every search (writeSearchResults: the derive step, the final stage, summary.json),
  * written to `outDir`. Every evaluated candidate is appended to `candidates.jsonl` as soon as the strategy has
  * observed it. The search runs as a SearchSession whose state is kept in `<outDir>/state`.
  */
@@ -44,26 +45,26 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
     appendFileSync(statsFile, `${JSON.stringify({ observed, ...stats } satisfies StrategyStatsRecord)}\n`);
 
   const data = spec.dataset ? await loadDataset(spec.dataset, opts.data) : undefined;
-  // Started first: the baseline trains on another core while the search runs.
-  const results = SearchResults.start({ search: seeded, data, dataOptions: opts.data, onLog: opts.onLog });
-  try {
-    // The session's durable state: what `resume` continues from.
-    const stateDir = join(opts.outDir, 'state');
-    if (!opts.resume) rmSync(stateDir, { recursive: true, force: true });
-    const store = new LocalDirSearchStore(stateDir);
-    const records = await runLocalSession(seeded, {
-      store,
-      candidatesFile,
-      onPolicyUpdated: recordStats,
-      data,
-      network: data && datasetNetwork(data, spec.network),
-      dataOptions: opts.data,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      onLog: opts.onLog,
-    });
-    return await results.write(store, records, directoryResultFiles(opts.outDir), (performance.now() - started) / 1000);
-  } finally {
-    await results.stop();
-  }
+  // The session's durable state: what `resume` continues from.
+  const stateDir = join(opts.outDir, 'state');
+  if (!opts.resume) rmSync(stateDir, { recursive: true, force: true });
+  const store = new LocalDirSearchStore(stateDir);
+  const records = await runLocalSession(seeded, {
+    store,
+    candidatesFile,
+    onPolicyUpdated: recordStats,
+    data,
+    network: data && datasetNetwork(data, spec.network),
+    dataOptions: opts.data,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    onLog: opts.onLog,
+  });
+  return writeSearchResults(
+    { search: seeded, data, dataOptions: opts.data, onLog: opts.onLog, onProgress: opts.onProgress },
+    store,
+    records,
+    directoryResultFiles(opts.outDir),
+    (performance.now() - started) / 1000,
+  );
 }

@@ -4,6 +4,7 @@ import type { DatasetSpecInput } from '../data/spec.js';
 import type { SpaceConfig } from '../space/registry.js';
 import type { Architecture } from '../space/types.js';
 import type { BackendName } from '../tf/backend.js';
+import type { TrainingProgress } from '../train/fit.js';
 import { NasmeshError } from '../util/errors.js';
 import { siblingModule, startWorker } from '../util/worker.js';
 import type { CandidateEvaluator, Evaluation } from './evaluator.js';
@@ -21,8 +22,11 @@ export interface PoolSetup {
 export interface PoolJob {
   id: number;
   arch: number[];
+  /** Whether to post the training's progress (a message per batch) before the result. */
+  progress: boolean;
 }
 export type PoolResult = { id: number; evaluation: Evaluation } | { id: number; error: string };
+export type PoolMessage = 'ready' | PoolResult | { id: number; progress: TrainingProgress };
 
 /**
  * Standalone evaluations on `size` worker threads, each with its own backend: independent candidates train in
@@ -32,7 +36,10 @@ export type PoolResult = { id: number; evaluation: Evaluation } | { id: number; 
 export class EvaluatorPool implements CandidateEvaluator {
   private readonly idle: Worker[] = [];
   private readonly waiting: ((w: Worker) => void)[] = [];
-  private readonly pending = new Map<number, { resolve: (e: Evaluation) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (e: Evaluation) => void; reject: (e: Error) => void; onProgress?: (p: TrainingProgress) => void }
+  >();
   private readonly workers: Worker[] = [];
   private nextId = 0;
 
@@ -46,9 +53,12 @@ export class EvaluatorPool implements CandidateEvaluator {
         const worker = startWorker(url, setup);
         pool.workers.push(worker);
         worker.once('error', reject);
-        worker.on('message', (m: 'ready' | PoolResult) => {
+        worker.on('message', (m: PoolMessage) => {
           if (m === 'ready') {
             resolve();
+          } else if ('progress' in m) {
+            pool.pending.get(m.id)?.onProgress?.(m.progress);
+            return; // the job goes on
           } else {
             const p = pool.pending.get(m.id)!;
             pool.pending.delete(m.id);
@@ -62,12 +72,12 @@ export class EvaluatorPool implements CandidateEvaluator {
     return pool;
   }
 
-  async evaluate(arch: Architecture): Promise<Evaluation> {
+  async evaluate(arch: Architecture, onProgress?: (progress: TrainingProgress) => void): Promise<Evaluation> {
     const worker = await this.acquire();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, arch: [...arch] } satisfies PoolJob);
+      this.pending.set(id, { resolve, reject, onProgress });
+      worker.postMessage({ id, arch: [...arch], progress: onProgress !== undefined } satisfies PoolJob);
     });
   }
 

@@ -1,108 +1,102 @@
 import type { LoadedDataset } from '../data/types.js';
 import type { Architecture, SearchSpace } from '../space/types.js';
-import { baselineSpec, type BaselineName } from '../train/baseline.js';
-import { specToModel } from '../train/child-network.js';
+import type { BaselineName } from '../train/baseline.js';
 import { fitDataParallel } from '../train/data-parallel.js';
 import { networkSpec } from '../train/spec.js';
 import { specCost } from '../train/cost.js';
 import { modelFiles } from '../train/export.js';
-import { accuracy, fit } from '../train/fit.js';
-import { seedKernels } from '../train/seeded-init.js';
-import type { NetworkConfig } from '../train/types.js';
+import { accuracy, type TrainingProgress } from '../train/fit.js';
+import { sizeMatchedBaseline } from '../train/size-matched-baseline.js';
+import type { NetworkConfig, NetworkSpec } from '../train/types.js';
 import type { BackendName, tf } from '../tf/backend.js';
 import { Rng } from '../util/rng.js';
 import type { ResultFiles } from './result-files.js';
 import type { FinalResult } from './types.js';
 
+/**
+ * The final stage's training harness, the same for the retrained candidates and the baseline: Adam from a seeded
+ * initialisation with a cosine schedule, data-parallel on `replicas` worker threads (whose batch-norm shards are
+ * part of the result).
+ */
 export interface FinalStageOptions {
   epochs: number;
   batchSize: number;
   /** Initial Adam learning rate, decayed to zero by a cosine schedule over the epochs. */
   learningRate: number;
   seed: number;
+  replicas: number;
+  backend: BackendName;
   onEpoch?: (label: string, epoch: number, loss: number) => void;
+  /** Batch by batch, for progress displays: `run` is the finalist's rank among those retrained ("1/3") or the baseline's name. */
+  onBatch?: (run: string, progress: TrainingProgress) => void;
 }
 
 /**
- * Retrains the top candidates from scratch, data-parallel on `replicas` worker threads, picks the best by validation
- * accuracy (the test split is only reported, never used to choose) and exports it as a tfjs model: `model/weights.bin`
- * and `model/model.json` of `out`.
+ * Retrains `archs` from scratch, picks the best by validation accuracy (the test split is only reported, never used
+ * to choose; the first on ties) and exports it as a tfjs model: `model/weights.bin` and `model/model.json` of `out`.
+ * Returns every retrained network's result, in the order of `archs`, and the best of them.
  */
-export async function retrainBest(
+export async function retrainTop(
   space: SearchSpace,
   archs: readonly Architecture[],
   data: LoadedDataset,
   network: NetworkConfig,
-  opts: FinalStageOptions & { replicas: number; backend: BackendName },
+  opts: FinalStageOptions,
   out: ResultFiles,
-): Promise<FinalResult | null> {
-  let best: { result: FinalResult; validation: number; model: tf.LayersModel } | null = null;
-  for (const arch of archs) {
-    const started = performance.now();
+): Promise<{ retrained: FinalResult[]; best: FinalResult | null }> {
+  const retrained: FinalResult[] = [];
+  let best: { result: FinalResult; model: tf.LayersModel } | null = null;
+  for (const [i, arch] of archs.entries()) {
     const spec = networkSpec(space, arch, network);
-    const label = space.encode(arch);
-    const { model } = await fitDataParallel(spec, 'child', data, {
-      ...opts,
-      onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
-    });
-    const rng = new Rng(opts.seed);
-    const validation = accuracy(model, data.validation, data, rng);
-    const { params, macs } = specCost(spec);
-    const result: FinalResult = {
-      architecture: space.toJSON(arch),
-      testAccuracy: accuracy(model, data.test, data, rng),
-      params,
-      flops: macs,
-      epochs: opts.epochs,
-      seconds: (performance.now() - started) / 1000,
-    };
-    if (!best || validation > best.validation) {
+    const { model, ...result } = await retrain(spec, space.encode(arch), `${i + 1}/${archs.length}`, data, opts);
+    const final: FinalResult = { architecture: space.toJSON(arch), ...result };
+    retrained.push(final);
+    if (!best || final.validationAccuracy > best.result.validationAccuracy) {
       best?.model.dispose();
-      best = { result, validation, model };
+      best = { result: final, model };
     } else {
       model.dispose();
     }
   }
-  if (!best) return null;
+  if (!best) return { retrained, best: null };
   const files = await modelFiles(best.model);
   best.model.dispose();
   // The weights first: a model.json found is loadable.
   await out.write('model/weights.bin', files['weights.bin']);
   await out.write('model/model.json', files['model.json']);
-  return best.result;
+  return { retrained, best: best.result };
 }
 
 /**
- * Trains a hand-designed network for comparison: same data, epochs, batch size, Adam with cosine decay and seed, on
- * one thread (it runs beside the search rather than after it).
+ * Trains a hand-designed network for comparison in the same harness (data, epochs, batch size, schedule, replicas,
+ * seed), its width scaled to `targetParams`, the searched network's parameter count (sizeMatchedBaseline, which
+ * throws where it cannot come within ±15 %).
  */
-export function trainBaseline(
+export async function trainBaseline(
   name: BaselineName,
+  targetParams: number,
   data: LoadedDataset,
   network: NetworkConfig,
   opts: FinalStageOptions,
-): FinalResult {
-  const spec = baselineSpec(name, network);
-  const model = specToModel(spec, name);
-  try {
-    const { params, macs } = specCost(spec);
-    return { architecture: { baseline: name }, params, flops: macs, ...train(model, data, opts, name) };
-  } finally {
-    model.dispose();
-  }
+): Promise<FinalResult> {
+  const sized = sizeMatchedBaseline(name, network, targetParams);
+  const { model, ...result } = await retrain(sized.spec, name, name, data, opts);
+  model.dispose();
+  const architecture = { baseline: name, sizedToParams: targetParams, widthMultiplier: sized.widthMultiplier, channels: [...sized.channels] };
+  return { architecture, ...result };
 }
 
-function train(model: tf.LayersModel, data: LoadedDataset, opts: FinalStageOptions, label: string) {
+/** `spec` trained from scratch in the harness, with its validation and test accuracy. */
+async function retrain(spec: NetworkSpec, label: string, run: string, data: LoadedDataset, opts: FinalStageOptions) {
   const started = performance.now();
-  const rng = new Rng(opts.seed);
-  seedKernels(model, rng);
-  fit(model, data, rng, {
-    epochs: opts.epochs,
-    batchSize: opts.batchSize,
-    learningRate: opts.learningRate,
-    schedule: 'cosine',
+  const { model } = await fitDataParallel(spec, 'child', data, {
+    ...opts,
     onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
+    onBatch: (p) => opts.onBatch?.(run, p),
   });
+  const rng = new Rng(opts.seed);
+  const validationAccuracy = accuracy(model, data.validation, data, rng);
   const testAccuracy = accuracy(model, data.test, data, rng);
-  return { testAccuracy, epochs: opts.epochs, seconds: (performance.now() - started) / 1000 };
+  const { params, macs } = specCost(spec);
+  return { model, testAccuracy, validationAccuracy, params, flops: macs, epochs: opts.epochs, seconds: (performance.now() - started) / 1000 };
 }

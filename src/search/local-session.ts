@@ -72,15 +72,24 @@ export async function runLocalSession(search: SearchSpec, opts: LocalSessionOpti
       }
       written = observed.length;
     };
+    const progress = (done: number) =>
+      opts.onProgress?.({
+        phase: 'search',
+        done,
+        total: search.spec.budget.candidates,
+        unit: 'candidates',
+        ...(Number.isFinite(bestReward) && { bestReward }),
+      });
     const session = await SearchSession.open(store, id, backend, {
       onPolicyUpdated: (observed, stats) => {
         write(session.candidates);
         opts.onPolicyUpdated?.(observed, stats);
-        opts.onProgress?.({ done: observed, total: search.spec.budget.candidates, bestReward, stage: 'search' });
+        progress(observed);
       },
     });
     try {
       write(session.candidates); // those observed before a restart
+      progress(session.candidates.length);
       return await session.run(opts.signal);
     } finally {
       session.dispose();
@@ -113,9 +122,22 @@ async function localBackend(search: SearchSpec, store: SearchStore, opts: LocalS
     if (!(space instanceof EnasMicroSpace)) {
       throw new ValidationError('spec.space.name', `weight-sharing supports the enas-micro space only, not ${space.name}`, ['enas-micro']);
     }
-    const onEpoch = (epoch: number, r: SharedEpochResult) =>
-      opts.onLog?.(`epoch ${epoch}/${evaluation.epochs}: shared loss ${r.loss.toFixed(4)}, training accuracy ${(100 * r.accuracy).toFixed(1)}%`);
-    const backend = new LocalWeightSharingBackend(search.metadata.name, weightSharingSpec(spec), space, opts.data!, store, onEpoch);
+    const { epochs, sharedStepsPerEpoch: steps } = evaluation;
+    const backend = new LocalWeightSharingBackend(search.metadata.name, weightSharingSpec(spec), space, opts.data!, store, {
+      // One progress over all epochs' steps: its ETA is the whole supernet training's.
+      onStep: (epoch, done, loss, accuracy) =>
+        opts.onProgress?.({
+          phase: 'supernet',
+          done: (epoch - 1) * steps + done,
+          total: epochs * steps,
+          unit: 'steps',
+          detail: `epoch ${epoch}/${epochs}`,
+          loss,
+          accuracy,
+        }),
+      onEpoch: (epoch: number, r: SharedEpochResult) =>
+        opts.onLog?.(`epoch ${epoch}/${epochs}: shared loss ${r.loss.toFixed(4)}, training accuracy ${(100 * r.accuracy).toFixed(1)}%`),
+    });
     return { backend, close: async () => backend.dispose() };
   }
   if (evaluation.mode === 'benchmark') {

@@ -16,6 +16,12 @@ import {
 } from './weight-sharing-schedule.js';
 import { candidateValidationBatch, scoreWithSupernet } from './weight-sharing-score.js';
 
+/** For people watching: each epoch's steps as they go (0 done as the epoch starts) and its result. */
+export interface SupernetTrainingListeners {
+  readonly onStep?: (epoch: number, done: number, loss?: number, accuracy?: number) => void;
+  readonly onEpoch?: (epoch: number, result: SharedEpochResult) => void;
+}
+
 /**
  * Weight-sharing evaluation in one process, in place of the mesh's supernet trainer and evaluators. The shared
  * weights are trained here when the first candidate of an epoch asks for them: the session waits for that result,
@@ -31,7 +37,7 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
     private readonly space: EnasMicroSpace,
     private readonly data: LoadedDataset,
     private readonly store: Pick<SearchStore, 'getBlob' | 'putBlob' | 'getCheckpoint'>,
-    private readonly onEpoch?: (epoch: number, result: SharedEpochResult) => void,
+    private readonly listeners: SupernetTrainingListeners = {},
   ) {}
 
   async *evaluate(jobs: readonly EvaluationJob[], signal?: AbortSignal): AsyncGenerator<EvaluationOutcome> {
@@ -74,7 +80,9 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
     if (!checkpoint || version !== epochPolicyVersion(this.spec.evaluation, epoch)) {
       throw new NasmeshError(`search ${this.id}: epoch ${epoch} trains with policy version ${epochPolicyVersion(this.spec.evaluation, epoch)}, the store has ${version}`);
     }
-    const result = await trainEpoch(net, this.spec, this.data, epoch, checkpoint.strategy, signal);
+    const onStep = this.listeners.onStep;
+    onStep?.(epoch, 0);
+    const result = await trainEpoch(net, this.spec, this.data, epoch, checkpoint.strategy, signal, onStep && ((...step) => onStep(epoch, ...step)));
     if (result.stopped) {
       // Half an epoch is no state to keep: a resumed run trains the epoch again from the stored one before.
       this.dispose();
@@ -82,7 +90,7 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
     }
     await this.store.putBlob(this.id, checkpointBlobName(epoch), supernetToBytes(net));
     this.current = { epoch, net };
-    this.onEpoch?.(epoch, result);
+    this.listeners.onEpoch?.(epoch, result);
     return net;
   }
 

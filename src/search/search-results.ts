@@ -3,18 +3,22 @@ import type { LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import { createSpace } from '../space/registry.js';
-import type { SearchSpace } from '../space/types.js';
+import type { Architecture, SearchSpace } from '../space/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
+import { architectureCost } from '../train/cost.js';
+import { sizeMatchedBaseline } from '../train/size-matched-baseline.js';
 import { supernetFromBytes } from '../train/supernet/bytes.js';
 import type { NetworkConfig } from '../train/types.js';
 import { NasmeshError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { trainBaselineInThread } from './baseline-thread.js';
-import { type FinalStageOptions, retrainBest } from './final-stage.js';
+import { type FinalStageOptions, retrainTop, trainBaseline } from './final-stage.js';
+import { type TrainedFinalist, trainFinalists } from './finalist-stage.js';
+import { kendallTau } from './kendall-tau.js';
 import { jsonText, type ResultFiles } from './result-files.js';
-import type { CandidateRecord, SearchSummary } from './types.js';
+import { trainingProgress } from './training-progress.js';
+import type { CandidateRecord, FinalResult, FinalistSummary, RankCorrelation, SearchProgress, SearchSummary } from './types.js';
 import { deriveFinalists, type Finalist } from './weight-sharing-derive.js';
 import { checkpointBlobName, weightSharingSpec } from './weight-sharing-schedule.js';
 
@@ -26,6 +30,8 @@ export interface SearchResultsOptions {
   readonly dataOptions?: LoadOptions;
   /** A line per epoch of the final stage's trainings, for people watching. */
   readonly onLog?: (line: string) => void;
+  /** The derive step's, the retrainings' and the baseline's progress. */
+  readonly onProgress?: (progress: SearchProgress) => void;
 }
 
 /** The network a search places candidates in, for the dataset's images and classes. */
@@ -34,98 +40,127 @@ export function datasetNetwork(data: LoadedDataset, network: SearchSpec['spec'][
 }
 
 /**
- * What follows a search, the same in `nasmesh run` and `nasmesh final` (the mesh's final stage): ENAS's derive step
- * for weight sharing (`finalists.json`), the ranking of the candidates (`best-architectures.json`), the final stage
- * when the spec has one (the top-k retrained from scratch, the best exported as `model/` and described in
- * `best-architecture.json`, the baseline beside it) and `summary.json`, written last.
- *
- * The baseline needs nothing from the search, so `start` sets it training on a thread of its own at once: the embedded
- * run starts it before its search, `nasmesh final` beside the derive step and the retraining.
+ * What follows a search, the same in `nasmesh run` and `nasmesh final` (the mesh's final stage), written to `out`:
+ * ENAS's derive step for weight sharing (`finalists.json`), the ranking of the candidates (`best-architectures.json`)
+ * and, when the spec has a final stage, the finalists' short standalone trainings (weight sharing), the topK
+ * retrained from scratch with the best exported as `model/` and described in `best-architecture.json`, the baseline
+ * sized to it and trained the same way, the rank correlations; then `summary.json`, written last. `records`: the
+ * search's candidates; `store`: its state (the final policy and, for weight sharing, the last epoch's shared
+ * weights); `searchSeconds`: the search's own duration, to which summary.json's adds this stage's.
  */
-export class SearchResults {
-  private constructor(
-    private readonly o: SearchResultsOptions,
-    private readonly training?: FinalStageOptions,
-    private readonly baseline?: ReturnType<typeof trainBaselineInThread>,
-  ) {}
+export async function writeSearchResults(
+  o: SearchResultsOptions,
+  store: Pick<SearchStore, 'getBlob' | 'getCheckpoint'>,
+  records: readonly CandidateRecord[],
+  out: ResultFiles,
+  searchSeconds: number,
+): Promise<SearchSummary> {
+  const started = performance.now();
+  const { search, data } = o;
+  const { spec } = search;
+  const space = createSpace(spec.space);
+  // Weight sharing: the derive step's ranking, which the final stage's finalists come from.
+  const derived = spec.evaluation.mode === 'weight-sharing' ? await derive(search, store, space, data!, records, o.onProgress) : undefined;
+  if (derived) {
+    await out.write('finalists.json', jsonText(derived.map((f) => ({ architecture: space.toJSON(f.arch), validationReward: f.reward }))));
+  }
+  const ranked = [...records].sort((a, b) => b.reward - a.reward || a.index - b.index);
+  await out.write('best-architectures.json', jsonText(ranked.slice(0, 10)));
 
-  static start(o: SearchResultsOptions): SearchResults {
-    const { spec } = o.search;
-    const final = spec.final;
-    if (!final || !o.data) return new SearchResults(o);
+  const summary: SearchSummary = {
+    search: search.metadata.name,
+    seed: spec.seed,
+    durationSeconds: 0,
+    candidates: records.length,
+    bestCandidate: ranked[0] ?? null,
+    best: null,
+  };
+  const final = spec.final;
+  if (final && data) {
+    const finalSpec = final.network ?? spec.network;
+    const network = datasetNetwork(data, finalSpec);
     const training: FinalStageOptions = {
       epochs: final.epochs,
       batchSize: final.batchSize,
       learningRate: final.learningRate,
       seed: spec.seed,
+      replicas: final.replicas,
+      backend: tf.getBackend() as BackendName,
       onEpoch: (label, e, loss) => o.onLog?.(`final ${label}: epoch ${e + 1}/${final.epochs} loss ${loss.toFixed(4)}`),
+      onBatch: (run, p) => o.onProgress?.(trainingProgress('final', run, p)),
     };
-    const baseline =
-      final.baseline && spec.dataset
-        ? trainBaselineInThread(
-            {
-              name: final.baseline,
-              dataset: spec.dataset,
-              dataOptions: o.dataOptions,
-              network: final.network ?? spec.network,
-              options: { epochs: training.epochs, batchSize: training.batchSize, learningRate: training.learningRate, seed: spec.seed },
-              backend: tf.getBackend() as BackendName,
-            },
-            training.onEpoch,
-          )
-        : undefined;
-    return new SearchResults(o, training, baseline);
-  }
-
-  /**
-   * Writes the result files of the search whose candidates are `records` and whose state is in `store` (the final
-   * policy and, for weight sharing, the last epoch's shared weights). `searchSeconds`: the search's own duration,
-   * to which summary.json's adds this stage's.
-   */
-  async write(
-    store: Pick<SearchStore, 'getBlob' | 'getCheckpoint'>,
-    records: readonly CandidateRecord[],
-    out: ResultFiles,
-    searchSeconds: number,
-  ): Promise<SearchSummary> {
-    const started = performance.now();
-    const { search, data } = this.o;
-    const { spec } = search;
-    const space = createSpace(spec.space);
-    // Weight sharing: the derive step's ranking, which the final stage retrains from.
-    const finalists = spec.evaluation.mode === 'weight-sharing' ? await derive(search, store, space, data!, records) : undefined;
+    let finalists: TrainedFinalist[] | undefined;
+    if (derived) {
+      o.onLog?.(`final: short training of the derive step's ${Math.min(final.finalists, derived.length)} best`);
+      const setup = {
+        space: spec.space,
+        dataset: spec.dataset!,
+        dataOptions: o.dataOptions,
+        network: finalSpec,
+        options: { ...final.finalistTraining, schedule: 'cosine' as const },
+        seed: spec.seed,
+        backend: training.backend,
+      };
+      finalists = await trainFinalists(derived.slice(0, final.finalists), setup, data, o.onProgress);
+    }
+    const top = (finalists?.map((f) => f.arch) ?? ranked.map((r) => space.fromJSON(r.architecture))).slice(0, final.topK);
+    // Fails before hours of training where the baseline could not be compared fairly with any network retrained.
+    if (final.baseline) for (const arch of top) sizeMatchedBaseline(final.baseline, network, architectureCost(space, arch, network).params);
+    const { retrained, best } = await retrainTop(space, top, data, network, training, out);
+    summary.best = best;
+    if (best) await out.write('best-architecture.json', jsonText(best.architecture));
+    if (final.baseline && best) {
+      const onBatch: FinalStageOptions['onBatch'] = (run, p) => o.onProgress?.(trainingProgress('baseline', run, p));
+      summary.baseline = await trainBaseline(final.baseline, best.params, data, network, { ...training, onBatch });
+    }
     if (finalists) {
-      await out.write('finalists.json', jsonText(finalists.map((f) => ({ architecture: space.toJSON(f.arch), validationReward: f.reward }))));
+      summary.finalists = finalistSummaries(space, finalists, top, retrained);
+      summary.kendallTau = rankCorrelation(summary.finalists);
     }
-    const ranked = [...records].sort((a, b) => b.reward - a.reward || a.index - b.index);
-    await out.write('best-architectures.json', jsonText(ranked.slice(0, 10)));
+  }
+  summary.durationSeconds = searchSeconds + (performance.now() - started) / 1000;
+  await out.write('summary.json', jsonText(summary));
+  return summary;
+}
 
-    const summary: SearchSummary = {
-      search: search.metadata.name,
-      seed: spec.seed,
-      durationSeconds: 0,
-      candidates: records.length,
-      bestCandidate: ranked[0] ?? null,
-      best: null,
+/** The finalists best first by short training, each with its derive reward and, for the topK, its retraining. */
+function finalistSummaries(
+  space: SearchSpace,
+  finalists: readonly TrainedFinalist[],
+  top: readonly Architecture[],
+  retrained: readonly FinalResult[],
+): FinalistSummary[] {
+  return finalists.map((f) => {
+    const r = retrained[top.indexOf(f.arch)];
+    const { accuracy, params, flops, diverged } = f.shortTraining;
+    return {
+      architecture: space.toJSON(f.arch),
+      deriveReward: f.reward,
+      shortTrainingAccuracy: accuracy,
+      params,
+      flops,
+      ...(diverged !== undefined && { diverged }),
+      ...(r && { retrained: { validationAccuracy: r.validationAccuracy, testAccuracy: r.testAccuracy } }),
     };
-    const final = spec.final;
-    if (final && this.training && data) {
-      const top = (finalists?.map((f) => f.arch) ?? ranked.map((r) => space.fromJSON(r.architecture))).slice(0, final.topK);
-      const network = datasetNetwork(data, final.network ?? spec.network);
-      const options = { ...this.training, replicas: final.replicas, backend: tf.getBackend() as BackendName };
-      summary.best = await retrainBest(space, top, data, network, options, out);
-      if (summary.best) await out.write('best-architecture.json', jsonText(summary.best.architecture));
-    }
-    if (this.baseline) summary.baseline = await this.baseline.result;
-    summary.durationSeconds = searchSeconds + (performance.now() - started) / 1000;
-    await out.write('summary.json', jsonText(summary));
-    return summary;
-  }
+  });
+}
 
-  /** Stops the baseline's thread, should it still train (the search failed or was interrupted). */
-  async stop(): Promise<void> {
-    await this.baseline?.stop();
-  }
+/**
+ * Kendall τ between the search's ranking (the derive step's shared-weight reward) and the short trainings over the
+ * finalists; where more than one was retrained, of both against the retrained test accuracy over those.
+ */
+function rankCorrelation(finalists: readonly FinalistSummary[]): RankCorrelation {
+  const tau: RankCorrelation = {
+    deriveVsShortTraining: kendallTau(finalists.map((f) => f.deriveReward), finalists.map((f) => f.shortTrainingAccuracy)),
+  };
+  const retrained = finalists.filter((f) => f.retrained);
+  if (retrained.length < 2) return tau;
+  const final = retrained.map((f) => f.retrained!.testAccuracy);
+  return {
+    ...tau,
+    deriveVsRetrained: kendallTau(retrained.map((f) => f.deriveReward), final),
+    shortTrainingVsRetrained: kendallTau(retrained.map((f) => f.shortTrainingAccuracy), final),
+  };
 }
 
 /**
@@ -138,6 +173,7 @@ async function derive(
   space: SearchSpace,
   data: LoadedDataset,
   records: readonly CandidateRecord[],
+  onProgress?: (progress: SearchProgress) => void,
 ): Promise<Finalist[]> {
   const id = search.metadata.name;
   const spec = weightSharingSpec(search.spec);
@@ -151,7 +187,8 @@ async function derive(
     strategy.restore(checkpoint.strategy);
     const searched = [...records].sort((a, b) => b.reward - a.reward || a.index - b.index).slice(0, 10).map((r) => space.fromJSON(r.architecture));
     // Its own stream: the derive samples do not depend on how the search's draws went.
-    return deriveFinalists(space, net, strategy, searched, data, { samples, images }, new Rng((spec.seed ^ 0x5bd1e995) >>> 0));
+    const onScored = (done: number, total: number) => onProgress?.({ phase: 'derive', done, total, unit: 'candidates' });
+    return deriveFinalists(space, net, strategy, searched, data, { samples, images }, new Rng((spec.seed ^ 0x5bd1e995) >>> 0), onScored);
   } finally {
     strategy.dispose();
     net.dispose();

@@ -19,12 +19,39 @@ export interface CandidateRecord {
 
 /** A network retrained from scratch in the final stage. */
 export interface FinalResult {
-  architecture: ArchitectureJson | { baseline: string };
+  /** A baseline says what it was sized to: the retrained best's parameters, and the widths that came nearest. */
+  architecture: ArchitectureJson | { baseline: string; sizedToParams: number; widthMultiplier: number; channels: number[] };
   testAccuracy: number;
+  /** What the final stage picks the best by (the test split is only reported). */
+  validationAccuracy: number;
   params: number;
   flops: number;
   epochs: number;
   seconds: number;
+}
+
+/** A finalist of a weight-sharing search's final stage (summary.json), best first by its short training. */
+export interface FinalistSummary {
+  architecture: ArchitectureJson;
+  /** The derive step's shared-weight validation accuracy: the search's own ranking. */
+  deriveReward: number;
+  /** Validation accuracy after the short standalone training (final.finalistTraining); 0 where it diverged. */
+  shortTrainingAccuracy: number;
+  params: number;
+  flops: number;
+  diverged?: string;
+  /** One of the topK retrained from scratch: its accuracies. */
+  retrained?: { validationAccuracy: number; testAccuracy: number };
+}
+
+/** Kendall τ-b of the search's ranking against retrained accuracy; null where undefined (fewer than two, all tied). */
+export interface RankCorrelation {
+  /** Derive reward against short-training accuracy, over the finalists. */
+  deriveVsShortTraining: number | null;
+  /** Where more than one finalist was retrained, over those: derive reward against retrained test accuracy. */
+  deriveVsRetrained?: number | null;
+  /** Likewise, short-training accuracy against retrained test accuracy: how well the finalist stage predicts. */
+  shortTrainingVsRetrained?: number | null;
 }
 
 /** `summary.json` of a search's results directory. */
@@ -36,11 +63,34 @@ export interface SearchSummary {
   bestCandidate: CandidateRecord | null;
   best: FinalResult | null;
   baseline?: FinalResult;
+  /** Weight sharing with a final stage: the finalists and their rank correlations. */
+  finalists?: FinalistSummary[];
+  kendallTau?: RankCorrelation;
 }
 
+/**
+ * Where one of a search's long phases stands, reported when it starts (`done` 0) and after each of its steps, for a
+ * front end to show (`nasmesh run`: bars on a terminal, lines in a log). One display per phase and subject.
+ */
 export interface SearchProgress {
-  done: number;
-  total: number;
-  bestReward: number;
-  stage: 'search' | 'final';
+  /**
+   * search: candidates evaluated; supernet: shared-weight steps over all epochs (weight sharing); derive: candidates
+   * re-scored by the derive step; finalists: batches of the finalists' short trainings, all together; final: batches
+   * of a retraining (all epochs); baseline: of the baseline's training.
+   */
+  readonly phase: 'search' | 'supernet' | 'derive' | 'finalists' | 'final' | 'baseline';
+  /** Which of the phase's runs, where it has several: the finalist ("2/3"), the baseline's name. */
+  readonly subject?: string;
+  readonly done: number;
+  readonly total: number;
+  /** What `done` counts: candidates, steps, batches. */
+  readonly unit: string;
+  /** Where within the phase, e.g. "epoch 2/3". */
+  readonly detail?: string;
+  /** Mean training loss of the current epoch so far. */
+  readonly loss?: number;
+  /** Mean training accuracy (fraction) of the current epoch so far. */
+  readonly accuracy?: number;
+  /** The best reward of the candidates evaluated so far. */
+  readonly bestReward?: number;
 }

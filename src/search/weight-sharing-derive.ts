@@ -14,7 +14,8 @@ export interface Finalist {
 /**
  * ENAS's derive step, made less noisy: the search's best-rewarded architectures and `samples` fresh draws from the
  * final policy are re-scored with the shared weights on `images` validation images (one search reward is a single
- * 64-image minibatch, whose noise would otherwise pick the luckiest candidate), best first, distinct.
+ * 64-image minibatch, whose noise would otherwise pick the luckiest candidate), best first, distinct. `onScored`:
+ * the candidates scored so far of all, as the step starts and after each, for progress displays.
  */
 export function deriveFinalists(
   space: SearchSpace,
@@ -24,6 +25,7 @@ export function deriveFinalists(
   data: LoadedDataset,
   opts: { samples: number; images: number },
   rng: Rng,
+  onScored?: (done: number, total: number) => void,
 ): Finalist[] {
   const seen = new Set<string>();
   const archs = [...searched, ...strategy.sample(opts.samples)].filter((a) => {
@@ -34,7 +36,12 @@ export function deriveFinalists(
   });
   const sample = batches(data.validation, Math.min(opts.images, data.validation.count), rng, { normalize: data.stats }).next().value;
   if (!sample) return archs.map((arch) => ({ arch, reward: 0 }));
+  onScored?.(0, archs.length);
   return archs
-    .map((arch) => ({ arch, reward: net.getReward(arch, sample) }))
+    .map((arch, i) => {
+      const reward = net.getReward(arch, sample);
+      onScored?.(i + 1, archs.length);
+      return { arch, reward };
+    })
     .sort((a, b) => b.reward - a.reward);
 }

@@ -20,11 +20,15 @@ export interface SharedEpochResult {
   readonly stopped: boolean;
 }
 
+/** After a shared-weight step: the steps done in the epoch and the means of their loss and accuracy so far. */
+export type SharedStepListener = (done: number, loss: number, accuracy: number) => void;
+
 /**
  * One epoch of ENAS shared-weight training outside the controller's process: restores the controller's policy from
  * `policy` and trains `net` for `steps` SGD steps, each on an architecture drawn from that policy
  * (`Strategy.sample`, as enasSearch does) and the next minibatch. Yields to the event loop between steps, so a
- * service stays responsive, and stops after the current step once `signal` is aborted.
+ * service stays responsive, and stops after the current step once `signal` is aborted. `onStep` is for progress
+ * displays.
  */
 export async function trainSharedEpoch(
   net: Supernet,
@@ -33,6 +37,7 @@ export async function trainSharedEpoch(
   steps: number,
   rng: Rng,
   signal?: AbortSignal,
+  onStep?: SharedStepListener,
 ): Promise<SharedEpochResult> {
   const strategy = restorePolicy(net, policy, rng);
   let loss = 0;
@@ -44,6 +49,7 @@ export async function trainSharedEpoch(
       loss += step.loss;
       accuracy += step.accuracy;
       done++;
+      onStep?.(done, loss / done, accuracy / done);
       await yieldToEventLoop();
     }
   } finally {

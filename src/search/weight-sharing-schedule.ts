@@ -6,7 +6,7 @@ import { Supernet } from '../train/supernet/supernet.js';
 import { ValidationError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { endlessBatches } from './weight-sharing-batches.js';
-import { type SharedEpochResult, trainSharedEpoch } from './weight-sharing-epoch.js';
+import { type SharedEpochResult, type SharedStepListener, trainSharedEpoch } from './weight-sharing-epoch.js';
 
 export type WeightSharingEvaluation = Extract<SearchSpec['spec']['evaluation'], { mode: 'weight-sharing' }>;
 export type WeightSharingSpec = SearchSpec['spec'] & { readonly evaluation: WeightSharingEvaluation };
@@ -66,9 +66,10 @@ export function trainEpoch(
   epoch: number,
   policy: StrategyCheckpoint,
   signal?: AbortSignal,
+  onStep?: SharedStepListener,
 ): Promise<SharedEpochResult> {
   const rng = new Rng((Math.imul(spec.seed, 0x85ebca6b) + epoch) >>> 0);
   const trainBatch = endlessBatches(data.train, data, spec.evaluation.batchSize, rng, true);
   const snapshot = { spec: spec.strategy, checkpoint: policy };
-  return trainSharedEpoch(net, snapshot, trainBatch, spec.evaluation.sharedStepsPerEpoch, rng, signal);
+  return trainSharedEpoch(net, snapshot, trainBatch, spec.evaluation.sharedStepsPerEpoch, rng, signal, onStep);
 }

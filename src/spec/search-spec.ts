@@ -76,8 +76,28 @@ const networkSpecSchema = z
 
 const finalSpecSchema = z
   .object({
-    /** Retrain this many of the best candidates from scratch. */
+    /** Retrain this many of the best candidates from scratch (weight sharing: the best of the finalists' short trainings). */
     topK: positiveInt.default(1),
+    /**
+     * Weight sharing: the derive step's best this many get a short standalone training (finalistTraining), and the
+     * topK retrained are the best of them by its validation accuracy. At small budgets the shared weights favour
+     * parameter-free cells that do not train best on their own; the short training is the better predictor. At
+     * least topK; other evaluation modes ignore it (their search reward already is standalone accuracy or the table's).
+     */
+    finalists: positiveInt.default(4),
+    /**
+     * Weight sharing: each finalist's short training from scratch (the standalone evaluator's: Adam, validation
+     * accuracy), on `trainSubset` images per epoch (all by default) with the final training's cosine schedule.
+     */
+    finalistTraining: z
+      .object({
+        epochs: positiveInt.default(1),
+        trainSubset: positiveInt.optional(),
+        batchSize: positiveInt.default(64),
+        learningRate: z.number().positive().default(0.003),
+      })
+      .strict()
+      .default({ epochs: 1, batchSize: 64, learningRate: 0.003 }),
     epochs: positiveInt.default(10),
     batchSize: positiveInt.default(64),
     /** Initial Adam learning rate; a cosine schedule decays it to zero over the epochs. */
@@ -88,7 +108,11 @@ const finalSpecSchema = z
      */
     replicas: positiveInt.default(2),
     network: networkSpecSchema.optional(),
-    /** A hand-designed network trained in the same harness, so the search's value is visible. */
+    /**
+     * A hand-designed network trained in the same harness (the retraining's epochs, schedule, replicas and seed), its
+     * width scaled to the retrained best's parameter count within ±15 %, so that the comparison is of architecture,
+     * not of size; the final stage fails, saying why, where no width comes that close.
+     */
     baseline: z.enum(['resnet-small']).optional(),
   })
   .strict();
@@ -129,6 +153,10 @@ export const searchSpecSchema = z
         } else if (spec.reward.objective === 'mnas' && spec.dataset === undefined) {
           // Latency is measured on the candidate's network, whose input shape and classes come from the dataset.
           ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required for reward objective mnas (latency is measured for its input)' });
+        }
+        if (spec.evaluation.mode === 'weight-sharing' && spec.final && spec.final.finalists < spec.final.topK) {
+          const message = `must be at least final.topK (${spec.final.topK}): the topK retrained are picked among the finalists`;
+          ctx.addIssue({ code: 'custom', path: ['final', 'finalists'], message });
         }
         if (spec.evaluation.mode === 'weight-sharing') {
           // One candidate per controller step: the budget is the schedule's, stated twice so neither surprises.

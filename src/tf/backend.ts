@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../train/backend/register.js';
+import { registerReluGrad } from '../train/native/relu-grad.js';
+import { registerTensorflowKernels } from '../train/native/tensorflow-kernels.js';
 
 /** Resolved backends: `tensorflow` is libtensorflow through @tensorflow/tfjs-node(-gpu). */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -23,6 +25,24 @@ export interface BackendSelection {
 let selection: BackendSelection | undefined;
 
 /**
+ * Sets TensorFlow's environment before libtensorflow first reads it, keeping whatever the user set:
+ * TF_NUM_INTRAOP_THREADS (default 1: nasmesh trains one network per worker thread, one thread per core, so each op
+ * runs in the thread that issued it rather than contending for a shared pool), TF_NUM_INTEROP_THREADS 1 (tfjs-node
+ * runs ops one at a time, synchronously), TF_CPP_MIN_LOG_LEVEL 2 (hides its info and warning lines; the one oneDNN
+ * line it logs while loading comes before that applies). `threads` sets the intra-op pool's size, which the whole
+ * process shares and TensorFlow fixes when its first context starts. Only the main thread's settings reach
+ * libtensorflow (a worker thread's process.env is a copy), so entry points call this, or initBackend, before
+ * starting workers.
+ */
+export function configureTensorflow(threads?: number): void {
+  const env = process.env;
+  if (threads !== undefined) env.TF_NUM_INTRAOP_THREADS = String(threads);
+  env.TF_NUM_INTRAOP_THREADS ??= '1';
+  env.TF_NUM_INTEROP_THREADS ??= '1';
+  env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+}
+
+/**
  * Selects the tfjs backend once per process (or worker thread) and remembers why (see `describeBackend`). The
  * wasm backend gets nasmesh's training kernels; it runs the controller's small matrices about 10x faster than the
  * pure-JS `cpu` backend here.
@@ -30,6 +50,7 @@ let selection: BackendSelection | undefined;
 export async function initBackend(preferred: BackendChoice = 'auto'): Promise<BackendName> {
   // Production mode drops tfjs's console banner about tfjs-node and its debug-only checks.
   tf.enableProdMode();
+  configureTensorflow();
   const order: readonly BackendName[] = preferred === 'auto' ? BACKENDS : preferred === 'wasm' ? ['wasm', 'cpu'] : [preferred];
   const skipped: string[] = [];
   for (const name of order) {
@@ -46,7 +67,8 @@ export async function initBackend(preferred: BackendChoice = 'auto'): Promise<Ba
 /** One line for logs: the backend in use and why the preferred ones were not. */
 export function describeBackend(): string {
   if (!selection) return `tfjs backend ${tf.getBackend()}`;
-  const via = selection.package ? ` via ${selection.package}` : '';
+  const threads = selection.backend === 'tensorflow' ? `, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s)` : '';
+  const via = selection.package ? ` via ${selection.package}${threads}` : '';
   const skipped = selection.skipped.length > 0 ? ` (skipped ${selection.skipped.join('; ')})` : '';
   return `tfjs backend ${selection.backend}${via}${skipped}`;
 }
@@ -76,8 +98,11 @@ async function tryBackend(name: BackendName): Promise<{ package?: string } | str
   } catch (err) {
     return (err as Error).message;
   }
-  // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own.
+  // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own. On tensorflow,
+  // single TensorFlow ops replace tfjs's composed ReLU and batch-norm gradients.
   if (name === 'wasm') registerWasmTrainingKernels();
+  if (name === 'tensorflow') registerTensorflowKernels();
+  registerReluGrad();
   return provider ? { package: provider } : {};
 }
 

@@ -1,5 +1,6 @@
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
+import { BatchNormLayer } from './batch-norm-layer.js';
 import { specCost } from './cost.js';
 import { networkSpec } from './spec.js';
 import type { LayerNode, NetworkConfig, NetworkCost, NetworkSpec } from './types.js';
@@ -69,7 +70,7 @@ function apply(node: LayerNode, ins: Sym[]): Sym {
         }),
       );
     case 'bn':
-      return one(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+      return one(new BatchNormLayer({ momentum: 0.9, epsilon: 1e-5 }));
     case 'relu':
       return one(tf.layers.reLU());
     case 'pool': {

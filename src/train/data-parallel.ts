@@ -6,7 +6,7 @@ import { NasmeshError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { siblingModule, startWorker } from '../util/worker.js';
 import { specToModel } from './child-network.js';
-import { cosineRate, type FitResult } from './fit.js';
+import { cosineRate, type FitResult, type TrainingProgress } from './fit.js';
 import type { NetworkSpec } from './types.js';
 
 export interface ReplicaSetup {
@@ -43,6 +43,8 @@ export interface DataParallelOptions {
   replicas: number;
   backend: BackendName;
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Once before the first batch and after every batch, for progress displays. */
+  onBatch?: (progress: TrainingProgress) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function fitDataParallel(
     let step = 0;
     let pending: Float32Array | undefined;
     let learningRate = opts.learningRate;
+    opts.onBatch?.({ step, steps: totalSteps, epoch: 0, epochs: opts.epochs });
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       let total = 0;
       let seen = 0;
@@ -92,6 +95,7 @@ export async function fitDataParallel(
         if (!Number.isFinite(loss)) return { model: await collect(replicas, spec, name, pending, learningRate), losses, diverged: `loss became ${loss} in epoch ${epoch + 1} after ${seen} samples` };
         total += loss * batch.count;
         seen += batch.count;
+        opts.onBatch?.({ step, steps: totalSteps, epoch, epochs: opts.epochs, loss: total / seen });
       }
       losses.push(total / seen);
       opts.onEpoch?.(epoch, total / seen);

@@ -16,6 +16,18 @@ export interface FitOptions {
    */
   schedule?: 'constant' | 'cosine';
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Once before the first batch and after every batch, for progress displays. */
+  onBatch?: (progress: TrainingProgress) => void;
+}
+
+/** Where a training stands: `step` of `steps` batches done over all epochs, in epoch `epoch` (from 0) of `epochs`. */
+export interface TrainingProgress {
+  readonly step: number;
+  readonly steps: number;
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Mean training loss of the epoch's batches so far (none before the first). */
+  readonly loss?: number;
 }
 
 export interface FitResult {
@@ -35,6 +47,7 @@ export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: 
   const perEpoch = Math.min(data.train.count, opts.samplesPerEpoch ?? Infinity);
   const totalSteps = opts.epochs * Math.ceil(perEpoch / opts.batchSize);
   let step = 0;
+  opts.onBatch?.({ step, steps: totalSteps, epoch: 0, epochs: opts.epochs });
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       let total = 0;
@@ -60,6 +73,7 @@ export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: 
         }
         total += value * batch.count;
         seen += batch.count;
+        opts.onBatch?.({ step, steps: totalSteps, epoch, epochs: opts.epochs, loss: total / seen });
         if (opts.samplesPerEpoch !== undefined && seen >= opts.samplesPerEpoch) break;
       }
       losses.push(total / seen);

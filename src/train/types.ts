@@ -15,7 +15,10 @@ export interface NetworkConfig {
   readonly cellsPerStage?: number;
   /** Stages (cell spaces and enas-macro); stages - 1 reductions sit between them. Default 3. */
   readonly stages?: number;
-  /** mnas: multiplier on the searched block filters and the head width (rounded to multiples of 8). Default 1. */
+  /**
+   * mnas: multiplier on the searched block filters and the head width (rounded to multiples of 8); the resnet-small
+   * baseline: on every stage's channels (rounded). Default 1.
+   */
   readonly widthMultiplier?: number;
   /** mnas: channels of the 1x1 head conv before pooling (before widthMultiplier); 0 drops it. Default 1280. */
   readonly headChannels?: number;

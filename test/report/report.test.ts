@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { reportCommand } from '../../src/cli/report-command.js';
 import { loadResults, renderReport } from '../../src/report/index.js';
+import { createSpace } from '../../src/space/registry.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { type FixtureCandidate, writeResults } from './results-fixture.js';
 
@@ -99,6 +100,70 @@ describe('report.html', () => {
   it('renders an unfinished search (no summary.json)', () => {
     const html = report({ candidates, summary: false });
     assert.match(html, /unfinished \(no summary\.json\)/);
+  });
+});
+
+describe('report.html of an enas-micro search', () => {
+  const space = createSpace({ name: 'enas-micro', blocks: 2, ops: ['sep_conv_3x3', 'max_pool_3x3', 'identity'] });
+  // Per block: input1, input2, op1, op2. Normal: block 0 = sep(h[i-1]) + identity(h[i-2]); block 1 = max(block 0) +
+  // sep(block 0), so only block 1 is concatenated. Reduction: block 0 = max(h[i-2]) + max(h[i-2]); block 1 =
+  // identity(h[i-1]) + sep(h[i-2]); both concatenated.
+  const arch = space.encode([1, 0, 0, 2, 2, 2, 1, 0, 0, 0, 1, 1, 1, 0, 2, 0]);
+  const html = report({
+    candidates,
+    space: { name: 'enas-micro', blocks: 2, ops: ['sep_conv_3x3', 'max_pool_3x3', 'identity'] },
+    bestArch: arch,
+    summaryFields: {
+      finalists: [
+        { architecture: { arch }, deriveReward: 0.41, shortTrainingAccuracy: 0.83, params: 1234, flops: 1, retrained: { validationAccuracy: 0.9, testAccuracy: 0.9123 } },
+        { architecture: { arch: 'other' }, deriveReward: 0.52, shortTrainingAccuracy: 0.8, params: 900, flops: 1 },
+      ],
+      kendallTau: { deriveVsShortTraining: -1 },
+    },
+  });
+  /** The edges of the SVG with this aria-label, as "from -op-> to". */
+  const edges = (label: string) => {
+    const svg = new RegExp(`<svg[^>]*aria-label="${label}"[^>]*>(.*?)</svg>`, 's').exec(html);
+    assert.ok(svg, `no SVG '${label}'`);
+    return [...svg[1]!.matchAll(/<g class="edge" data-from="([^"]+)" data-to="([^"]+)" data-op="([^"]+)">/g)]
+      .map(([, from, to, op]) => `${from} -${op}-> ${to}`)
+      .sort();
+  };
+
+  it('draws each found cell as a graph: an edge per op into its block, the unread blocks into the output', () => {
+    assert.equal(html.match(/<svg[^>]*class="cell-graph"/g)?.length, 2, 'one graph per cell type');
+    assert.deepEqual(edges('normal cell'), [
+      'block 0 -max_pool_3x3-> block 1',
+      'block 0 -sep_conv_3x3-> block 1',
+      'block 1 -concat-> h[i]',
+      'h[i-1] -sep_conv_3x3-> block 0',
+      'h[i-2] -identity-> block 0',
+    ]);
+    assert.deepEqual(edges('reduction cell'), [
+      'block 0 -concat-> h[i]',
+      'block 1 -concat-> h[i]',
+      'h[i-1] -identity-> block 1',
+      'h[i-2] -max_pool_3x3-> block 0',
+      'h[i-2] -max_pool_3x3-> block 0',
+      'h[i-2] -sep_conv_3x3-> block 1',
+    ]);
+    // Two ops on the same input and block are drawn apart, not on top of each other.
+    const paths = [...html.matchAll(/data-from="h\[i-2\]" data-to="block 0" data-op="max_pool_3x3"><path d="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(paths).size, 2);
+    assert.ok(html.indexOf(`<code>${arch}</code>`) > 0, 'the architecture drawn is named');
+  });
+
+  it('sets the searched cell beside the baseline, with the finalists and Kendall τ', () => {
+    const section = /<h2>Final stage<\/h2>(.*?)<\/section>/s.exec(html)![1]!;
+    assert.match(section, /<th>searched cell, retrained<\/th><th>baseline resnet-small, sized to it<\/th>/);
+    assert.match(section, /<td>test accuracy<\/td><td>91\.23 %<\/td><td>87\.65 %<\/td>/);
+    assert.match(section, /1<\/span> \(exported\)<\/td><td>0\.4100<\/td><td>83\.00 %<\/td><td>91\.23 %<\/td>/);
+    assert.match(section, /2<\/span><\/td><td>0\.5200<\/td>/);
+    assert.match(section, /derive reward vs short training, over the finalists <b>-1\.000<\/b>/);
+  });
+
+  it('draws no cells for spaces without them', () => {
+    assert.doesNotMatch(report({ candidates }), /class="cell-graph"/);
   });
 });
 

@@ -18,6 +18,11 @@ export function writeResults(opts: {
   strategy?: string;
   controller?: readonly object[];
   summary?: boolean;
+  /** The search's space (default nb201) and the retrained best's canonical string (default `|arch~best|`). */
+  space?: object;
+  bestArch?: string;
+  /** More summary.json fields (the final stage's finalists and Kendall τ). */
+  summaryFields?: object;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'nasmesh-report-'));
   const search = {
@@ -26,7 +31,7 @@ export function writeResults(opts: {
     metadata: { name: 'fixture-search' },
     spec: {
       seed: 7,
-      space: { name: 'nb201' },
+      space: opts.space ?? { name: 'nb201' },
       strategy: { name: opts.strategy ?? 'reinforce', batchSize: 10 },
       evaluation: { mode: 'standalone', epochs: 1 },
       reward: { objective: 'accuracy' },
@@ -57,8 +62,9 @@ export function writeResults(opts: {
       durationSeconds: 12.5,
       candidates: lines.length,
       bestCandidate: null,
-      best: final({ space: 'nb201', arch: '|arch~best|', decisions: {} }, 0.9123),
+      best: final({ space: 'nb201', arch: opts.bestArch ?? '|arch~best|', decisions: {} }, 0.9123),
       baseline: final({ baseline: 'resnet-small' }, 0.8765),
+      ...opts.summaryFields,
     };
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   }

@@ -31,7 +31,7 @@ describe('embedded benchmark search', () => {
 
     const out = join(dir, 'interrupted');
     const stop = new AbortController();
-    const interrupted = runEmbeddedSearch(search, { outDir: out, signal: stop.signal, onProgress: (p) => p.done >= 6 && stop.abort() });
+    const interrupted = runEmbeddedSearch(search, { outDir: out, signal: stop.signal, onProgress: (p) => p.phase === 'search' && p.done >= 6 && stop.abort() });
     await assert.rejects(interrupted, { name: 'AbortError' });
     assert.deepEqual(candidates(out).map((c) => c.index), range(6));
 

@@ -87,7 +87,7 @@ describe('embedded search', () => {
     // Stopped in epoch 2, then resumed: epoch 1's weights come from the store, epoch 2 is trained as before.
     const cut = join(dir, 'ws-cut');
     const stop = new AbortController();
-    const interrupted = runEmbeddedSearch(search, { outDir: cut, signal: stop.signal, onProgress: (p) => p.done >= 3 && stop.abort() });
+    const interrupted = runEmbeddedSearch(search, { outDir: cut, signal: stop.signal, onProgress: (p) => p.phase === 'search' && p.done >= 3 && stop.abort() });
     await assert.rejects(interrupted, { name: 'AbortError' });
     await runEmbeddedSearch(search, { outDir: cut, resume: true });
     assert.deepEqual(withoutTimes(candidates(cut)), withoutTimes(recs));

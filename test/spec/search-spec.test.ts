@@ -49,6 +49,21 @@ describe('NASSearch spec', () => {
     assert.throws(() => parseSearchSpec('kind: [unclosed', 'bad.yaml'), /bad\.yaml: not valid YAML/);
   });
 
+  it('final: finalists default to 4, and for weight sharing must be at least topK', () => {
+    const search = (evaluation: string, final: string) =>
+      base +
+      `spec: {dataset: {name: mnist}, space: {name: enas-micro}, strategy: {name: reinforce}, evaluation: ${evaluation}, budget: {candidates: 4}, final: ${final}}`;
+    const ws = '{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2}';
+    const final = parseSearchSpec(search(ws, '{topK: 2}')).spec.final!;
+    assert.equal(final.finalists, 4);
+    assert.deepEqual(final.finalistTraining, { epochs: 1, batchSize: 64, learningRate: 0.003 });
+    rejects(search(ws, '{topK: 5}').slice(base.length), /spec\.final\.finalists: must be at least final\.topK \(5\)/);
+    rejects(search(ws, '{finalists: 2, finalistTraining: {epochs: 0}}').slice(base.length), /spec\.final\.finalistTraining\.epochs/);
+    rejects(search(ws, '{finalists: 101}').slice(base.length), /spec\.final\.finalists: must be at most 100/);
+    // Standalone searches have no finalist stage: their reward already is a standalone training.
+    assert.equal(parseSearchSpec(search('{mode: standalone}', '{topK: 5}')).spec.final!.topK, 5);
+  });
+
   it('has a JSON Schema generated from the same types', () => {
     const schema = z.toJSONSchema(searchSpecSchema, { io: 'input', unrepresentable: 'any' }) as unknown as {
       properties: { spec: { properties: Record<string, unknown>; required: string[] } };

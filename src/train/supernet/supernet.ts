@@ -2,6 +2,7 @@ import type { EnasMicroSpace, MicroCell } from '../../space/enas-micro.js';
 import type { Architecture } from '../../space/types.js';
 import { tf } from '../../tf/backend.js';
 import { Rng } from '../../util/rng.js';
+import { nativeBatchNormTraining } from '../native/batch-norm.js';
 import { WeightStore } from './weights.js';
 
 /** Network and optimiser settings of an ENAS micro supernet. */
@@ -209,6 +210,8 @@ export class Supernet {
   }
 
   private bn(x: tf.Tensor4D, key: string): tf.Tensor4D {
+    const native = nativeBatchNormTraining(x, this.w(`${key}/gamma`) as tf.Tensor1D, this.w(`${key}/beta`) as tf.Tensor1D, BN_EPS);
+    if (native !== null) return native.y;
     const { mean, variance } = tf.moments(x, [0, 1, 2], true);
     const norm = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS)));
     return tf.add(tf.mul(norm, this.w(`${key}/gamma`)), this.w(`${key}/beta`)) as tf.Tensor4D;

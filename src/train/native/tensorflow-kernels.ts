@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Kernels for the `tensorflow` backend (tfjs-node) that run one TensorFlow op where tfjs composes several: ReLU's
+ * gradient (tfjs: Step, built from Greater/Fill/Select, then Multiply) and batch norm in training with its gradient
+ * (tfjs: moments, the normalisation and their gradients, about 30 ops per layer; TensorFlow: FusedBatchNormV3 and
+ * FusedBatchNormGradV3). On enas-micro's many small layers those composed element-wise ops were most of a step.
+ * Other backends have no such kernels; the callers (relu-grad.ts, batch-norm.ts) then compose tfjs ops as before.
+ */
+
+export const NATIVE_RELU_GRAD = 'NasmeshNativeReluGrad';
+export const NATIVE_BATCH_NORM = 'NasmeshNativeBatchNormTraining';
+export const NATIVE_BATCH_NORM_GRAD = 'NasmeshNativeBatchNormTrainingGrad';
+
+/** What tfjs-node's NodeJSKernelBackend offers for running a TensorFlow op by name (its `binding` constants included). */
+interface OpAttr {
+  name: string;
+  type: number;
+  value: number | string | boolean;
+}
+interface NodeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+
+const floatType = (b: NodeBackend, name: string): OpAttr => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT });
+
+/** Batch-norm attributes shared by the forward op and its gradient: NHWC, batch statistics. */
+function batchNormAttrs(b: NodeBackend, epsilon: number): OpAttr[] {
+  return [
+    floatType(b, 'T'),
+    floatType(b, 'U'),
+    { name: 'epsilon', type: b.binding.TF_ATTR_FLOAT, value: epsilon },
+    { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: b.binding.TF_ATTR_BOOL, value: true },
+  ];
+}
+
+let registered = false;
+
+/** Registers the kernels for the `tensorflow` backend. Idempotent. */
+export function registerTensorflowKernels(): void {
+  if (registered) return;
+  tf.registerKernel({
+    kernelName: NATIVE_RELU_GRAD,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as NodeBackend;
+      return b.executeSingleOutput('ReluGrad', [floatType(b, 'T')], [inputs.dy!, inputs.x!]);
+    },
+  });
+  // Outputs: y, batch mean, batch variance (TensorFlow's is Bessel-corrected), and the three reserve spaces the
+  // gradient op takes (their layout is TensorFlow's own, oneDNN's where it rewrote the op).
+  tf.registerKernel({
+    kernelName: NATIVE_BATCH_NORM,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NodeBackend;
+      const empty = tf.tensor1d([]);
+      try {
+        const outs = b.executeMultipleOutputs(
+          'FusedBatchNormV3',
+          [...batchNormAttrs(b, (attrs as { epsilon: number }).epsilon), { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }],
+          [inputs.x!, inputs.scale!, inputs.offset!, empty, empty],
+          6,
+        );
+        return outs;
+      } finally {
+        empty.dispose();
+      }
+    },
+  });
+  tf.registerKernel({
+    kernelName: NATIVE_BATCH_NORM_GRAD,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NodeBackend;
+      const { dy, x, scale, reserve1, reserve2, reserve3 } = inputs;
+      const outs = b.executeMultipleOutputs('FusedBatchNormGradV3', batchNormAttrs(b, (attrs as { epsilon: number }).epsilon), [dy!, x!, scale!, reserve1!, reserve2!, reserve3!], 5);
+      // dx, dscale, doffset; the last two outputs are unused placeholders.
+      tf.dispose(outs.slice(3));
+      return outs.slice(0, 3);
+    },
+  });
+  registered = true;
+}
+
+/** Whether the active backend has `kernel`. */
+export function hasKernel(kernel: string): boolean {
+  return tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
