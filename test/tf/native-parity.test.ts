@@ -14,6 +14,7 @@ import { seedKernels } from '../../src/train/seeded-init.js';
 import { Supernet } from '../../src/train/supernet/index.js';
 import type { NetworkConfig } from '../../src/train/types.js';
 import { Rng } from '../../src/util/rng.js';
+import { seededFloats } from '../support/seeded-floats.js';
 
 /**
  * The native `tensorflow` backend (tfjs-node on the tensorflow-cpu wheel, `make deps`) and `wasm` (with nasmesh's
@@ -32,15 +33,7 @@ const skip = native === true ? false : `native TensorFlow backend not available 
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm'];
 
-let seed = 2024;
-function rand(size: number): Float32Array {
-  const a = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    a[i] = seed / 2 ** 31 - 1;
-  }
-  return a;
-}
+const rand = seededFloats(2024);
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Fails unless every element of `actual` is within `tol` of `expected`, relative to the largest |expected|. */

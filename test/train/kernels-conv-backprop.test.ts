@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/train/backend/index.js';
+import { seededFloats } from '../support/seeded-floats.js';
 
 type Shape4 = [number, number, number, number];
 type PadMode = 'same' | 'valid';
 
-let seed = 12345;
-function rand(size: number): Float32Array {
-  const a = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    a[i] = seed / 2 ** 31 - 1;
-  }
-  return a;
-}
+const rand = seededFloats(12345);
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
