@@ -5,6 +5,7 @@ import { candidateValidationBatch, scoreWithSupernet } from '../../src/search/we
 import { EnasMicroSpace } from '../../src/space/enas-micro.js';
 import type { SearchStore } from '../../src/store/types.js';
 import { type BackendName, initBackend } from '../../src/tf/backend.js';
+import { architectureCost } from '../../src/train/cost.js';
 import { supernetFromBytes } from '../../src/train/supernet/bytes.js';
 import type { Supernet } from '../../src/train/supernet/supernet.js';
 import { ValidationError } from '../../src/util/errors.js';
@@ -19,7 +20,8 @@ interface CachedSupernet {
 
 /**
  * Evaluation mode `weight-sharing`: scores a job's architecture with the supernet checkpoint the job names (the
- * SupernetCheckpoint event's object_name) on the candidate's validation minibatch. Checkpoints are loaded once and
+ * SupernetCheckpoint event's object_name) on the candidate's validation minibatch, with its standalone network's
+ * parameters and multiply-adds (computed from the architecture, not built). Checkpoints are loaded once and
  * kept for the next jobs (the newest `capacity` of them: a search's jobs move from epoch to epoch), datasets once
  * per dataset spec (the `capacity` most recently used). A dataset path is read within `dataOptions.roots`.
  */
@@ -44,7 +46,8 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
     const data = await this.dataset(spec.dataset);
     const batch = candidateValidationBatch(data, spec.evaluation.batchSize, spec.seed, job.index);
     const accuracy = await this.withSupernet(job.searchId, job.checkpoint, space, (net) => scoreWithSupernet(net, arch, batch));
-    return { accuracy, params: 0, flops: 0 };
+    const { params, macs } = architectureCost(space, arch, { inputShape: data.shape, classes: data.classes, ...spec.network });
+    return { accuracy, params, flops: macs };
   }
 
   /** Frees every cached supernet (those in use once their evaluations end). */

@@ -1,6 +1,7 @@
 import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import type { SearchStore } from '../store/types.js';
+import { architectureCost } from '../train/cost.js';
 import { supernetFromBytes, supernetToBytes } from '../train/supernet/bytes.js';
 import type { Supernet } from '../train/supernet/supernet.js';
 import { NasmeshError } from '../util/errors.js';
@@ -26,7 +27,8 @@ export interface SupernetTrainingListeners {
  * Weight-sharing evaluation in one process, in place of the mesh's supernet trainer and evaluators. The shared
  * weights are trained here when the first candidate of an epoch asks for them: the session waits for that result,
  * so the policy in the store is exactly the one the epoch trains with. Each epoch's weights are stored as the same
- * blob the trainer stores (a resumed run continues from the last one); candidates are scored as an evaluator does.
+ * blob the trainer stores (a resumed run continues from the last one); candidates are scored as an evaluator does,
+ * with the parameters and multiply-adds of their standalone network (computed, not built).
  */
 export class LocalWeightSharingBackend implements EvaluationBackend {
   private current?: { epoch: number; net: Supernet };
@@ -46,8 +48,10 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
       const started = performance.now();
       const net = await this.supernet(epochOfCandidate(evaluation, job.index), signal);
       const batch = candidateValidationBatch(this.data, evaluation.batchSize, seed, job.index);
-      const accuracy = scoreWithSupernet(net, this.space.fromJSON(job.architecture), batch);
-      yield { search: job.search, index: job.index, evaluation: { accuracy, params: 0, flops: 0 }, seconds: (performance.now() - started) / 1000 };
+      const arch = this.space.fromJSON(job.architecture);
+      const accuracy = scoreWithSupernet(net, arch, batch);
+      const { params, macs } = architectureCost(this.space, arch, { inputShape: this.data.shape, classes: this.data.classes, ...this.spec.network });
+      yield { search: job.search, index: job.index, evaluation: { accuracy, params, flops: macs }, seconds: (performance.now() - started) / 1000 };
     }
   }
 

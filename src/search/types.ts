@@ -8,6 +8,10 @@ export interface CandidateRecord {
   reward: number;
   /** Validation accuracy (fraction) the reward was computed from. */
   accuracy: number;
+  /**
+   * Parameters and multiply-adds per image (src/train/cost.ts) of the candidate's standalone network, computed from
+   * the architecture where weight sharing builds none; 0 in benchmark mode, whose table has no cost columns.
+   */
   params: number;
   flops: number;
   seconds: number;

@@ -191,7 +191,7 @@ export async function embeddedCandidates(search: SearchSpec): Promise<CandidateR
 
 /** What must agree between two runs of one search: which architecture each index is, and its reward. */
 export function outcome(candidates: readonly CandidateRecord[]) {
-  return candidates.map(({ index, hash, architecture, accuracy, reward }) => ({ index, hash, arch: architecture.arch, accuracy, reward }));
+  return candidates.map(({ index, hash, architecture, accuracy, reward, params, flops }) => ({ index, hash, arch: architecture.arch, accuracy, reward, params, flops }));
 }
 
 /** Polls GetSearch until the search is in `phase`; fails on another final phase or after `timeoutMs`. */

@@ -6,9 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { runEmbeddedSearch } from '../../src/search/embedded-search.js';
 import type { DatasetSpecInput } from '../../src/data/spec.js';
 import type { CandidateRecord } from '../../src/search/types.js';
-import type { SpaceConfig } from '../../src/space/registry.js';
+import { createSpace, type SpaceConfig } from '../../src/space/registry.js';
 import { parseSearchSpec } from '../../src/spec/load.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
+import { architectureCost } from '../../src/train/cost.js';
 import { loadModel } from '../../src/train/export.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nasmesh-search-'));
@@ -80,6 +81,13 @@ describe('embedded search', () => {
     assert.deepEqual(recs.map((r) => r.index), [0, 1, 2, 3]);
     assert.equal(summary.candidates, 4);
     assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && r.reward === r.accuracy));
+    // Weight sharing trains no candidate network, yet each gets the cost of the one it stands for.
+    const space = createSpace(search.spec.space);
+    for (const r of recs) {
+      const cost = architectureCost(space, space.fromJSON(r.architecture), { inputShape: [28, 28, 1], classes: 10, ...search.spec.network });
+      assert.deepEqual([r.params, r.flops], [cost.params, cost.macs]);
+      assert.ok(r.params > 0 && r.flops > 0);
+    }
     for (const epoch of [1, 2]) assert.ok(existsSync(join(out, 'state', 'tiny', 'blobs', 'supernet', String(epoch))), `epoch ${epoch} stored`);
     const finalists = JSON.parse(readFileSync(join(out, 'finalists.json'), 'utf8')) as { validationReward: number }[];
     assert.ok(finalists.length >= 2 && finalists.every((f, i) => i === 0 || f.validationReward <= finalists[i - 1]!.validationReward));
