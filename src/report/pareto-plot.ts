@@ -9,9 +9,9 @@ const AXIS: Record<ParetoCost, string> = { latencyMs: 'latency (ms)', params: 'p
 /**
  * Accuracy against cost with the Pareto front highlighted. The cost is measured latency where every candidate has
  * it, else the parameter count, and the axis says which; diverged candidates have no meaningful accuracy and are left
- * out.
+ * out. Weight-sharing accuracies are the shared weights' on one validation minibatch, and the labels say so.
  */
-export function paretoSection(candidates: readonly ReportCandidate[]): string {
+export function paretoSection(candidates: readonly ReportCandidate[], evaluation: string): string {
   const title = 'Accuracy against cost';
   const points = candidates.filter((c) => c.diverged === undefined);
   const cost = costOf(points);
@@ -19,9 +19,10 @@ export function paretoSection(candidates: readonly ReportCandidate[]): string {
     return section(title, {
       note:
         'No cost to plot accuracy against: these candidates have no measured latency and no parameter count ' +
-        '(benchmark look-ups and weight-sharing evaluations do not count parameters).',
+        '(benchmark look-ups do not count parameters).',
     });
   }
+  const accuracyKind = evaluation === 'weight-sharing' ? 'shared-weight validation accuracy' : 'validation accuracy';
   const front = new ParetoFront<ReportCandidate>([cost]);
   for (const c of points) front.add({ accuracy: c.accuracy, [cost]: c[cost] }, c);
   const best = front.points().map((e) => e.item);
@@ -29,7 +30,7 @@ export function paretoSection(candidates: readonly ReportCandidate[]): string {
   const svg = plotSvg({
     // Parameter counts and latencies span orders of magnitude across a space.
     x: { label: AXIS[cost], type: Math.max(...xs) / Math.min(...xs) >= 10 ? 'log' : 'linear' },
-    y: { label: 'validation accuracy (%)', percent: true },
+    y: { label: `${accuracyKind} (%)`, percent: true },
     marks: [
       Plot.dot(points, { x: cost, y: 'accuracy', r: 2.5, fill: COLORS.grey, ariaDescription: 'all points' }),
       Plot.line(best, { x: cost, y: 'accuracy', curve: 'step-after', stroke: COLORS.red, ariaDescription: 'front' }),
@@ -41,7 +42,7 @@ export function paretoSection(candidates: readonly ReportCandidate[]): string {
       ? 'measured inference latency'
       : 'parameter count (latency was not measured for these candidates)';
   const caption =
-    `Validation accuracy against ${measured}. ${swatch(COLORS.red, '●')} the ` +
+    `${accuracyKind[0]!.toUpperCase()}${accuracyKind.slice(1)} against ${measured}. ${swatch(COLORS.red, '●')} the ` +
     `${best.length} Pareto-optimal candidates (no other matches or beats one on both accuracy and cost), ` +
     `${swatch(COLORS.grey, '●')} the rest.`;
   return section(title, { svg, caption });

@@ -34,7 +34,7 @@ export function renderReport(data: ReportData): string {
     finalStageSection(data.summary),
     rewardSection(data.candidates),
     entropySection(data.controller, data.search.strategy, data.search.maxEntropy),
-    paretoSection(data.candidates),
+    paretoSection(data.candidates, data.search.evaluation),
     '</body>',
     '</html>',
     '',

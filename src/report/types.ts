@@ -9,7 +9,7 @@ export interface ReportCandidate {
   readonly reward: number;
   /** Validation accuracy, a fraction. */
   readonly accuracy: number;
-  /** 0 where the evaluation did not count them (benchmark look-ups, weight sharing). */
+  /** 0 where the evaluation did not count them (benchmark look-ups). */
   readonly params: number;
   readonly flops: number;
   /** Measured inference latency, where a latency profiler measured it. */

@@ -83,6 +83,11 @@ describe('report.html', () => {
     assert.equal((mark(byParams, 'all points').match(/<circle/g) ?? []).length, 5, 'diverged left out');
     assert.match(byParams, /parameters/);
     assert.match(byParams, /latency was not measured/);
+    assert.match(byParams, /Validation accuracy against/);
+    // Weight sharing's accuracies are the shared weights' (their parameter counts are computed, not trained).
+    const shared = report({ candidates: pareto, evaluation: { mode: 'weight-sharing', epochs: 1 } });
+    assert.match(shared, /Shared-weight validation accuracy against parameter count/);
+    assert.equal((mark(shared, 'pareto front').match(/<circle/g) ?? []).length, 3);
 
     const byLatency = report({ candidates: pareto.map((c, i) => ({ ...c, latencyMs: 10 - i })) });
     assert.match(byLatency, /latency \(ms\)/);

@@ -23,6 +23,8 @@ export function writeResults(opts: {
   bestArch?: string;
   /** More summary.json fields (the final stage's finalists and Kendall τ). */
   summaryFields?: object;
+  /** spec.evaluation (default standalone, 1 epoch). */
+  evaluation?: object;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'nasmesh-report-'));
   const search = {
@@ -33,7 +35,7 @@ export function writeResults(opts: {
       seed: 7,
       space: opts.space ?? { name: 'nb201' },
       strategy: { name: opts.strategy ?? 'reinforce', batchSize: 10 },
-      evaluation: { mode: 'standalone', epochs: 1 },
+      evaluation: opts.evaluation ?? { mode: 'standalone', epochs: 1 },
       reward: { objective: 'accuracy' },
       budget: { candidates: opts.candidates.length },
     },
