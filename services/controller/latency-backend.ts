@@ -6,6 +6,7 @@ import { latencyMeasurement } from '../../src/reward/spec.js';
 import type { EvaluationBackend } from '../../src/search/evaluation-backend.js';
 import { LatencyMeasuringBackend } from '../../src/search/latency-measuring-backend.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
+import { datasetNetwork } from '../../src/train/dataset-network.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { GrpcStatusError } from '../common/grpc/status.js';
 
@@ -35,6 +36,6 @@ export async function withLatency(
   assertLatencyMeasurable(search, source);
   const { dataset, space, network } = search.spec;
   if (!dataset) throw new NasmeshError(`search ${search.metadata.name}: objective mnas needs spec.dataset for the network's input`);
-  const { shape, classes } = await datasetGeometry(dataset, roots ? { roots } : {});
-  return new LatencyMeasuringBackend(backend, source!, { space, network: { inputShape: shape, classes, ...network }, measurement });
+  const geometry = await datasetGeometry(dataset, roots ? { roots } : {});
+  return new LatencyMeasuringBackend(backend, source!, { space, network: datasetNetwork(geometry, network), measurement });
 }

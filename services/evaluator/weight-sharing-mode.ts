@@ -6,6 +6,7 @@ import { EnasMicroSpace } from '../../src/space/enas-micro.js';
 import type { SearchStore } from '../../src/store/types.js';
 import { type BackendName, initBackend } from '../../src/tf/backend.js';
 import { architectureCost } from '../../src/train/cost.js';
+import { datasetNetwork } from '../../src/train/dataset-network.js';
 import { supernetFromBytes } from '../../src/train/supernet/bytes.js';
 import type { Supernet } from '../../src/train/supernet/supernet.js';
 import { ValidationError } from '../../src/util/errors.js';
@@ -46,7 +47,7 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
     const data = await this.dataset(spec.dataset);
     const batch = candidateValidationBatch(data, spec.evaluation.batchSize, spec.seed, job.index);
     const accuracy = await this.withSupernet(job.searchId, job.checkpoint, space, (net) => scoreWithSupernet(net, arch, batch));
-    const { params, macs } = architectureCost(space, arch, { inputShape: data.shape, classes: data.classes, ...spec.network });
+    const { params, macs } = architectureCost(space, arch, datasetNetwork(data, spec.network));
     return { accuracy, params, flops: macs };
   }
 

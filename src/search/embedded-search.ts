@@ -4,9 +4,10 @@ import type { StrategyStats, StrategyStatsRecord } from '../controller/types.js'
 import { loadDataset, type LoadOptions } from '../data/load.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import { LocalDirSearchStore } from '../store/local-dir-store.js';
+import { datasetNetwork } from '../train/dataset-network.js';
 import { runLocalSession } from './local-session.js';
 import { directoryResultFiles } from './result-files.js';
-import { datasetNetwork, writeSearchResults } from './search-results.js';
+import { writeSearchResults } from './search-results.js';
 import type { SearchProgress, SearchSummary } from './types.js';
 
 export interface EmbeddedSearchOptions {

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadDataset } from '../data/load.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
+import { datasetNetwork } from '../train/dataset-network.js';
 import type { TrainingProgress } from '../train/fit.js';
 import { StandaloneEvaluator } from './standalone-evaluator.js';
 import type { PoolJob, PoolMessage, PoolResult, PoolSetup } from './evaluator-pool.js';
@@ -12,7 +13,7 @@ await initBackend(setup.backend);
 const space = createSpace(setup.space);
 const data = await loadDataset(setup.dataset, setup.dataOptions);
 const post = (m: PoolMessage) => parentPort!.postMessage(m);
-const evaluator = new StandaloneEvaluator(space, data, { inputShape: data.shape, classes: data.classes, ...setup.network }, setup.options, setup.seed);
+const evaluator = new StandaloneEvaluator(space, data, datasetNetwork(data, setup.network), setup.options, setup.seed);
 
 parentPort!.on('message', async (job: PoolJob | null) => {
   if (job === null) process.exit(0);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadedDataset } from '../data/types.js';
 import { createSpace } from '../space/registry.js';
+import { datasetNetwork } from '../train/dataset-network.js';
 import { EvaluatorPool, type PoolSetup } from './evaluator-pool.js';
 import type { CandidateEvaluator, Evaluation } from './evaluator.js';
 import { StandaloneEvaluator } from './standalone-evaluator.js';
@@ -46,7 +47,6 @@ async function finalistEvaluator(workers: number, setup: PoolSetup, data: Loaded
     const pool = await EvaluatorPool.start(workers, setup);
     return { evaluator: pool, close: () => pool.close() };
   }
-  const network = { inputShape: data.shape, classes: data.classes, ...setup.network };
-  const evaluator = new StandaloneEvaluator(createSpace(setup.space), data, network, setup.options, setup.seed);
+  const evaluator = new StandaloneEvaluator(createSpace(setup.space), data, datasetNetwork(data, setup.network), setup.options, setup.seed);
   return { evaluator, close: async () => {} };
 }

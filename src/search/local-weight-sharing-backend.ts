@@ -2,6 +2,7 @@ import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import type { SearchStore } from '../store/types.js';
 import { architectureCost } from '../train/cost.js';
+import { datasetNetwork } from '../train/dataset-network.js';
 import { supernetFromBytes, supernetToBytes } from '../train/supernet/bytes.js';
 import type { Supernet } from '../train/supernet/supernet.js';
 import { NasmeshError } from '../util/errors.js';
@@ -50,7 +51,7 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
       const batch = candidateValidationBatch(this.data, evaluation.batchSize, seed, job.index);
       const arch = this.space.fromJSON(job.architecture);
       const accuracy = scoreWithSupernet(net, arch, batch);
-      const { params, macs } = architectureCost(this.space, arch, { inputShape: this.data.shape, classes: this.data.classes, ...this.spec.network });
+      const { params, macs } = architectureCost(this.space, arch, datasetNetwork(this.data, this.spec.network));
       yield { search: job.search, index: job.index, evaluation: { accuracy, params, flops: macs }, seconds: (performance.now() - started) / 1000 };
     }
   }

@@ -8,9 +8,9 @@ import type { SearchSpec } from '../spec/search-spec.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
 import { architectureCost } from '../train/cost.js';
+import { datasetNetwork } from '../train/dataset-network.js';
 import { sizeMatchedBaseline } from '../train/size-matched-baseline.js';
 import { supernetFromBytes } from '../train/supernet/bytes.js';
-import type { NetworkConfig } from '../train/types.js';
 import { NasmeshError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type FinalStageOptions, retrainTop, trainBaseline } from './final-stage.js';
@@ -32,11 +32,6 @@ export interface SearchResultsOptions {
   readonly onLog?: (line: string) => void;
   /** The derive step's, the retrainings' and the baseline's progress. */
   readonly onProgress?: (progress: SearchProgress) => void;
-}
-
-/** The network a search places candidates in, for the dataset's images and classes. */
-export function datasetNetwork(data: LoadedDataset, network: SearchSpec['spec']['network']): NetworkConfig {
-  return { inputShape: data.shape, classes: data.classes, ...network };
 }
 
 /**

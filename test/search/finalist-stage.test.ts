@@ -7,7 +7,7 @@ import { loadDataset } from '../../src/data/load.js';
 import { loadResults, renderReport } from '../../src/report/index.js';
 import { runEmbeddedSearch } from '../../src/search/embedded-search.js';
 import { kendallTau } from '../../src/search/kendall-tau.js';
-import { datasetNetwork } from '../../src/search/search-results.js';
+import { datasetNetwork } from '../../src/train/dataset-network.js';
 import { StandaloneEvaluator } from '../../src/search/standalone-evaluator.js';
 import type { SearchSummary } from '../../src/search/types.js';
 import { createSpace } from '../../src/space/registry.js';
