@@ -139,6 +139,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--profile", action="store_true", help="after timing, print torch.profiler's top operators over 5 steps")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -176,6 +177,12 @@ def main():
         ips = a.steps * bs / dt
         params = sum(q.numel() for q in model.parameters() if q.requires_grad)
         print(f"pytorch {net['name']}: {ips:.1f} img/s ({a.threads} threads, {params} trainable parameters)", file=sys.stderr)
+        if a.profile:
+            with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+                for i in range(5):
+                    step(i)
+            print(f"pytorch {net['name']}, 5 steps:", file=sys.stderr)
+            print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12), file=sys.stderr)
         results.append({"name": net["name"], "imagesPerSecond": ips, "torchVersion": torch.__version__})
     print(json.dumps(results))
 

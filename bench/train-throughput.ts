@@ -18,7 +18,8 @@
  *      [--warmup 3] [--breakdown] [--python /usr/bin/python3] [--no-pytorch] [--network reference-cnn]
  * Without --backend every training backend that loads here is measured (`tensorflow`, `wasm`; the pure-JS `cpu` only
  * when named). Each entry of `networks` in the JSON is one network on one backend.
- * --breakdown adds, for worker 0, forward / backward / optimizer times and the top kernels of one step (tf.profile).
+ * --breakdown adds, for worker 0, forward / backward / optimizer times and the top kernels of one step (tf.profile),
+ * and PyTorch's own top operators over 5 steps (torch.profiler, printed to stderr), to compare kernel by kernel.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -253,6 +254,7 @@ function pytorchThroughput(
   threads: number,
   steps: number,
   warmup: number,
+  profile: boolean,
 ): { results: PytorchResult[]; error?: string } {
   // x: float32 NHWC batches back to back, then y: int32 labels; little-endian (as on every machine we run on).
   const xs = new Float32Array(batches.length * BATCH * INPUT[0] * INPUT[1] * INPUT[2]);
@@ -271,6 +273,7 @@ function pytorchThroughput(
   const script = join(dirname(fileURLToPath(import.meta.url)), 'train-throughput.py');
   const args = [script, '--networks', specFile, '--data', dataFile, '--threads', String(threads)];
   args.push('--steps', String(steps), '--warmup', String(warmup));
+  if (profile) args.push('--profile');
   const out = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (out.error) return { results: [], error: `${python}: ${out.error.message}` };
   if (out.status !== 0) return { results: [], error: `${python} exited with ${out.status}` };
@@ -347,7 +350,7 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'nasmesh-throughput-'));
       try {
         // PyTorch gets the first `perWorker` batches (worker 0's) in single- and multi-thread runs alike.
-        const r = pytorchThroughput(opts.python, dir, [c], all.slice(0, perWorker), opts.threads, opts.steps, opts.warmup);
+        const r = pytorchThroughput(opts.python, dir, [c], all.slice(0, perWorker), opts.threads, opts.steps, opts.warmup, opts.breakdown);
         if (r.error) console.error(`PyTorch run failed (${r.error}); reporting nasmesh only`);
         pytorch = r.results;
         torchVersion ??= pytorch[0]?.torchVersion;
