@@ -3,8 +3,8 @@ import type { CandidateRecord } from '../../src/search/types.js';
 
 /**
  * The non-dominated candidates over accuracy and the costs every candidate has measured (latency where the reward
- * needs it, mnas; params once evaluations report it: standalone training does, a benchmark table look-up does not),
- * ordered by accuracy, best first. Diverged candidates are left out: their accuracy measures nothing.
+ * needs it, mnas; params where every candidate has them: every mode records them, but benchmark look-ups in a table
+ * whose network is unknown), ordered by accuracy, best first. Diverged candidates are left out: their accuracy measures nothing.
  */
 export function paretoFront(candidates: readonly CandidateRecord[]): { objectives: string[]; front: CandidateRecord[] } {
   const scored = candidates.filter((c) => !c.diverged);

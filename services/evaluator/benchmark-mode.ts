@@ -1,6 +1,6 @@
 import { BenchmarkTableError } from '../../src/bench/table.js';
 import { type DataRoots, resolveTable } from '../../src/data/data-roots.js';
-import { BenchmarkEvaluator } from '../../src/search/benchmark-evaluator.js';
+import { BenchmarkEvaluator, tableNetwork } from '../../src/search/benchmark-evaluator.js';
 import type { Evaluation } from '../../src/search/evaluator.js';
 import { ValidationError } from '../../src/util/errors.js';
 import type { ModeEvaluator, ParsedJob } from './mode-evaluator.js';
@@ -24,11 +24,12 @@ export class BenchmarkModeEvaluator implements ModeEvaluator {
     if (evaluation.mode !== 'benchmark') throw new Error(`a ${evaluation.mode} job reached the benchmark evaluator`);
     const field = 'spec.evaluation.table';
     const path = await resolveTable(evaluation.table, this.data, field);
-    const key = JSON.stringify([path, search.spec.space]);
+    const network = tableNetwork(evaluation, space);
+    const key = JSON.stringify([path, search.spec.space, network ?? null]);
     try {
       let table = this.tables.get(key);
       if (table) this.tables.delete(key);
-      else table = new BenchmarkEvaluator(path, space);
+      else table = new BenchmarkEvaluator(path, space, network);
       // Map order is recency order: the entry goes (back) to the end.
       this.tables.set(key, table);
       for (const old of [...this.tables.keys()].slice(0, Math.max(0, this.tables.size - CAPACITY))) this.tables.delete(old);

@@ -9,7 +9,8 @@ const AXIS: Record<ParetoCost, string> = { latencyMs: 'latency (ms)', params: 'p
 /**
  * Accuracy against cost with the Pareto front highlighted. The cost is measured latency where every candidate has
  * it, else the parameter count, and the axis says which; diverged candidates have no meaningful accuracy and are left
- * out. Weight-sharing accuracies are the shared weights' on one validation minibatch, and the labels say so.
+ * out. Weight-sharing accuracies are the shared weights' on one validation minibatch, a benchmark's are its table's test
+ * accuracies, and the labels say so.
  */
 export function paretoSection(candidates: readonly ReportCandidate[], evaluation: string): string {
   const title = 'Accuracy against cost';
@@ -19,10 +20,11 @@ export function paretoSection(candidates: readonly ReportCandidate[], evaluation
     return section(title, {
       note:
         'No cost to plot accuracy against: these candidates have no measured latency and no parameter count ' +
-        '(benchmark look-ups do not count parameters).',
+        '(a benchmark table whose network is unknown gives none: spec.evaluation.tableNetwork).',
     });
   }
-  const accuracyKind = evaluation === 'weight-sharing' ? 'shared-weight validation accuracy' : 'validation accuracy';
+  const accuracyKind =
+    evaluation === 'weight-sharing' ? 'shared-weight validation accuracy' : evaluation === 'benchmark' ? 'table test accuracy' : 'validation accuracy';
   const front = new ParetoFront<ReportCandidate>([cost]);
   for (const c of points) front.add({ accuracy: c.accuracy, [cost]: c[cost] }, c);
   const best = front.points().map((e) => e.item);

@@ -14,7 +14,7 @@ import { type BackendName, tf } from '../tf/backend.js';
 import type { NetworkConfig } from '../train/types.js';
 import { EnasMicroSpace } from '../space/enas-micro.js';
 import { NasmeshError, ValidationError } from '../util/errors.js';
-import { BenchmarkEvaluator } from './benchmark-evaluator.js';
+import { BenchmarkEvaluator, tableNetwork } from './benchmark-evaluator.js';
 import { EvaluatorPool } from './evaluator-pool.js';
 import type { EvaluationBackend } from './evaluation-backend.js';
 import { LatencyMeasuringBackend } from './latency-measuring-backend.js';
@@ -141,7 +141,7 @@ async function localBackend(search: SearchSpec, store: SearchStore, opts: LocalS
     return { backend, close: async () => backend.dispose() };
   }
   if (evaluation.mode === 'benchmark') {
-    return { backend: new LocalEvaluationBackend(space, new BenchmarkEvaluator(evaluation.table, space)), close: async () => {} };
+    return { backend: new LocalEvaluationBackend(space, new BenchmarkEvaluator(evaluation.table, space, tableNetwork(evaluation, space))), close: async () => {} };
   }
   // More workers than candidates per step would idle.
   const workers = Math.min(evaluation.workers ?? availableParallelism(), evaluation.candidatesPerStep);

@@ -10,7 +10,8 @@ export interface CandidateRecord {
   accuracy: number;
   /**
    * Parameters and multiply-adds per image (src/train/cost.ts) of the candidate's standalone network, computed from
-   * the architecture where weight sharing builds none; 0 in benchmark mode, whose table has no cost columns.
+   * the architecture where weight sharing builds none; in benchmark mode, of the table's network
+   * (spec.evaluation.tableNetwork, NAS-Bench-201's by default for nb201), and 0 where that is unknown.
    */
   params: number;
   flops: number;

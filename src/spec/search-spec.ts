@@ -60,7 +60,28 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
     })
     .strict(),
   /** A tabular benchmark replaces training: the reward is a table look-up. */
-  z.object({ mode: z.literal('benchmark'), table: z.string().min(1), candidatesPerStep: candidatesPerStep(1) }).strict(),
+  z
+    .object({
+      mode: z.literal('benchmark'),
+      table: z.string().min(1),
+      candidatesPerStep: candidatesPerStep(1),
+      /**
+       * The network the table's accuracies were measured on, whose parameters and multiply-adds each candidate
+       * records. Default for nb201: NAS-Bench-201's CIFAR-10 network (32x32x3, 10 classes, 16 channels, 5 cells per
+       * stage, 3 stages); other spaces record none without it.
+       */
+      tableNetwork: z
+        .object({
+          inputShape: z.array(positiveInt).length(3).describe("[height, width, channels]"),
+          classes: positiveInt,
+          channels: positiveInt,
+          cellsPerStage: positiveInt,
+          stages: positiveInt,
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
 ]);
 
 /** The network a candidate is placed in (NASNet-style: a found cell transfers to a wider, deeper one). */

@@ -53,7 +53,7 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
     assert.match(status.stdout, /^cli-done\tsucceeded\t5\/5 best \d\.\d{4} \(#\d+ \|/);
     const pareto = await nasmesh('pareto', 'cli-done', '--controller', controller);
     const rows = pareto.stdout.trim().split('\n');
-    assert.deepEqual(rows[0]!.split('\t'), ['index', 'accuracy', 'reward', 'architecture']);
+    assert.deepEqual(rows[0]!.split('\t'), ['index', 'accuracy', 'params', 'reward', 'architecture']);
     assert.ok(rows.length >= 2, pareto.stdout);
 
     // Its results: the candidates, then what the final stage stores (a spec without `final` still gets a ranking and

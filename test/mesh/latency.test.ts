@@ -20,9 +20,15 @@ const CANDIDATES = 12;
 const observations = (families: ReadonlyMap<string, MetricFamily>, histogram: string) =>
   (families.get(histogram)?.samples ?? []).filter((s) => s.name === `${histogram}_count`).reduce((n, s) => n + s.value, 0);
 
-/** No candidate is at least as accurate and at least as fast, and strictly better in one of them. */
+/** Some candidate is at least as accurate, as fast and as small, and strictly better in one of them. */
 const dominated = (c: CandidateRecord, all: readonly CandidateRecord[]) =>
-  all.some((o) => o.accuracy >= c.accuracy && o.latencyMs! <= c.latencyMs! && (o.accuracy > c.accuracy || o.latencyMs! < c.latencyMs!));
+  all.some(
+    (o) =>
+      o.accuracy >= c.accuracy &&
+      o.latencyMs! <= c.latencyMs! &&
+      o.params <= c.params &&
+      (o.accuracy > c.accuracy || o.latencyMs! < c.latencyMs! || o.params < c.params),
+  );
 
 /**
  * The MnasNet reward on the mesh: the controller measures each candidate's latency on the latency-profiler process
@@ -86,13 +92,13 @@ describe('mesh: MnasNet reward with the latency-profiler', { skip: skipWithoutNa
     assert.ok(done.best?.latencyMs !== undefined && done.best.latencyMs > 0);
 
     const front = await client.getParetoFront('e2e');
-    assert.deepEqual(front.objectives, ['accuracy', 'latencyMs'], 'benchmark look-ups have no params; latency is measured');
+    assert.deepEqual(front.objectives, ['accuracy', 'latencyMs', 'params'], "latency is measured; params are the table network's");
     const members = front.candidates.map(candidateRecord);
     assert.ok(members.length > 0);
     for (const m of members) assert.ok(!dominated(m, candidates), `front member ${m.index} is dominated`);
     const outside = candidates.filter((c) => !members.some((m) => m.index === c.index));
     for (const c of outside) {
-      const twin = members.some((m) => m.accuracy === c.accuracy && m.latencyMs === c.latencyMs);
+      const twin = members.some((m) => m.accuracy === c.accuracy && m.latencyMs === c.latencyMs && m.params === c.params);
       assert.ok(twin || dominated(c, candidates), `candidate ${c.index} is non-dominated but not on the front`);
     }
 

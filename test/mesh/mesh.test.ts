@@ -116,8 +116,10 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
       assert.equal(evaluations, CANDIDATES, 'every job was evaluated once, by one of the two evaluators');
 
       const front = await client.getParetoFront('e2e');
-      assert.deepEqual(front.objectives, ['accuracy']);
+      // The table's network (NAS-Bench-201's by default) gives every candidate its parameter count.
+      assert.deepEqual(front.objectives, ['accuracy', 'params']);
       assert.equal(front.candidates[0]?.accuracy, Math.max(...expected.map((c) => c.accuracy)));
+      assert.ok(front.candidates.every((c) => c.params > 0));
       const snapshot = await client.policySnapshot('e2e');
       assert.equal(snapshot.version, CANDIDATES, 'one policy update per candidate (candidatesPerStep 1)');
       assert.equal(JSON.parse(snapshot.checkpointJson).strategy, 'reinforce');

@@ -6,7 +6,7 @@ import { createSpace } from '../../src/space/registry.js';
 import { parseSearchSpec } from '../../src/spec/load.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import type { EvaluationBackend, EvaluationJob, EvaluationOutcome } from '../../src/search/evaluation-backend.js';
-import { BenchmarkEvaluator } from '../../src/search/benchmark-evaluator.js';
+import { BenchmarkEvaluator, tableNetwork } from '../../src/search/benchmark-evaluator.js';
 import { LocalEvaluationBackend } from '../../src/search/local-evaluation-backend.js';
 import { type SessionHooks, SearchSession } from '../../src/search/search-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
@@ -80,7 +80,7 @@ export function tableBackend(search: SearchSpec): LocalEvaluationBackend {
   const { spec } = search;
   if (spec.evaluation.mode !== 'benchmark') throw new Error('benchmark specs only');
   const space = createSpace(spec.space);
-  return new LocalEvaluationBackend(space, new BenchmarkEvaluator(spec.evaluation.table, space));
+  return new LocalEvaluationBackend(space, new BenchmarkEvaluator(spec.evaluation.table, space, tableNetwork(spec.evaluation, space)));
 }
 
 /**

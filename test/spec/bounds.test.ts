@@ -40,6 +40,11 @@ function withValue(path: string, value: unknown): Record<string, unknown> {
   if (['evaluation.sharedStepsPerEpoch', 'evaluation.controllerStepsPerEpoch', 'evaluation.deriveSamples', 'evaluation.deriveImages'].includes(path)) {
     s.evaluation = { mode: 'weight-sharing', epochs: 1, controllerStepsPerEpoch: 10 };
   }
+  if (path.startsWith('evaluation.tableNetwork.')) {
+    s.space = { name: 'nb201' };
+    s.evaluation = { mode: 'benchmark', table: 't.csv', tableNetwork: { inputShape: [32, 32, 3], classes: 10, channels: 16, cellsPerStage: 5, stages: 3 } };
+    delete s.final;
+  }
   set(s, path, value);
   return s;
 }
