@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readFileSync, re
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BINDING_PATCH, patchBinding } from './thread-safe-binding.js';
 
 /**
  * tfjs-node's native backend built against the C library in PyPI's tensorflow-cpu wheel: tfjs-node's own install
@@ -59,10 +60,13 @@ export async function setupTensorflowCpu(opts: SetupOptions = {}): Promise<Setup
   };
   let installedHere = false;
   try {
-    // No marker: tfjs-node's own install worked (its download was reachable), which is as good.
+    // No marker: tfjs-node's own install worked (its download was reachable); kept as it is, though its prebuilt
+    // addon lacks the thread-safety patch (thread-safe-binding.ts). A marker of another version or without the
+    // patch: rebuilt.
     const built = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
-    if (existsSync(pkg) && (built === undefined || built === version) && (await checkBackend(repo)) === null) {
-      return { ok: true, detail: `already set up (${built ? `tensorflow-cpu ${built}` : "tfjs-node's own libtensorflow"})` };
+    const wanted = `${version} ${BINDING_PATCH}`;
+    if (existsSync(pkg) && (built === undefined || built === wanted) && (await checkBackend(repo)) === null) {
+      return { ok: true, detail: `already set up (${built ? `tensorflow-cpu ${version}` : "tfjs-node's own libtensorflow"})` };
     }
     const libs = await timed(`libraries of tensorflow-cpu ${version}`, () => wheelLibraries(opts.cache ?? defaultCache(), version, opts.wheels, log));
     if (!existsSync(pkg)) {
@@ -70,8 +74,13 @@ export async function setupTensorflowCpu(opts: SetupOptions = {}): Promise<Setup
       installedHere = true;
     }
     layOutDeps(pkg, libs);
+    try {
+      patchBinding(pkg);
+    } catch (err) {
+      throw new StepError((err as Error).message);
+    }
     await timed('building the tfjs-node addon from source (node-gyp)', () => buildAddon(repo));
-    writeFileSync(marker, `${version}\n`);
+    writeFileSync(marker, `${wanted}\n`);
     const why = await checkBackend(repo);
     if (why !== null) throw new StepError(`the rebuilt addon does not load: ${why}`);
     return { ok: true, detail: `tf.getBackend() is 'tensorflow' (tensorflow-cpu ${version})` };
