@@ -4,7 +4,8 @@ import type { CandidateRecord } from '../../src/search/types.js';
 /**
  * The non-dominated candidates over accuracy and the costs every candidate has measured (latency where the reward
  * needs it, mnas; params where every candidate has them: every mode records them, but benchmark look-ups in a table
- * whose network is unknown), ordered by accuracy, best first. Diverged candidates are left out: their accuracy measures nothing.
+ * whose network is unknown), ordered by accuracy, best first. Diverged candidates are left out: their accuracy
+ * measures nothing.
  */
 export function paretoFront(candidates: readonly CandidateRecord[]): { objectives: string[]; front: CandidateRecord[] } {
   const scored = candidates.filter((c) => !c.diverged);

@@ -141,7 +141,8 @@ async function localBackend(search: SearchSpec, store: SearchStore, opts: LocalS
     return { backend, close: async () => backend.dispose() };
   }
   if (evaluation.mode === 'benchmark') {
-    return { backend: new LocalEvaluationBackend(space, new BenchmarkEvaluator(evaluation.table, space, tableNetwork(evaluation, space))), close: async () => {} };
+    const evaluator = new BenchmarkEvaluator(evaluation.table, space, tableNetwork(evaluation, space));
+    return { backend: new LocalEvaluationBackend(space, evaluator), close: async () => {} };
   }
   // More workers than candidates per step would idle.
   const workers = Math.min(evaluation.workers ?? availableParallelism(), evaluation.candidatesPerStep);

@@ -72,7 +72,7 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
        */
       tableNetwork: z
         .object({
-          inputShape: z.array(positiveInt).length(3).describe("[height, width, channels]"),
+          inputShape: z.array(positiveInt).length(3).describe('[height, width, channels]'),
           classes: positiveInt,
           channels: positiveInt,
           cellsPerStage: positiveInt,
