@@ -22,6 +22,11 @@ const number = (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('not a non-negative number');
   return n;
 };
+const count = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
+  return n;
+};
 const ops = (v: string) => {
   const list = v.split(',');
   const bad = list.find((op) => !(MICRO_OPS as readonly string[]).includes(op));
@@ -31,8 +36,8 @@ const ops = (v: string) => {
 const opts = new Command('supernet-fidelity')
   .option('--archs <uniform|N>', 'uniform, or the number of fixed architectures taken in turn', 'uniform')
   .option('--ops <list>', 'the space\'s ops, comma-separated', ops, ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'] as MicroOp[])
-  .option('--steps <n>', 'shared-weight steps', number, 200)
-  .option('--every <n>', 'steps per printed window', number, 50)
+  .option('--steps <n>', 'shared-weight steps', count, 200)
+  .option('--every <n>', 'steps per printed window', count, 50)
   .option('--lr <x>', 'SGD learning rate', number, 0.05)
   .option('--momentum <x>', 'Nesterov momentum', number, 0.9)
   .option('--seed <n>', 'seed of the weights, the draws and the batches', number, 1)
