@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../train/backend/register.js';
+import { registerMaxPoolGrad } from '../train/native/max-pool-grad.js';
 import { registerReluGrad } from '../train/native/relu-grad.js';
 import { registerTensorflowKernels } from '../train/native/tensorflow-kernels.js';
 
@@ -99,10 +100,12 @@ async function tryBackend(name: BackendName): Promise<{ package?: string } | str
     return (err as Error).message;
   }
   // The wasm backend lacks (or has slow) convolution-gradient kernels; nasmesh supplies its own. On tensorflow,
-  // single TensorFlow ops replace tfjs's composed ReLU and batch-norm gradients.
+  // single TensorFlow ops replace tfjs's composed ReLU and batch-norm gradients, and oneDNN's max-pool gradient
+  // TensorFlow's own.
   if (name === 'wasm') registerWasmTrainingKernels();
   if (name === 'tensorflow') registerTensorflowKernels();
   registerReluGrad();
+  registerMaxPoolGrad();
   return provider ? { package: provider } : {};
 }
 

@@ -10,6 +10,7 @@ import { initBackend, tf, type BackendName } from '../../src/tf/backend.js';
 import { buildChildNetwork } from '../../src/train/child-network.js';
 import { loadModel, modelFiles } from '../../src/train/export.js';
 import { FusedAdam } from '../../src/train/fused-adam.js';
+import { hasKernel, NATIVE_MAX_POOL_GRAD } from '../../src/train/native/tensorflow-kernels.js';
 import { seedKernels } from '../../src/train/seeded-init.js';
 import { Supernet } from '../../src/train/supernet/index.js';
 import type { NetworkConfig } from '../../src/train/types.js';
@@ -32,6 +33,12 @@ const native = await initBackend('tensorflow')
 const skip = native === true ? false : `native TensorFlow backend not available (${native}); \`make deps\` builds it`;
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm'];
+
+/** tfjs-node's way to run a TensorFlow op by name: here, TensorFlow's own kernels to compare nasmesh's with. */
+interface TensorflowOps {
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_INT: number; TF_ATTR_STRING: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
+}
 
 const rand = seededFloats(2024);
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -80,6 +87,8 @@ for (const k of [3, 5]) {
 }
 for (const [size, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid']] as const) {
   OPS.push({ name: `maxPool ${size} stride ${stride} ${pad}`, inputs: [x4], f: (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad) });
+  // ReLU's zeros tie within windows: the gradient must go to the same (first) maximum on both backends.
+  OPS.push({ name: `maxPool ${size} stride ${stride} ${pad} after ReLU (ties)`, inputs: [x4], f: (x) => tf.maxPool(tf.relu(x as tf.Tensor4D), size, stride, pad) });
   OPS.push({ name: `avgPool ${size} stride ${stride} ${pad}`, inputs: [x4], f: (x) => tf.avgPool(x as tf.Tensor4D, size, stride, pad) });
 }
 OPS.push(
@@ -190,6 +199,36 @@ describe('the tensorflow and wasm backends agree', { skip }, () => {
       got.wasm.grads.forEach((g, i) => assertClose(got.tensorflow.grads[i]!, g, 1e-4, `${c.name} gradient of input ${i}`));
     });
   }
+
+  it("max pooling's gradient on tensorflow is oneDNN's, equal to TensorFlow's own MaxPoolGrad, ties included", async () => {
+    await initBackend('tensorflow');
+    assert.ok(hasKernel(NATIVE_MAX_POOL_GRAD), 'the oneDNN max-pool gradient is not registered on this build');
+    const b = tf.backend() as unknown as TensorflowOps;
+    for (const [size, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid'], [3, 2, 'valid']] as const) {
+      for (const ties of [false, true]) {
+        const [ours, tensorflows] = tf.tidy(() => {
+          const raw = tf.tensor4d(rand(count(x4)), x4 as [number, number, number, number]);
+          const x = ties ? tf.round(raw) : raw;
+          const y = tf.maxPool(x, size, stride, pad);
+          const dy = tf.tensor(rand(y.size), y.shape);
+          const own = b.executeSingleOutput(
+            'MaxPoolGrad',
+            [
+              { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+              { name: 'ksize', type: b.binding.TF_ATTR_INT, value: [1, size, size, 1] },
+              { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, stride, stride, 1] },
+              { name: 'padding', type: b.binding.TF_ATTR_STRING, value: pad.toUpperCase() },
+              { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
+            ],
+            [x, y, dy],
+          );
+          const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, size, stride, pad), dy)))(x);
+          return [grad.dataSync() as Float32Array, own.dataSync() as Float32Array];
+        });
+        assertClose(ours, tensorflows, 1e-6, `maxPool ${size} stride ${stride} ${pad}${ties ? ' (ties)' : ''} gradient`);
+      }
+    }
+  });
 
   it('FusedAdam: the same weights after several steps', async () => {
     const shapes = [[3, 3, 4, 8], [8], [17]];
