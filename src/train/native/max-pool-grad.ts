@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { hasKernel, type MaxPoolGradAttrs, NATIVE_MAX_POOL_GRAD } from './tensorflow-kernels.js';
-
-let original: tf.GradConfig | undefined;
+import { replaceGradient } from './replace-gradient.js';
+import { hasKernel, NATIVE_MAX_POOL_GRAD } from './tensorflow-kernels.js';
 
 /**
  * Replaces max pooling's gradient (for every backend): oneDNN's where the active backend has it (see
@@ -10,18 +9,9 @@ let original: tf.GradConfig | undefined;
  * Idempotent.
  */
 export function registerMaxPoolGrad(): void {
-  if (original !== undefined) return;
-  const cfg = tf.getGradient('MaxPool');
-  if (cfg === undefined) throw new Error('tfjs has no MaxPool gradient');
-  original = { ...cfg };
-  const fallback = original.gradFunc;
-  tf.registerGradient({
-    ...original,
-    gradFunc: (dy, saved, attrs) => {
-      const { pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs & { pad: unknown; dimRoundingMode?: string };
-      if (!hasKernel(NATIVE_MAX_POOL_GRAD) || (pad !== 'same' && pad !== 'valid') || dimRoundingMode !== undefined) return fallback(dy, saved, attrs);
-      const [x] = saved;
-      return { x: () => tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy: dy as tf.Tensor, x: x! }, attrs) as tf.Tensor };
-    },
+  replaceGradient('MaxPool', (dy, [x], attrs) => {
+    const { pad, dimRoundingMode } = attrs as { pad?: unknown; dimRoundingMode?: unknown };
+    if (!hasKernel(NATIVE_MAX_POOL_GRAD) || (pad !== 'same' && pad !== 'valid') || dimRoundingMode !== undefined) return null;
+    return { x: () => tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy: dy as tf.Tensor, x: x! }, attrs) as tf.Tensor };
   });
 }

@@ -15,7 +15,7 @@ export const NATIVE_BATCH_NORM_GRAD = 'NasmeshNativeBatchNormTrainingGrad';
 export const NATIVE_MAX_POOL_GRAD = 'NasmeshNativeMaxPoolGrad';
 
 /** Attributes of NATIVE_MAX_POOL_GRAD: square or [height, width] windows and strides, NHWC. */
-export interface MaxPoolGradAttrs {
+interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same';
