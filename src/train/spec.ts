@@ -14,8 +14,9 @@ import type { NetworkConfig, NetworkSpec } from './types.js';
  *
  * - nb201: stem 3x3 conv-BN (stride `stemStride`, default 1), `stages` stages of `cellsPerStage` cells with the NB201 residual block (channels x2)
  *   between stages, BN-ReLU, global average pooling, dense.
- * - enas-micro: stem 3x3 conv-BN, stages of `cellsPerStage` normal cells with a reduction cell (channels x2) between
- *   stages (NASNet/DARTS stacking, each cell reads the two previous cells), GAP, dense.
+ * - enas-micro: stem 3x3 conv-BN (MICRO_STEM_MULTIPLIER times the channels), stages of `cellsPerStage` normal cells
+ *   with a reduction cell (channels x2) between stages (NASNet/DARTS stacking, each cell reads the two previous
+ *   cells), ReLU, GAP, dense.
  * - enas-macro: stem 3x3 conv-BN, the searched layers (op on the previous layer's output plus the chosen skips)
  *   split evenly into `stages` stages; at each stage boundary the previous output and every later-used skip source
  *   are factorized-reduced to twice the channels. GAP, dense. With fewer layers than stages, fewer reductions.
@@ -61,9 +62,15 @@ function nb201Body(g: GraphBuilder, space: SearchSpace, arch: Architecture, x: T
   return g.relu(g.bn(h));
 }
 
+/**
+ * The micro stem's width relative to the first stage's cells (ENAS's micro child and DARTS use 3): a stem as narrow as
+ * the cells is a bottleneck, above all a stride-2 one, and costs the network little (a 3x3 conv on the image).
+ */
+export const MICRO_STEM_MULTIPLIER = 3;
+
 function microBody(g: GraphBuilder, space: EnasMicroSpace, arch: Architecture, x: T, config: NetworkConfig): T {
   const { normal, reduce } = space.cells(arch);
-  let s0 = stem(g, x, config);
+  let s0 = stem(g, x, { ...config, channels: config.channels * MICRO_STEM_MULTIPLIER });
   let s1 = s0;
   for (let s = 0; s < stagesOf(config); s++) {
     const filters = config.channels * 2 ** s;
@@ -71,7 +78,8 @@ function microBody(g: GraphBuilder, space: EnasMicroSpace, arch: Architecture, x
     for (let n = 0; n < cellsOf(config); n++) cells.push({ cell: normal, reduction: false });
     for (const { cell, reduction } of cells) [s0, s1] = [s1, microCell(g, cell, s0, s1, filters, reduction)];
   }
-  return s1;
+  // ReLU before global pooling, as in ENAS, NASNet and the supernet: a cell's output is a sum of BN outputs.
+  return g.relu(s1);
 }
 
 function macroBody(g: GraphBuilder, space: EnasMacroSpace, arch: Architecture, x: T, config: NetworkConfig): T {

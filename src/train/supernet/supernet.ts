@@ -3,6 +3,7 @@ import type { Architecture } from '../../space/types.js';
 import { tf } from '../../tf/backend.js';
 import { Rng } from '../../util/rng.js';
 import { nativeBatchNormTraining } from '../native/batch-norm.js';
+import { MICRO_STEM_MULTIPLIER } from '../spec.js';
 import { WeightStore } from './weights.js';
 
 /** Network and optimiser settings of an ENAS micro supernet. */
@@ -10,7 +11,7 @@ export interface SupernetConfig {
   /** Input image [height, width, channels]. */
   readonly inputShape: readonly [number, number, number];
   readonly classes: number;
-  /** Stem output channels = channels of the first stage's cells; doubled at each reduction. */
+  /** Channels of the first stage's cells (the stem has MICRO_STEM_MULTIPLIER times as many); doubled at each reduction. */
   readonly channels: number;
   /** Stride of the stem conv, as NetworkConfig.stemStride. Default 1. */
   readonly stemStride?: number;
@@ -75,10 +76,10 @@ function kernelOf(op: string): number {
  * over a store of tf.Variables: a forward pass runs only the sampled architecture's ops, so only their weights
  * get gradients.
  *
- * Layout (as src/train/spec.ts builds a child network): stem 3x3 conv-BN; `stages` stages of `cellsPerStage` normal
- * cells with a reduction cell (channels x2) between stages; each cell reads the two previous cells. The weights
- * are shared per cell position, block, input slot and op (ENAS shares them further per chosen input; here one set
- * serves every input choice of a slot). Cell outputs concatenate the unused blocks, so their width varies with the
+ * Layout (as src/train/spec.ts builds a child network): stem 3x3 conv-BN (MICRO_STEM_MULTIPLIER x channels);
+ * `stages` stages of `cellsPerStage` normal cells with a reduction cell (channels x2) between stages; each cell reads
+ * the two previous cells; ReLU before global pooling. The weights are shared per cell position, block, input slot
+ * and op (ENAS shares them further per chosen input; here one set serves every input choice of a slot). Cell outputs concatenate the unused blocks, so their width varies with the
  * architecture; as in ENAS, the 1x1 preprocessing convs of the next cells (and the classifier) hold rows for all B
  * blocks and use those of the blocks present. Batch norm always uses batch statistics (ENAS trains and rewards
  * with is_training=True); there are no moving averages.
@@ -155,8 +156,8 @@ export class Supernet {
 
   private createWeights(): void {
     const { inputShape, channels, classes } = this.config;
-    this.convWeights('stem/conv', 3, inputShape[2], channels);
-    this.bnWeights('stem/bn', channels);
+    this.convWeights('stem/conv', 3, inputShape[2], channels * MICRO_STEM_MULTIPLIER);
+    this.bnWeights('stem/bn', channels * MICRO_STEM_MULTIPLIER);
     this.plan.forEach((cell, i) => {
       const f = cell.filters;
       const [in0, in1] = cell.inputs;
@@ -480,7 +481,7 @@ export class Supernet {
 
 function planCells(config: Required<SupernetConfig>): CellPlan[] {
   const plan: CellPlan[] = [];
-  const stem: Source = { kind: 'stem', channels: config.channels };
+  const stem: Source = { kind: 'stem', channels: config.channels * MICRO_STEM_MULTIPLIER };
   // Resolution level (number of reductions so far) of each source.
   let s0: { src: Source; level: number } = { src: stem, level: 0 };
   let s1 = s0;
