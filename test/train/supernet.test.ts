@@ -67,7 +67,7 @@ test('a training step updates only the weights the sampled architecture uses', (
 
 test('shared training lowers the loss on an easy task', () => {
   const space = new EnasMicroSpace({ blocks: 2, ops: ENAS_OPS, channels: 4 });
-  const net = new Supernet(space, { ...CONFIG, learningRate: 0.1 });
+  const net = new Supernet(space, CONFIG);
   const rng = new Rng(3);
   const evalBatch = quadrantBatch(new Rng(99), 32);
   const evalArchs = Array.from({ length: 4 }, () => space.sample(new Rng(rng.nextUint32())));
@@ -80,7 +80,8 @@ test('shared training lowers the loss on an easy task', () => {
     }, 0) / evalArchs.length;
   const initial = meanLoss();
   const t0 = performance.now();
-  // 150 steps: after 60, whether the loss had dropped by 15 % depended on the initialisation seed.
+  // 150 steps at ENAS's SGD rate 0.05: after 60 steps at 0.1, whether the loss fell by 15 % depended on the
+  // initialisation seed (at 0.1 one seed in eight failed even after 150).
   const steps = 150;
   const { losses } = net.trainShared(steps, () => quadrantBatch(rng), () => space.sample(rng));
   const perStep = (performance.now() - t0) / steps;

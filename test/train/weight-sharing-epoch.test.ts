@@ -11,6 +11,9 @@ import { quadrantBatch } from './quadrant-task.js';
 
 const space = new EnasMicroSpace({ blocks: 2, ops: ['sep_conv_3x3', 'avg_pool_3x3', 'identity'], channels: 4 });
 const CONFIG = { inputShape: [8, 8, 1], classes: 4, channels: 4, stages: 2, cellsPerStage: 1, seed: 3 } as const;
+// 60 steps per shared epoch at ENAS's SGD rate 0.05: at 25 steps and 0.1, whether the held-out loss fell by 15 %
+// depended on the seed (and at 0.1 one seed in six diverged).
+const STEPS = 60;
 
 before(() => initBackend('wasm'));
 
@@ -35,7 +38,7 @@ function meanLoss(net: Supernet, archs: number[][], batch: ReturnType<typeof qua
 }
 
 test('epochs of shared training on architectures from a restored policy lower the loss', async () => {
-  const net = new Supernet(space, { ...CONFIG, learningRate: 0.1 });
+  const net = new Supernet(space, CONFIG);
   const policy = reinforceSnapshot();
   const data = new Rng(1);
   const evalBatch = quadrantBatch(new Rng(99), 32);
@@ -43,16 +46,16 @@ test('epochs of shared training on architectures from a restored policy lower th
   const initial = meanLoss(net, evalArchs, evalBatch);
   const rng = new Rng(2);
   const epochs = [];
-  for (let e = 0; e < 2; e++) epochs.push(await trainSharedEpoch(net, policy, () => quadrantBatch(data), 25, rng));
+  for (let e = 0; e < 2; e++) epochs.push(await trainSharedEpoch(net, policy, () => quadrantBatch(data), STEPS, rng));
   const final = meanLoss(net, evalArchs, evalBatch);
   assert.ok(final < initial * 0.85, `held-out loss ${initial} -> ${final}`);
   assert.ok(epochs[1]!.loss < epochs[0]!.loss, `epoch losses ${epochs.map((e) => e.loss)}`);
   for (const e of epochs) {
-    assert.equal(e.steps, 25);
+    assert.equal(e.steps, STEPS);
     assert.equal(e.stopped, false);
     assert.ok(e.accuracy >= 0 && e.accuracy <= 1);
   }
-  assert.equal(net.steps, 50);
+  assert.equal(net.steps, 2 * STEPS);
   net.dispose();
 });
 
