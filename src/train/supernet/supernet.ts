@@ -11,7 +11,7 @@ export interface SupernetConfig {
   /** Input image [height, width, channels]. */
   readonly inputShape: readonly [number, number, number];
   readonly classes: number;
-  /** Channels of the first stage's cells (the stem has MICRO_STEM_MULTIPLIER times as many); doubled at each reduction. */
+  /** Channels of the first stage's cells (the stem has MICRO_STEM_MULTIPLIER times as many); x2 at each reduction. */
   readonly channels: number;
   /** Stride of the stem conv, as NetworkConfig.stemStride. Default 1. */
   readonly stemStride?: number;
@@ -79,10 +79,10 @@ function kernelOf(op: string): number {
  * Layout (as src/train/spec.ts builds a child network): stem 3x3 conv-BN (MICRO_STEM_MULTIPLIER x channels);
  * `stages` stages of `cellsPerStage` normal cells with a reduction cell (channels x2) between stages; each cell reads
  * the two previous cells; ReLU before global pooling. The weights are shared per cell position, block, input slot
- * and op (ENAS shares them further per chosen input; here one set serves every input choice of a slot). Cell outputs concatenate the unused blocks, so their width varies with the
- * architecture; as in ENAS, the 1x1 preprocessing convs of the next cells (and the classifier) hold rows for all B
- * blocks and use those of the blocks present. Batch norm always uses batch statistics (ENAS trains and rewards
- * with is_training=True); there are no moving averages.
+ * and op (ENAS shares them further per chosen input; here one set serves every input choice of a slot). Cell outputs
+ * concatenate the unused blocks, so their width varies with the architecture; as in ENAS, the 1x1 preprocessing
+ * convs of the next cells (and the classifier) hold rows for all B blocks and use those of the blocks present. Batch
+ * norm always uses batch statistics (ENAS trains and rewards with is_training=True); there are no moving averages.
  */
 export class Supernet {
   readonly store: WeightStore;
@@ -156,8 +156,9 @@ export class Supernet {
 
   private createWeights(): void {
     const { inputShape, channels, classes } = this.config;
-    this.convWeights('stem/conv', 3, inputShape[2], channels * MICRO_STEM_MULTIPLIER);
-    this.bnWeights('stem/bn', channels * MICRO_STEM_MULTIPLIER);
+    const stem = channels * MICRO_STEM_MULTIPLIER;
+    this.convWeights('stem/conv', 3, inputShape[2], stem);
+    this.bnWeights('stem/bn', stem);
     this.plan.forEach((cell, i) => {
       const f = cell.filters;
       const [in0, in1] = cell.inputs;
