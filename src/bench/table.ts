@@ -37,6 +37,11 @@ export class BenchmarkTable {
     return this.accuracy.size;
   }
 
+  /** Every row: the architecture and its accuracy, in the table's order. */
+  *entries(): IterableIterator<[Architecture, number]> {
+    for (const [key, accuracy] of this.accuracy) yield [key.split(',').map(Number), accuracy];
+  }
+
   lookup(arch: Architecture): number {
     const value = this.accuracy.get(arch.join(','));
     if (value === undefined) {

@@ -75,6 +75,18 @@ describe('the real NB201 CIFAR-10 table', () => {
     // Every architecture of the space is in the table.
     for (const arch of ALL) assert.equal(typeof table.lookup(arch), 'number');
   });
+
+  test('entries() gives every row once, in the file\'s order, each as lookup() has it', () => {
+    const table = BenchmarkTable.load(CSV, space);
+    const rows = readFileSync(CSV, 'utf8').split('\r\n').filter((l) => l !== '').slice(1);
+    const entries = [...table.entries()];
+    assert.equal(entries.length, rows.length);
+    entries.forEach(([arch, accuracy], i) => {
+      const [text, acc] = rows[i]!.split(',');
+      assert.deepEqual(arch, space.decode(text!));
+      assert.equal(accuracy, Number(acc));
+    });
+  });
 });
 
 describe('malformed tables are BenchmarkTableErrors naming file and line', () => {
