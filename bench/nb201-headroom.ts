@@ -12,9 +12,9 @@ import { BenchmarkTable } from '../src/bench/table.js';
 import { NB201_CIFAR10_NETWORK } from '../src/search/benchmark-evaluator.js';
 import { Nb201Space } from '../src/space/nb201.js';
 import { architectureCost } from '../src/train/cost.js';
+import { SIZE_TOLERANCE } from '../src/train/size-matched-baseline.js';
 
 const RESIDUAL_CELL = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|';
-const SIZE_MATCH = 0.15;
 
 const opts = new Command('nb201-headroom')
   .requiredOption('--table <csv>')
@@ -37,7 +37,7 @@ const rankOf = (accuracy: number) => cells.filter((c) => c.accuracy > accuracy).
 
 const groups = [
   ['any size', () => true],
-  [`within ±${SIZE_MATCH * 100} % of its parameters`, (p: number) => Math.abs(p / residual.params - 1) <= SIZE_MATCH],
+  [`within ±${SIZE_TOLERANCE * 100} % of its parameters`, (p: number) => Math.abs(p / residual.params - 1) <= SIZE_TOLERANCE],
   ['at most its parameters', (p: number) => p <= residual.params],
 ] as const;
 
