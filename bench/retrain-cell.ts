@@ -5,7 +5,9 @@
  * accuracies, parameter counts and training times.
  *
  * Run: npm run bench:retrain-cell -- --arch 'normal.block0:in0,in1,sep_conv_3x3,sep_conv_3x3|...' [--seed 1]
- *      [--spec deploy/examples/fashion-mnist-enas-micro.yaml]
+ *      [--spec deploy/examples/fashion-mnist-enas-micro.yaml] [--ops sep_conv_3x3,...]
+ * --arch also takes the name of a paper's cell (src/space/published-cells.ts): `--arch enas`, or
+ * `--arch nasnet-a --ops sep_conv_3x3,sep_conv_5x5,sep_conv_7x7,avg_pool_3x3,max_pool_3x3,identity`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,28 +16,35 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadDataset } from '../src/data/load.js';
 import { retrainTop, trainBaseline } from '../src/search/final-stage.js';
 import { directoryResultFiles } from '../src/search/result-files.js';
-import { createSpace } from '../src/space/registry.js';
+import { PUBLISHED_CELLS, type PublishedCellName } from '../src/space/published-cells.js';
+import { createSpace, type SpaceConfig } from '../src/space/registry.js';
 import { loadSearchSpec } from '../src/spec/load.js';
 import { initBackend } from '../src/tf/backend.js';
 import { datasetNetwork } from '../src/train/dataset-network.js';
 
 const opts = new Command('retrain-cell')
-  .requiredOption('--arch <text>', "the architecture in its space's text form (as best-architecture.json's `arch`)")
+  .requiredOption(
+    '--arch <text>',
+    `the architecture in its space's text form (as best-architecture.json's \`arch\`), or one of: ${Object.keys(PUBLISHED_CELLS).join(', ')}`,
+  )
   .option('--spec <path>', 'the search spec whose final stage and baseline to use', 'deploy/examples/fashion-mnist-enas-micro.yaml')
   .option('--seed <n>', "the harness's seed (default: the spec's)", (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
     return n;
   })
+  .option('--ops <list>', "the space's ops instead of the spec's, comma-separated", (v) => v.split(','))
   .parse()
-  .opts<{ arch: string; spec: string; seed?: number }>();
+  .opts<{ arch: string; spec: string; seed?: number; ops?: string[] }>();
 
 const { spec } = loadSearchSpec(opts.spec);
 const { final, dataset } = spec;
 if (!final?.baseline || !dataset) throw new Error(`${opts.spec}: needs spec.dataset, spec.final and spec.final.baseline`);
 const backend = await initBackend(spec.backend);
-const space = createSpace(spec.space);
-const arch = space.decode(opts.arch);
+// createSpace validates the config, so the cast only lets --ops through to the check that names a wrong op.
+const space = opts.ops ? createSpace({ ...spec.space, ops: opts.ops } as SpaceConfig, '') : createSpace(spec.space);
+const published = Object.hasOwn(PUBLISHED_CELLS, opts.arch) ? PUBLISHED_CELLS[opts.arch as PublishedCellName] : undefined;
+const arch = space.decode(published ?? opts.arch);
 const data = await loadDataset(dataset);
 const network = datasetNetwork(data, final.network ?? spec.network);
 const harness = {

@@ -5,5 +5,7 @@ export { spaceConfigSchema, createSpace } from './registry.js';
 export type { SpaceConfig } from './registry.js';
 export { Nb201Space, NB201_OPS } from './nb201.js';
 export { EnasMicroSpace, MICRO_OPS } from './enas-micro.js';
+export { PUBLISHED_CELLS } from './published-cells.js';
+export type { PublishedCellName } from './published-cells.js';
 export { EnasMacroSpace, MACRO_OPS } from './enas-macro.js';
 export { MnasSpace, MNAS_CHOICES, MOBILENET_V2_STAGES } from './mnas.js';
