@@ -2,6 +2,7 @@ import type { Architecture, SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
 import { BatchNormLayer } from './batch-norm-layer.js';
 import { specCost } from './cost.js';
+import { DepthwiseConvLayer } from './depthwise-conv-layer.js';
 import { networkSpec } from './spec.js';
 import type { LayerNode, NetworkConfig, NetworkCost, NetworkSpec } from './types.js';
 import { Zero } from './zero-layer.js';
@@ -61,7 +62,7 @@ function apply(node: LayerNode, ins: Sym[]): Sym {
       );
     case 'dwconv':
       return one(
-        tf.layers.depthwiseConv2d({
+        new DepthwiseConvLayer({
           kernelSize: node.kernel,
           strides: node.stride,
           dilationRate: node.dilation,

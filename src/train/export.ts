@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tf/backend.js';
+// The layer classes child networks use beyond tfjs-layers' own register on import, so loadModel finds them.
+import './depthwise-conv-layer.js';
+import './zero-layer.js';
 
 /**
  * A model's files in the layout `tf.loadLayersModel('file://.../model.json')` reads in tfjs-node: `model.json` (the

@@ -8,6 +8,7 @@ import { createSpace } from '../../src/space/registry.js';
 import type { Architecture, SearchSpace } from '../../src/space/types.js';
 import { initBackend, tf, type BackendName } from '../../src/tf/backend.js';
 import { buildChildNetwork } from '../../src/train/child-network.js';
+import { dilateDepthwiseFilter } from '../../src/train/depthwise-conv-layer.js';
 import { loadModel, modelFiles } from '../../src/train/export.js';
 import { FusedAdam } from '../../src/train/fused-adam.js';
 import { hasKernel, NATIVE_MAX_POOL_GRAD } from '../../src/train/native/tensorflow-kernels.js';
@@ -43,15 +44,28 @@ interface TensorflowOps {
 const rand = seededFloats(2024);
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** The largest |expected|, the scale assertClose measures differences against. */
+function scaleOf(expected: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  return Math.max(scale, 1e-6);
+}
+
 /** Fails unless every element of `actual` is within `tol` of `expected`, relative to the largest |expected|. */
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, label: string): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  const scale = scaleOf(expected);
   for (let i = 0; i < expected.length; i++) {
     const diff = Math.abs(actual[i]! - expected[i]!);
-    if (!(diff <= tol * Math.max(scale, 1e-6))) assert.fail(`${label}: element ${i} is ${actual[i]} on tensorflow, ${expected[i]} on wasm (scale ${scale})`);
+    if (!(diff <= tol * scale)) assert.fail(`${label}: element ${i} is ${actual[i]} on tensorflow, ${expected[i]} on wasm (scale ${scale})`);
   }
+}
+
+/** The largest difference between `a` and `b` relative to the largest |b|. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  for (let i = 0; i < b.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+  return diff / scaleOf(b);
 }
 
 /** Runs `fn` on each backend in turn. */
@@ -83,7 +97,12 @@ for (const k of [1, 3, 5, 7]) {
 for (const k of [3, 5]) {
   // tfjs has no gradient for dilated convolutions: child networks' are checked end to end below.
   OPS.push({ name: `conv2d ${k}x${k} dilation 2 (forward)`, inputs: [x4, [k, k, 4, 6]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2) });
-  OPS.push({ name: `depthwiseConv2d ${k}x${k} dilation 2 (forward)`, inputs: [x4, [k, k, 4, 1]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2) });
+  // Dilated depthwise convolutions run through the dilated filter (TensorFlow's CPU kernel refuses dilations without oneDNN).
+  OPS.push({
+    name: `depthwiseConv2d ${k}x${k} dilation 2 (dilated filter)`,
+    inputs: [x4, [k, k, 4, 1]],
+    f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, dilateDepthwiseFilter(w as tf.Tensor4D, [2, 2]), 1, 'same'),
+  });
 }
 for (const [size, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid']] as const) {
   OPS.push({ name: `maxPool ${size} stride ${stride} ${pad}`, inputs: [x4], f: (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad) });
@@ -136,8 +155,8 @@ function opAndGrads(c: OpCase, values: Float32Array[], r: Float32Array) {
 
 const SMALL: NetworkConfig = { inputShape: [16, 16, 1], classes: 5, channels: 8, cellsPerStage: 1, widthMultiplier: 0.25, headChannels: 64 };
 
-function batchOf(rng: Rng, n: number, shape: readonly number[], classes: number) {
-  const x = Float32Array.from({ length: n * count(shape) }, () => rng.normal());
+function batchOf(rng: Rng, n: number, shape: readonly number[], classes: number, scale = 1) {
+  const x = Float32Array.from({ length: n * count(shape) }, () => scale * rng.normal());
   const y = Int32Array.from({ length: n }, () => rng.int(classes));
   return { x, y, count: n };
 }
@@ -148,14 +167,14 @@ function batchOf(rng: Rng, n: number, shape: readonly number[], classes: number)
  * another batch norm) would take full-size steps of opposite signs on the two backends; epsilon 1e-3 keeps such
  * noise at noise level, while real gradients (far above 1e-3 here) still take Adam's steps.
  */
-function trainChild(space: SearchSpace, arch: Architecture, steps: number): { losses: number[]; logits: Float32Array } {
+function trainChild(space: SearchSpace, arch: Architecture, steps: number, inputScale = 1): { losses: number[]; logits: Float32Array } {
   const { model } = buildChildNetwork(space, arch, SMALL);
   seedKernels(model, new Rng(11));
   const optimizer = new FusedAdam(1e-3, 0.9, 0.999, 1e-3);
   const rng = new Rng(5);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const b = batchOf(rng, 8, SMALL.inputShape, SMALL.classes);
+    const b = batchOf(rng, 8, SMALL.inputShape, SMALL.classes, inputScale);
     const x = tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]);
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, 'int32'), SMALL.classes));
     losses.push(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar));
@@ -169,10 +188,10 @@ function trainChild(space: SearchSpace, arch: Architecture, steps: number): { lo
 }
 
 /** The loss at the seeded initialisation, then every trainable variable's gradient, on the active backend. */
-function lossAndGrads(space: SearchSpace, arch: Architecture): { loss: number; grads: Float32Array } {
+function lossAndGrads(space: SearchSpace, arch: Architecture, inputScale = 1): { loss: number; grads: Float32Array } {
   const { model } = buildChildNetwork(space, arch, SMALL);
   seedKernels(model, new Rng(11));
-  const b = batchOf(new Rng(5), 8, SMALL.inputShape, SMALL.classes);
+  const b = batchOf(new Rng(5), 8, SMALL.inputShape, SMALL.classes, inputScale);
   const out = tf.tidy(() => {
     const x = tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]);
     const labels = tf.oneHot(tf.tensor1d(b.y, 'int32'), SMALL.classes);
@@ -182,6 +201,23 @@ function lossAndGrads(space: SearchSpace, arch: Architecture): { loss: number; g
   });
   model.dispose();
   return out;
+}
+
+/**
+ * The first two architectures sampled from Rng(3) at which `measure` is continuous: on wasm, inputs scaled by 1 + 1e-6
+ * move it by less than `tol`. Max pooling's gradient jumps where two values of a window nearly tie, and an
+ * architecture that sits on such a tie at the seeded point differs on any two backends by rounding alone.
+ */
+async function wellConditioned(space: SearchSpace, tol: number, measure: (arch: Architecture, inputScale: number) => ArrayLike<number>) {
+  await initBackend('wasm');
+  const rng = new Rng(3);
+  const archs: Architecture[] = [];
+  for (let tries = 0; archs.length < 2; tries++) {
+    assert.ok(tries < 10, `${space.name}: fewer than 2 of 10 sampled architectures are well-conditioned`);
+    const arch = space.sample(rng);
+    if (relativeError(measure(arch, 1 + 1e-6), measure(arch, 1)) < tol) archs.push(arch);
+  }
+  return archs;
 }
 
 describe('the tensorflow and wasm backends agree', { skip }, () => {
@@ -253,9 +289,7 @@ describe('the tensorflow and wasm backends agree', { skip }, () => {
   ];
   for (const space of spaces) {
     it(`${space.name} child networks: the same loss and gradients from the same seed`, async () => {
-      const rng = new Rng(3);
-      for (let i = 0; i < 2; i++) {
-        const arch = space.sample(rng);
+      for (const arch of await wellConditioned(space, 1e-3, (a, scale) => lossAndGrads(space, a, scale).grads)) {
         const got = await onEach(() => lossAndGrads(space, arch));
         assertClose([got.tensorflow.loss], [got.wasm.loss], 1e-4, `${space.encode(arch)} loss`);
         // Relative to the network's largest gradient: deep stacks of batch norms make some huge, others round-off.
@@ -266,9 +300,11 @@ describe('the tensorflow and wasm backends agree', { skip }, () => {
     // (its batch norms over 1x1 maps of 8 images); its gradients above are what is compared.
     if (space.name === 'mnas') continue;
     it(`${space.name} child networks: the same losses for 4 steps from the same seed, then the same predictions`, async () => {
-      const rng = new Rng(3);
-      for (let i = 0; i < 2; i++) {
-        const arch = space.sample(rng);
+      const measure = (a: Architecture, scale: number) => {
+        const { losses, logits } = trainChild(space, a, 4, scale);
+        return [...losses, ...logits];
+      };
+      for (const arch of await wellConditioned(space, 1e-3, measure)) {
         const got = await onEach(() => trainChild(space, arch, 4));
         assertClose(got.tensorflow.losses, got.wasm.losses, 1e-3, `${space.encode(arch)} losses`);
         assertClose(got.tensorflow.logits, got.wasm.logits, 1e-3, `${space.encode(arch)} predictions after training`);

@@ -2,6 +2,7 @@ import type { EnasMicroSpace, MicroCell } from '../../space/enas-micro.js';
 import type { Architecture } from '../../space/types.js';
 import { tf } from '../../tf/backend.js';
 import { Rng } from '../../util/rng.js';
+import { dilateDepthwiseFilter } from '../depthwise-conv-layer.js';
 import { nativeBatchNormTraining } from '../native/batch-norm.js';
 import { MICRO_STEM_MULTIPLIER } from '../spec.js';
 import { WeightStore } from './weights.js';
@@ -246,29 +247,9 @@ export class Supernet {
     return this.bn(tf.conv2d(tf.relu(s.t), this.rows(`${key}/conv`, s.concat), 1, 'same'), `${key}/bn`);
   }
 
-  /**
-   * Depthwise conv with dilation 2 through an explicitly dilated (zero-interleaved) kernel: tfjs has no gradient for
-   * dilated depthwise convolutions. The zeros are built from the weight with differentiable ops.
-   */
+  /** Depthwise conv with dilation 2, through the explicitly dilated filter that child networks use too. */
   private dilatedDepthwise(x: tf.Tensor4D, key: string): tf.Tensor4D {
-    const w = this.w(key) as tf.Tensor4D;
-    const [k, , c] = w.shape;
-    // rows: [k, k*c] -> [k, 1, k*c] -> pad to [k, 2, k*c] -> [2k, k*c] -> drop the last zero row
-    let d: tf.Tensor = tf.pad(tf.reshape(w, [k, 1, k * c]), [
-      [0, 0],
-      [0, 1],
-      [0, 0],
-    ]);
-    d = tf.slice(tf.reshape(d, [2 * k, k * c]), [0, 0], [2 * k - 1, k * c]);
-    // columns: [2k-1, k, c] -> [2k-1, k, 1, c] -> pad to [2k-1, k, 2, c] -> [2k-1, 2k, c] -> drop the last column
-    d = tf.pad(tf.reshape(d, [2 * k - 1, k, 1, c]), [
-      [0, 0],
-      [0, 0],
-      [0, 1],
-      [0, 0],
-    ]);
-    d = tf.slice(tf.reshape(d, [2 * k - 1, 2 * k, c]), [0, 0, 0], [2 * k - 1, 2 * k - 1, c]);
-    return tf.depthwiseConv2d(x, tf.reshape(d, [2 * k - 1, 2 * k - 1, c, 1]) as tf.Tensor4D, 1, 'same');
+    return tf.depthwiseConv2d(x, dilateDepthwiseFilter(this.w(key) as tf.Tensor4D, [2, 2]), 1, 'same');
   }
 
   private op(op: string, x: tf.Tensor4D, key: string, stride: 1 | 2): tf.Tensor4D {
