@@ -94,6 +94,14 @@ for (const k of [1, 3, 5, 7]) {
     OPS.push({ name: `depthwiseConv2d ${k}x${k} stride ${stride}`, inputs: [x4, [k, k, 4, 1]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same') });
   }
 }
+// oneDNN's AVX2 filter gradient for these corrupts the heap under 8 input channels at an even size (pointwise-filter-grad.ts).
+for (const channels of [4, 8]) {
+  OPS.push({
+    name: `conv2d 1x1 stride 2 on 8x8 over ${channels} channels`,
+    inputs: [[2, 8, 8, channels], [1, 1, channels, 6]],
+    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+  });
+}
 for (const k of [3, 5]) {
   // tfjs has no gradient for dilated convolutions: child networks' are checked end to end below.
   OPS.push({ name: `conv2d ${k}x${k} dilation 2 (forward)`, inputs: [x4, [k, k, 4, 6]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2) });

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerPointwiseFilterGrad } from './pointwise-filter-grad.js';
 
 /**
  * Kernels for the `tensorflow` backend (tfjs-node) that run one TensorFlow op where tfjs composes several: ReLU's
  * gradient (tfjs: Step, built from Greater/Fill/Select, then Multiply) and batch norm in training with its gradient
  * (tfjs: moments, the normalisation and their gradients, about 30 ops per layer; TensorFlow: FusedBatchNormV3 and
  * FusedBatchNormGradV3). On enas-micro's many small layers those composed element-wise ops were most of a step.
- * And max pooling's gradient through oneDNN (below). Other backends have no such kernels; the callers
- * (relu-grad.ts, batch-norm.ts, max-pool-grad.ts) then use tfjs's own as before.
+ * And max pooling's gradient through oneDNN (below), and a way around a oneDNN bug (pointwise-filter-grad.ts). Other
+ * backends have no such kernels; the callers (relu-grad.ts, batch-norm.ts, max-pool-grad.ts) then use tfjs's own.
  */
 
 export const NATIVE_RELU_GRAD = 'NasmeshNativeReluGrad';
@@ -145,6 +146,7 @@ export function registerTensorflowKernels(): void {
       kernelFunc: ({ inputs, backend, attrs }) => oneDnnMaxPoolGrad(backend as unknown as NodeBackend, inputs.x!, inputs.dy!, attrs as unknown as MaxPoolGradAttrs),
     });
   }
+  registerPointwiseFilterGrad();
   registered = true;
 }
 
