@@ -6,16 +6,20 @@
  * supernet whose accuracy on changing architectures stays far below one fixed architecture's ranks candidates by
  * noise (what the main job's search suffers from; README).
  *
+ * --profile then prints the kernels that took longest over 5 more steps (tf.profile; calls and ms per step), to see where
+ * a step's time goes.
+ *
  * Run: npm run bench:supernet -- [--archs uniform|N] [--ops sep_conv_3x3,...] [--steps 200] [--every 50]
- *      [--lr 0.05] [--momentum 0.9] [--seed 1]
+ *      [--lr 0.05] [--momentum 0.9] [--seed 1] [--profile]
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { loadDataset } from '../src/data/load.js';
 import { endlessBatches } from '../src/search/weight-sharing-batches.js';
 import { EnasMicroSpace, MICRO_OPS, type MicroOp } from '../src/space/enas-micro.js';
-import { initBackend } from '../src/tf/backend.js';
+import { initBackend, tf } from '../src/tf/backend.js';
 import { Supernet } from '../src/train/supernet/supernet.js';
 import { Rng } from '../src/util/rng.js';
+import { topKernels } from './top-kernels.js';
 
 const number = (v: string) => {
   const n = Number(v);
@@ -41,8 +45,9 @@ const opts = new Command('supernet-fidelity')
   .option('--lr <x>', 'SGD learning rate', number, 0.05)
   .option('--momentum <x>', 'Nesterov momentum', number, 0.9)
   .option('--seed <n>', 'seed of the weights, the draws and the batches', number, 1)
+  .option('--profile', 'print the longest kernels of 5 more steps')
   .parse()
-  .opts<{ archs: string; ops: MicroOp[]; steps: number; every: number; lr: number; momentum: number; seed: number }>();
+  .opts<{ archs: string; ops: MicroOp[]; steps: number; every: number; lr: number; momentum: number; seed: number; profile?: boolean }>();
 if (opts.archs !== 'uniform' && !(Number.isInteger(Number(opts.archs)) && Number(opts.archs) > 0)) {
   throw new InvalidArgumentError(`--archs must be 'uniform' or a positive integer, not '${opts.archs}'`);
 }
@@ -73,5 +78,13 @@ for (let step = 1; step <= opts.steps; step++) {
     console.log(`steps ${step - window + 1}-${step}: training accuracy ${((100 * accuracy) / window).toFixed(1)} %`);
     accuracy = 0;
   }
+}
+if (opts.profile) {
+  const PROFILED = 5;
+  const info = await tf.profile(() => {
+    for (let i = 0; i < PROFILED; i++) net.step(pool.length > 0 ? pool[i % pool.length]! : space.sample(rng), nextBatch());
+  });
+  console.log(`kernels over ${PROFILED} steps (per step):`);
+  for (const k of topKernels(info, 20)) console.log(`  ${k.kernel.padEnd(40)} ${(k.ms / PROFILED).toFixed(1).padStart(7)} ms  x${k.calls / PROFILED}`);
 }
 net.dispose();

@@ -31,6 +31,7 @@ import type * as TF from '@tensorflow/tfjs';
 import type { Batch } from '../src/data/index.js';
 import type { BackendName } from '../src/tf/backend.js';
 import type { NetworkSpec } from '../src/train/types.js';
+import { topKernels, type KernelTime } from './top-kernels.js';
 
 const BATCH = 64;
 const CLASSES = 10;
@@ -61,7 +62,7 @@ interface Breakdown {
   /** Threads of the backend's own pool: wasm's, or TensorFlow's intra-op pool. */
   wasmThreads?: number;
   tensorflowIntraOpThreads?: number;
-  topKernels: { kernel: string; ms: number; calls: number }[];
+  topKernels: KernelTime[];
 }
 
 type FromWorker = { type: 'ready' } | { type: 'done'; ms: number; breakdown?: Breakdown } | { type: 'error'; message: string };
@@ -155,18 +156,6 @@ async function runWorker(input: WorkerInput): Promise<void> {
     const optimizerMs = median(adamMs);
     const stepMs = timeIt(step);
     const info = await tf.profile(() => step(0));
-    const byKernel = new Map<string, { ms: number; calls: number }>();
-    // Kernels named `…__op` wrap the kernels they call (counted on their own), so they are skipped.
-    for (const k of info.kernels.filter((k) => !k.name.endsWith('__op'))) {
-      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      byKernel.set(k.name, e);
-    }
-    const topKernels = [...byKernel.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: round(e.ms, 2), calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 12);
     return {
       forwardMs: round(forwardMs, 1),
       backwardMs: round(fwdBwdMs - forwardMs, 1),
@@ -174,7 +163,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
       stepMs: round(stepMs, 1),
       ...(backend === 'wasm' ? { wasmThreads: getThreadsCount() } : {}),
       ...(backend === 'tensorflow' ? { tensorflowIntraOpThreads: Number(process.env.TF_NUM_INTRAOP_THREADS) } : {}),
-      topKernels,
+      topKernels: topKernels(info),
     };
   }
 }

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { pair } from '../backend/wasm-helpers.js';
 
 /**
  * The filter gradient of a strided 1x1 convolution on the `tensorflow` backend, taken at stride 1 over the positions
  * the stride reads. oneDNN's AVX2 kernel for it (TensorFlow 2.21's Conv2DBackpropFilter with oneDNN on, as nasmesh
- * sets it) corrupts the heap when the input has fewer than 8 channels and an even height or width: measured at
- * stride 2 on an AMD EPYC without AVX-512, 1 to 6 input channels crash the process within 50 calls, 7 and more do
- * not, nor strides 3 and 4. A 1x1 filter reads only every stride-th row and column, so the gradient over that strided
- * slice at stride 1 is the same sum. Wider inputs keep TensorFlow's kernel.
+ * sets it) corrupts the heap on narrow inputs: measured at stride 2 on an AMD EPYC without AVX-512, 1 to 6 input
+ * channels at heights 8, 14 and 28 crash the process within 50 calls; 7 and more channels, height 7, and strides 3
+ * and 4 did not. A 1x1 filter reads only every stride-th row and column, so the gradient over that strided slice at
+ * stride 1 is the same sum; it is taken for every input under 8 channels, a margin over the measured 7. Wider inputs
+ * keep TensorFlow's kernel.
  */
 
 const MIN_CHANNELS = 8;
@@ -19,13 +21,11 @@ interface FilterGradAttrs {
   filterShape: [number, number, number, number];
 }
 
-const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
-
 /** Whether the call is one oneDNN's kernel mishandles and the stride-1 form computes exactly. */
 function needsWorkaround(x: tf.TensorInfo, attrs: FilterGradAttrs): boolean {
   const [kh, kw] = attrs.filterShape;
   const [sh, sw] = pair(attrs.strides);
-  const [dh, dw] = pair(attrs.dilations ?? 1);
+  const [dh, dw] = pair(attrs.dilations);
   // 'same' and 'valid' pad a 1x1 filter by nothing; explicit padding would shift the positions.
   const unpadded = attrs.pad === 'same' || attrs.pad === 'valid' || attrs.pad === 0;
   return kh === 1 && kw === 1 && (sh > 1 || sw > 1) && dh === 1 && dw === 1 && unpadded && attrs.dataFormat === 'NHWC' && x.shape[3]! < MIN_CHANNELS;
