@@ -94,7 +94,7 @@ for (const k of [1, 3, 5, 7]) {
     OPS.push({ name: `depthwiseConv2d ${k}x${k} stride ${stride}`, inputs: [x4, [k, k, 4, 1]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same') });
   }
 }
-// oneDNN's AVX2 filter gradient for these corrupts the heap under 8 input channels at an even size (pointwise-filter-grad.ts).
+// oneDNN's AVX2 filter gradient for these corrupts the heap under 7 input channels at an even size (pointwise-filter-grad.ts).
 for (const channels of [4, 8]) {
   OPS.push({
     name: `conv2d 1x1 stride 2 on 8x8 over ${channels} channels`,
