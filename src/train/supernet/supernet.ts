@@ -5,6 +5,7 @@ import { Rng } from '../../util/rng.js';
 import { dilateDepthwiseFilter } from '../depthwise-conv-layer.js';
 import { nativeBatchNormTraining } from '../native/batch-norm.js';
 import { MICRO_STEM_MULTIPLIER } from '../spec.js';
+import { sgdStep } from './sgd-step.js';
 import { WeightStore } from './weights.js';
 
 /** Network and optimiser settings of an ENAS micro supernet. */
@@ -384,9 +385,8 @@ export class Supernet {
    * the unclipped gradient norm.
    */
   step(arch: Architecture, batch: SupernetBatch): { loss: number; norm: number; accuracy: number } {
-    const { momentum: mu, nesterov, weightDecay, clipNorm } = this.config;
-    const lr = this.learningRate;
-    const [loss, norm, correct] = tf.tidy(() => {
+    const { clipNorm } = this.config;
+    const { loss, norm, scale, correct, grads } = tf.tidy(() => {
       let correct: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const logits = this.forwardBatch(arch, batch, true);
@@ -394,37 +394,34 @@ export class Supernet {
         correct = tf.keep(this.correct(logits, batch));
         return this.crossEntropy(logits, batch);
       }, this.store.variables());
-      const used: [string, tf.Tensor][] = [];
+      const used: Record<string, tf.Tensor> = {};
       for (const [tfName, g] of Object.entries(grads)) {
         const key = this.store.keyOf(tfName);
-        if (key !== undefined) used.push([key, g]);
+        if (key !== undefined) used[key] = g;
       }
-      const norm = tf.sqrt(tf.addN(used.map(([, g]) => tf.sum(tf.square(g))))) as tf.Scalar;
+      const norm = tf.sqrt(tf.addN(Object.values(used).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
       const scale = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-      for (const [key, g] of used) {
-        const w = this.store.get(key);
-        let d = tf.mul(g, scale);
-        if (weightDecay > 0) d = tf.add(d, tf.mul(w, weightDecay));
-        let update = d;
-        if (mu > 0) {
-          const prev = this.momentum.get(key);
-          const m = prev === undefined ? d : tf.add(tf.mul(prev, mu), d);
-          prev?.dispose();
-          this.momentum.set(key, tf.keep(m));
-          update = nesterov ? tf.add(d, tf.mul(m, mu)) : m;
-        }
-        w.assign(tf.sub(w, tf.mul(update, lr)));
-      }
-      return [tf.keep(value), tf.keep(norm), correct!];
+      return { loss: value, norm, scale, correct: correct!, grads: used };
     });
+    const settings = { ...this.config, learningRate: this.learningRate };
+    const clipScale = scale.dataSync()[0]!;
+    for (const [key, g] of Object.entries(grads)) {
+      const w = this.store.get(key);
+      const prev = this.momentum.get(key);
+      // A copy: for a tensor made from JavaScript values, dataSync hands back the values themselves.
+      const next = sgdStep((w.dataSync() as Float32Array).slice(), g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings);
+      const weight = tf.tensor(next.weight, w.shape, 'float32');
+      w.assign(weight);
+      weight.dispose();
+      prev?.dispose();
+      if (next.momentum) this.momentum.set(key, tf.tensor(next.momentum, w.shape, 'float32'));
+    }
     const out = {
       loss: loss.dataSync()[0]!,
       norm: norm.dataSync()[0]!,
       accuracy: batch.count === 0 ? 0 : correct.dataSync()[0]! / batch.count,
     };
-    loss.dispose();
-    norm.dispose();
-    correct.dispose();
+    tf.dispose([loss, norm, scale, correct, ...Object.values(grads)]);
     this.steps++;
     return out;
   }
