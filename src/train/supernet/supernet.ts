@@ -394,34 +394,35 @@ export class Supernet {
         correct = tf.keep(this.correct(logits, batch));
         return this.crossEntropy(logits, batch);
       }, this.store.variables());
-      const used: Record<string, tf.Tensor> = {};
+      const used: [string, tf.Tensor][] = [];
       for (const [tfName, g] of Object.entries(grads)) {
         const key = this.store.keyOf(tfName);
-        if (key !== undefined) used[key] = g;
+        if (key !== undefined) used.push([key, g]);
       }
-      const norm = tf.sqrt(tf.addN(Object.values(used).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      const norm = tf.sqrt(tf.addN(used.map(([, g]) => tf.sum(tf.square(g))))) as tf.Scalar;
       const scale = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       return { loss: value, norm, scale, correct: correct!, grads: used };
     });
     const settings = { ...this.config, learningRate: this.learningRate };
     const clipScale = scale.dataSync()[0]!;
-    for (const [key, g] of Object.entries(grads)) {
+    for (const [key, g] of grads) {
       const w = this.store.get(key);
       const prev = this.momentum.get(key);
-      // A copy: for a tensor made from JavaScript values, dataSync hands back the values themselves.
-      const next = sgdStep((w.dataSync() as Float32Array).slice(), g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings);
+      const next = sgdStep(w.dataSync() as Float32Array, g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings);
       const weight = tf.tensor(next.weight, w.shape, 'float32');
       w.assign(weight);
       weight.dispose();
-      prev?.dispose();
-      if (next.momentum) this.momentum.set(key, tf.tensor(next.momentum, w.shape, 'float32'));
+      if (next.momentum) {
+        prev?.dispose();
+        this.momentum.set(key, tf.tensor(next.momentum, w.shape, 'float32'));
+      }
     }
     const out = {
       loss: loss.dataSync()[0]!,
       norm: norm.dataSync()[0]!,
       accuracy: batch.count === 0 ? 0 : correct.dataSync()[0]! / batch.count,
     };
-    tf.dispose([loss, norm, scale, correct, ...Object.values(grads)]);
+    tf.dispose([loss, norm, scale, correct, ...grads.map(([, g]) => g)]);
     this.steps++;
     return out;
   }
