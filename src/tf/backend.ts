@@ -68,6 +68,14 @@ export async function initBackend(preferred: BackendChoice = 'auto'): Promise<Ba
   throw new Error(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
 }
 
+/**
+ * Whether tensors live in host memory, so that reading one into JavaScript is a copy and not a transfer from a device
+ * that waits for its queue: true unless `tensorflow` came from tfjs-node-gpu.
+ */
+export function tensorsInHostMemory(): boolean {
+  return selection?.package !== '@tensorflow/tfjs-node-gpu';
+}
+
 /** One line for logs: the backend in use and why the preferred ones were not. */
 export function describeBackend(): string {
   if (!selection) return `tfjs backend ${tf.getBackend()}`;

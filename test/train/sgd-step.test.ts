@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend, tf } from '../../src/tf/backend.js';
-import { type SgdSettings, sgdStep } from '../../src/train/supernet/sgd-step.js';
+import { type SgdSettings, sgdStep, sgdStepTensors } from '../../src/train/supernet/sgd-step.js';
 import { Rng } from '../../src/util/rng.js';
 
 before(async () => {
   await initBackend('wasm');
 });
 
-/** The same step as float32 tensor ops, in the order the supernet ran them before sgdStep. */
+/** sgdStepTensors on arrays: the tensor ops the supernet runs on a GPU (and ran everywhere before sgdStep). */
 function tensorStep(w: Float32Array, g: Float32Array, prev: Float32Array | undefined, scale: number, s: SgdSettings) {
   return tf.tidy(() => {
-    const wt = tf.tensor1d(w);
-    let d = tf.mul(tf.tensor1d(g), tf.scalar(scale));
-    if (s.weightDecay > 0) d = tf.add(d, tf.mul(wt, s.weightDecay));
-    let update = d;
-    let m: tf.Tensor | undefined;
-    if (s.momentum > 0) {
-      m = prev === undefined ? d : tf.add(tf.mul(tf.tensor1d(prev), s.momentum), d);
-      update = s.nesterov ? tf.add(d, tf.mul(m, s.momentum)) : m;
-    }
-    return { weight: tf.sub(wt, tf.mul(update, s.learningRate)).dataSync() as Float32Array, momentum: m?.dataSync() as Float32Array | undefined };
+    const next = sgdStepTensors(tf.tensor1d(w), tf.tensor1d(g), prev && tf.tensor1d(prev), tf.scalar(scale), s);
+    return { weight: next.weight.dataSync() as Float32Array, momentum: next.momentum?.dataSync() as Float32Array | undefined };
   });
 }
 
@@ -36,7 +28,7 @@ const SETTINGS: SgdSettings[] = [
   { learningRate: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0 },
 ];
 
-test('sgdStep gives the float32 tensor ops\' results bit for bit, with and without momentum, Nesterov and decay', () => {
+test('sgdStep gives sgdStepTensors\' float32 results bit for bit, with and without momentum, Nesterov and decay', () => {
   const rng = new Rng(5);
   for (const settings of SETTINGS) {
     for (const [scale, first] of [[1, true], [1, false], [0.4172, false]] as const) {

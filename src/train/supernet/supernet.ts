@@ -1,11 +1,11 @@
 import type { EnasMicroSpace, MicroCell } from '../../space/enas-micro.js';
 import type { Architecture } from '../../space/types.js';
-import { tf } from '../../tf/backend.js';
+import { tensorsInHostMemory, tf } from '../../tf/backend.js';
 import { Rng } from '../../util/rng.js';
 import { dilateDepthwiseFilter } from '../depthwise-conv-layer.js';
 import { nativeBatchNormTraining } from '../native/batch-norm.js';
 import { MICRO_STEM_MULTIPLIER } from '../spec.js';
-import { sgdStep } from './sgd-step.js';
+import { sgdStep, sgdStepTensors } from './sgd-step.js';
 import { WeightStore } from './weights.js';
 
 /** Network and optimiser settings of an ENAS micro supernet. */
@@ -92,6 +92,8 @@ export class Supernet {
   private readonly plan: CellPlan[];
   private readonly blocks: number;
   private readonly momentum = new Map<string, tf.Tensor>();
+  /** The SGD update runs in JavaScript where the weights are in host memory, as tensor ops where they are on a GPU. */
+  private readonly updateOnHost = tensorsInHostMemory();
   /** Shared-weight updates done so far. */
   steps = 0;
   /** SGD step size; may be changed between steps (a schedule). */
@@ -400,21 +402,22 @@ export class Supernet {
         if (key !== undefined) used.push([key, g]);
       }
       const norm = tf.sqrt(tf.addN(used.map(([, g]) => tf.sum(tf.square(g))))) as tf.Scalar;
-      const scale = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      const scale: tf.Scalar = clipNorm > 0 ? tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       return { loss: value, norm, scale, correct: correct!, grads: used };
     });
     const settings = { ...this.config, learningRate: this.learningRate };
-    const clipScale = scale.dataSync()[0]!;
+    const clipScale = this.updateOnHost ? scale.dataSync()[0]! : 0;
     for (const [key, g] of grads) {
       const w = this.store.get(key);
       const prev = this.momentum.get(key);
-      const next = sgdStep(w.dataSync() as Float32Array, g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings);
-      const weight = tf.tensor(next.weight, w.shape, 'float32');
-      w.assign(weight);
-      weight.dispose();
+      const next = this.updateOnHost
+        ? hostTensors(w.shape, sgdStep(w.dataSync() as Float32Array, g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings))
+        : tf.tidy(() => sgdStepTensors(w, g, prev, scale, settings));
+      w.assign(next.weight);
+      next.weight.dispose();
       if (next.momentum) {
         prev?.dispose();
-        this.momentum.set(key, tf.tensor(next.momentum, w.shape, 'float32'));
+        this.momentum.set(key, next.momentum);
       }
     }
     const out = {
@@ -477,4 +480,9 @@ function planCells(config: Required<SupernetConfig>): CellPlan[] {
     }
   }
   return plan;
+}
+
+/** sgdStep's arrays as tensors of `shape`. */
+function hostTensors(shape: number[], next: { weight: Float32Array; momentum: Float32Array | undefined }) {
+  return { weight: tf.tensor(next.weight, shape, 'float32'), momentum: next.momentum && tf.tensor(next.momentum, shape, 'float32') };
 }
