@@ -1,6 +1,7 @@
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { tf } from '../tf/backend.js';
 import { BatchNormLayer } from './batch-norm-layer.js';
+import { ConvLayer } from './conv-layer.js';
 import { specCost } from './cost.js';
 import { DepthwiseConvLayer } from './depthwise-conv-layer.js';
 import { networkSpec } from './spec.js';
@@ -51,7 +52,7 @@ function apply(node: LayerNode, ins: Sym[]): Sym {
       throw new Error('input nodes are created by specToModel');
     case 'conv':
       return one(
-        tf.layers.conv2d({
+        new ConvLayer({
           filters: node.filters,
           kernelSize: node.kernel,
           strides: node.stride,

@@ -94,6 +94,15 @@ for (const k of [1, 3, 5, 7]) {
     OPS.push({ name: `depthwiseConv2d ${k}x${k} stride ${stride}`, inputs: [x4, [k, k, 4, 1]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same') });
   }
 }
+// Wider than 3x3 over more than 16 channels, the filter gradient takes TensorFlow's own kernel through explicit pads
+// (depthwise-filter-grad.ts): 'same' on odd and even sizes (uneven pads at stride 2) and 'valid'.
+for (const [size, stride, pad] of [[9, 1, 'same'], [8, 2, 'same'], [9, 2, 'valid']] as const) {
+  OPS.push({
+    name: `depthwiseConv2d 5x5 stride ${stride} ${pad} on ${size}x${size} over 24 channels`,
+    inputs: [[2, size, size, 24], [5, 5, 24, 1]],
+    f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+  });
+}
 // oneDNN's AVX2 filter gradient for these corrupts the heap under 7 input channels at an even size (pointwise-filter-grad.ts).
 for (const channels of [4, 8]) {
   OPS.push({

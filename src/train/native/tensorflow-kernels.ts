@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerDepthwiseFilterGrad } from './depthwise-filter-grad.js';
 import { registerPointwiseFilterGrad } from './pointwise-filter-grad.js';
 
 /**
@@ -6,7 +7,8 @@ import { registerPointwiseFilterGrad } from './pointwise-filter-grad.js';
  * gradient (tfjs: Step, built from Greater/Fill/Select, then Multiply) and batch norm in training with its gradient
  * (tfjs: moments, the normalisation and their gradients, about 30 ops per layer; TensorFlow: FusedBatchNormV3 and
  * FusedBatchNormGradV3). On enas-micro's many small layers those composed element-wise ops were most of a step.
- * And max pooling's gradient through oneDNN (below), and a way around a oneDNN bug (pointwise-filter-grad.ts). Other
+ * And max pooling's gradient through oneDNN (below), a way around a oneDNN bug (pointwise-filter-grad.ts), and
+ * TensorFlow's own kernel for wide depthwise filter gradients where oneDNN's is slow (depthwise-filter-grad.ts). Other
  * backends have no such kernels; the callers (relu-grad.ts, batch-norm.ts, max-pool-grad.ts) then use tfjs's own.
  */
 
@@ -147,6 +149,7 @@ export function registerTensorflowKernels(): void {
     });
   }
   registerPointwiseFilterGrad();
+  registerDepthwiseFilterGrad();
   registered = true;
 }
 
