@@ -18,7 +18,10 @@ import { TestPki } from '../test/support/pki.js';
 import { secureNats } from '../test/support/secure-nats.js';
 
 export interface SoakOptions {
-  /** How long searches are created while the chaos loop runs; then every search is let finish. */
+  /**
+   * How long searches are created while the chaos loop runs, and longer if need be until each kind of process has been
+   * killed once (restarts are slower on a loaded machine); then every search is let finish.
+   */
   readonly seconds: number;
   /** Searches running at once. */
   readonly concurrency: number;
@@ -144,6 +147,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const began = performance.now();
   const elapsed = () => (performance.now() - began) / 1000;
   let chaosOn = true;
+  let everyTargetKilled = false;
   const active = new Set<string>();
 
   // Memory every 5 s of the whole run.
@@ -163,6 +167,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const chaos = (async () => {
     const order: Target[] = ['evaluator', 'controller', 'nats-server'];
     for (let n = 0; chaosOn; n++) {
+      if (n === order.length) everyTargetKilled = true;
       await sleep(o.chaosEverySeconds * 1000 * (0.5 + rng.next()));
       if (!chaosOn) break;
       const target: Target = n < order.length ? order[n]! : pick(rng, [['evaluator', 6], ['controller', 2], ['nats-server', 2]]);
@@ -210,7 +215,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     active.delete(id);
   };
   const followers: Promise<void>[] = [];
-  while (elapsed() < o.seconds) {
+  let chaosEnded = false; // by an error, which `await chaos` below reports
+  void chaos.then(
+    () => (chaosEnded = true),
+    () => (chaosEnded = true),
+  );
+  while (elapsed() < o.seconds || (!everyTargetKilled && !chaosEnded)) {
     if (active.size >= o.concurrency) {
       await sleep(100);
       continue;

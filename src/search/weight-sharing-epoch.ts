@@ -20,15 +20,18 @@ export interface SharedEpochResult {
   readonly stopped: boolean;
 }
 
+/** Where a shared-weight step's architecture comes from: the controller's policy (ENAS), or uniform draws. */
+export type SharedSampling = 'policy' | 'uniform';
+
 /** After a shared-weight step: the steps done in the epoch and the means of their loss and accuracy so far. */
 export type SharedStepListener = (done: number, loss: number, accuracy: number) => void;
 
 /**
  * One epoch of ENAS shared-weight training outside the controller's process: restores the controller's policy from
  * `policy` and trains `net` for `steps` SGD steps, each on an architecture drawn from that policy
- * (`Strategy.sample`, as enasSearch does) and the next minibatch. Yields to the event loop between steps, so a
- * service stays responsive, and stops after the current step once `signal` is aborted. `onStep` is for progress
- * displays.
+ * (`Strategy.sample`, as enasSearch does), or uniformly from the space with `sampling` 'uniform', and the next
+ * minibatch. Yields to the event loop between steps, so a service stays responsive, and stops after the current step
+ * once `signal` is aborted. `onStep` is for progress displays.
  */
 export async function trainSharedEpoch(
   net: Supernet,
@@ -38,14 +41,17 @@ export async function trainSharedEpoch(
   rng: Rng,
   signal?: AbortSignal,
   onStep?: SharedStepListener,
+  sampling: SharedSampling = 'policy',
 ): Promise<SharedEpochResult> {
+  // Restored either way: it checks the checkpoint, and the epoch's random stream stays the same.
   const strategy = restorePolicy(net, policy, rng);
+  const draw = sampling === 'uniform' ? () => net.space.sample(rng) : () => strategy.sample(1)[0]!;
   let loss = 0;
   let accuracy = 0;
   let done = 0;
   try {
     while (done < steps && !signal?.aborted) {
-      const step = net.step(strategy.sample(1)[0]!, nextBatch());
+      const step = net.step(draw(), nextBatch());
       loss += step.loss;
       accuracy += step.accuracy;
       done++;

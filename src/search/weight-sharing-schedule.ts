@@ -23,8 +23,9 @@ export function weightSharingSpec(spec: SearchSpec['spec']): WeightSharingSpec {
  * ENAS's alternation, as the session, the supernet trainer and the evaluators all number it. Epoch e (from 1) trains
  * the shared weights for sharedStepsPerEpoch steps on architectures drawn from the policy after the controller's
  * first (e-1)·C updates (C = controllerStepsPerEpoch), then the controller proposes candidates (e-1)·C … e·C-1, one
- * per update, each scored with the weights after epoch e. Every party derives the same numbers from the spec, so
- * the mesh runs exactly the embedded search whoever trains or scores.
+ * per update, each scored with the weights after epoch e; epochs up to `uniformEpochs` draw their training
+ * architectures uniformly instead. Every party derives the same numbers from the spec, so the mesh runs exactly the
+ * embedded search whoever trains or scores.
  */
 
 /** Candidates of a weight-sharing search: one per controller step. */
@@ -71,5 +72,6 @@ export function trainEpoch(
   const rng = new Rng((Math.imul(spec.seed, 0x85ebca6b) + epoch) >>> 0);
   const trainBatch = endlessBatches(data.train, data, spec.evaluation.batchSize, rng, true);
   const snapshot = { spec: spec.strategy, checkpoint: policy };
-  return trainSharedEpoch(net, snapshot, trainBatch, spec.evaluation.sharedStepsPerEpoch, rng, signal, onStep);
+  const sampling = epoch <= spec.evaluation.uniformEpochs ? 'uniform' : 'policy';
+  return trainSharedEpoch(net, snapshot, trainBatch, spec.evaluation.sharedStepsPerEpoch, rng, signal, onStep, sampling);
 }

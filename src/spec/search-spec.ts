@@ -36,6 +36,12 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
       epochs: positiveInt.default(10),
       sharedStepsPerEpoch: positiveInt.default(100),
       controllerStepsPerEpoch: positiveInt.default(10),
+      /**
+       * The first epochs whose shared-weight steps draw architectures uniformly instead of from the policy (the
+       * controller still proposes, is scored and learns). All of them trains the supernet as one-shot methods do,
+       * apart from the controller, which then no longer steers the weights towards the cells it already favours.
+       */
+      uniformEpochs: z.number().int().min(0).default(0),
       batchSize: positiveInt.default(64),
       /** Derive: fresh samples from the final policy re-scored, with the search's 10 best, before the final stage. */
       deriveSamples: z.number().int().min(0).default(10),
@@ -181,7 +187,10 @@ export const searchSpecSchema = z
         }
         if (spec.evaluation.mode === 'weight-sharing') {
           // One candidate per controller step: the budget is the schedule's, stated twice so neither surprises.
-          const { epochs, controllerStepsPerEpoch } = spec.evaluation;
+          const { epochs, controllerStepsPerEpoch, uniformEpochs } = spec.evaluation;
+          if (uniformEpochs > epochs) {
+            ctx.addIssue({ code: 'custom', path: ['evaluation', 'uniformEpochs'], message: `must be at most evaluation.epochs (${epochs})` });
+          }
           if (spec.budget.candidates !== epochs * controllerStepsPerEpoch) {
             const message = `must be evaluation.epochs × evaluation.controllerStepsPerEpoch = ${epochs * controllerStepsPerEpoch} for weight-sharing (one candidate per controller step)`;
             ctx.addIssue({ code: 'custom', path: ['budget', 'candidates'], message });

@@ -64,6 +64,16 @@ describe('NASSearch spec', () => {
     assert.equal(parseSearchSpec(search('{mode: standalone}', '{topK: 5}')).spec.final!.topK, 5);
   });
 
+  it('weight sharing: uniformEpochs defaults to 0 and is at most evaluation.epochs', () => {
+    const search = (evaluation: string) =>
+      `spec: {dataset: {name: mnist}, space: {name: enas-micro}, strategy: {name: reinforce}, evaluation: ${evaluation}, budget: {candidates: 4}}`;
+    const evaluationOf = (evaluation: string) => parseSearchSpec(base + search(evaluation)).spec.evaluation;
+    assert.equal((evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2}') as { uniformEpochs: number }).uniformEpochs, 0);
+    assert.equal((evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 2}') as { uniformEpochs: number }).uniformEpochs, 2);
+    rejects(search('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 3}'), /spec\.evaluation\.uniformEpochs: must be at most evaluation\.epochs \(2\)/);
+    rejects(search('{mode: standalone, uniformEpochs: 1}'), /spec\.evaluation/);
+  });
+
   it('has a JSON Schema generated from the same types', () => {
     const schema = z.toJSONSchema(searchSpecSchema, { io: 'input', unrepresentable: 'any' }) as unknown as {
       properties: { spec: { properties: Record<string, unknown>; required: string[] } };

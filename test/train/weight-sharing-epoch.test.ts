@@ -18,10 +18,10 @@ const STEPS = 60;
 before(() => initBackend('wasm'));
 
 /** A controller's policy after it learned from a few rewards, as GetPolicySnapshot would serve it. */
-function reinforceSnapshot(): StrategySnapshot {
+function reinforceSnapshot(seed = 5): StrategySnapshot {
   const spec = { name: 'reinforce', batchSize: 2, units: 16 } as const;
   const { name, ...options } = spec;
-  const controller = createStrategy(name, space, options, 5);
+  const controller = createStrategy(name, space, options, seed);
   controller.observe(controller.propose(4).map((arch, i) => ({ arch, reward: i / 4 })));
   const snapshot = { spec, checkpoint: controller.checkpoint() };
   controller.dispose();
@@ -89,4 +89,18 @@ test('a snapshot of another strategy than the spec names is refused', async () =
   );
   assert.equal(net.steps, 0);
   net.dispose();
+});
+
+test("uniform sampling trains the same weights whatever the policy; the policy's own draws do not", async () => {
+  const run = async (policy: StrategySnapshot, sampling: 'policy' | 'uniform') => {
+    const net = new Supernet(space, CONFIG);
+    const data = new Rng(7);
+    await trainSharedEpoch(net, policy, () => quadrantBatch(data), 6, new Rng(8), undefined, undefined, sampling);
+    const loss = meanLoss(net, [space.sample(new Rng(9))], quadrantBatch(new Rng(10)));
+    net.dispose();
+    return loss;
+  };
+  const [a, b] = [reinforceSnapshot(5), reinforceSnapshot(6)];
+  assert.equal(await run(a, 'uniform'), await run(b, 'uniform'));
+  assert.notEqual(await run(a, 'policy'), await run(b, 'policy'));
 });
