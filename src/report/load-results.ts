@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { EnasMicroSpace } from '../space/enas-micro.js';
 import { createSpace, spaceConfigSchema } from '../space/registry.js';
+import { BACKENDS } from '../tf/backend.js';
 import { NasmeshError } from '../util/errors.js';
 import { parseWith } from '../util/schema.js';
 import type { ReportData, ReportFinal } from './types.js';
@@ -44,8 +45,19 @@ const finalistSchema = z.object({
   retrained: z.object({ testAccuracy: z.number() }).optional(),
 });
 const tau = z.number().nullable().optional();
+const machineSchema = z.object({
+  backend: z.enum(BACKENDS),
+  backendPackage: z.string().optional(),
+  intraOpThreads: z.number().optional(),
+  cpu: z.string(),
+  cpuExtensions: z.array(z.string()).optional(),
+  cores: z.number(),
+  platform: z.string(),
+  node: z.string(),
+});
 const summarySchema = z.object({
   durationSeconds: z.number(),
+  machine: machineSchema.optional(),
   best: finalSchema.nullable(),
   baseline: finalSchema.optional(),
   finalists: z.array(finalistSchema).optional(),
@@ -93,6 +105,7 @@ export function loadResults(dir: string): ReportData {
     candidates: candidates.sort((a, b) => a.index - b.index),
     summary: summary && {
       durationSeconds: summary.durationSeconds,
+      ...(summary.machine && { machine: summary.machine }),
       best: summary.best && final(summary.best),
       ...(summary.baseline ? { baseline: final(summary.baseline) } : {}),
       ...(summary.finalists && {

@@ -1,3 +1,4 @@
+import type { MachineRecord } from '../tf/machine.js';
 import { escapeHtml } from './html.js';
 import type { ReportCandidate, ReportData, ReportFinal } from './types.js';
 
@@ -20,6 +21,7 @@ export function summaryTable(data: ReportData): string {
     ['candidates evaluated', `${candidates.length}${diverged > 0 ? ` (${diverged} diverged)` : ''}`],
     ['duration', summary ? `${summary.durationSeconds.toFixed(1)} s` : 'unfinished (no summary.json)'],
   ];
+  if (summary?.machine) rows.push(['machine', escapeHtml(machineLine(summary.machine))]);
   if (best) {
     rows.push(
       ['best candidate', code(best.arch)],
@@ -39,6 +41,14 @@ export function summaryTable(data: ReportData): string {
 /** The highest reward; the earliest on ties, as the search ranks them. */
 function bestOf(candidates: readonly ReportCandidate[]): ReportCandidate | undefined {
   return candidates.reduce<ReportCandidate | undefined>((a, c) => (a && a.reward >= c.reward ? a : c), undefined);
+}
+
+/** E.g. "tensorflow (@tensorflow/tfjs-node, 1 intra-op thread) on AMD EPYC, 2 cores, linux-x64 (avx2 fma avx512f), Node v20.19.2". */
+function machineLine(m: Readonly<MachineRecord>): string {
+  const threads = m.intraOpThreads === undefined ? undefined : `${m.intraOpThreads} intra-op thread${m.intraOpThreads === 1 ? '' : 's'}`;
+  const via = [m.backendPackage, threads].filter(Boolean);
+  const extensions = m.cpuExtensions ? ` (${m.cpuExtensions.join(' ') || "none of the kernels' extensions"})` : '';
+  return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${m.cpu}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;
 }
 
 function final(r: ReportFinal): string {

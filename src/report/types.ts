@@ -1,5 +1,6 @@
 import type { StrategyStatsRecord } from '../controller/types.js';
 import type { MicroCell } from '../space/enas-micro.js';
+import type { MachineRecord } from '../tf/machine.js';
 
 /** One evaluated candidate, as the report needs it. */
 export interface ReportCandidate {
@@ -59,6 +60,8 @@ export interface ReportData {
   /** Absent while a search runs or when it stopped early. */
   readonly summary: {
     readonly durationSeconds: number;
+    /** Absent in results of older versions. */
+    readonly machine?: Readonly<MachineRecord>;
     readonly best: ReportFinal | null;
     readonly baseline?: ReportFinal;
     readonly finalists?: readonly ReportFinalist[];

@@ -7,6 +7,7 @@ import type { Architecture, SearchSpace } from '../space/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
+import { describeMachine } from '../tf/machine.js';
 import { architectureCost } from '../train/cost.js';
 import { datasetNetwork } from '../train/dataset-network.js';
 import { sizeMatchedBaseline } from '../train/size-matched-baseline.js';
@@ -66,6 +67,7 @@ export async function writeSearchResults(
     search: search.metadata.name,
     seed: spec.seed,
     durationSeconds: 0,
+    machine: describeMachine(),
     candidates: records.length,
     bestCandidate: ranked[0] ?? null,
     best: null,

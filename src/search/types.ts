@@ -1,4 +1,5 @@
 import type { ArchitectureJson } from '../space/types.js';
+import type { MachineRecord } from '../tf/machine.js';
 
 /** One evaluated candidate, a line of `candidates.jsonl`. */
 export interface CandidateRecord {
@@ -64,6 +65,12 @@ export interface SearchSummary {
   search: string;
   seed: number;
   durationSeconds: number;
+  /**
+   * The machine of the process that wrote this summary: embedded (`nasmesh run`), the whole search's unless it was
+   * resumed on another; in the mesh, the final stage's pod (the supernet trainer's and the evaluators' may differ).
+   * The same seed reproduces a search on the same backend and kind of CPU.
+   */
+  machine: MachineRecord;
   candidates: number;
   bestCandidate: CandidateRecord | null;
   best: FinalResult | null;

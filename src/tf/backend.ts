@@ -68,6 +68,11 @@ export async function initBackend(preferred: BackendChoice = 'auto'): Promise<Ba
   throw new Error(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
 }
 
+/** What initBackend chose and why; undefined before it ran in this process (or worker thread). */
+export function backendSelection(): Readonly<BackendSelection> | undefined {
+  return selection;
+}
+
 /**
  * Whether tensors live in host memory, so that reading one into JavaScript is a copy and not a transfer from a device
  * that waits for its queue: true unless `tensorflow` came from tfjs-node-gpu.

@@ -102,6 +102,25 @@ describe('report.html', () => {
     assert.match(html, /No cost to plot accuracy against/);
   });
 
+  it('names the machine the results were computed on, where summary.json records it', () => {
+    const machine = {
+      backend: 'tensorflow',
+      backendPackage: '@tensorflow/tfjs-node',
+      intraOpThreads: 1,
+      cpu: 'AMD EPYC <9654>',
+      cpuExtensions: ['avx2', 'fma', 'avx512f'],
+      cores: 2,
+      platform: 'linux-x64',
+      node: 'v20.19.2',
+    };
+    const row = /<tr><th>machine<\/th><td>(.*?)<\/td><\/tr>/.exec(report({ candidates, summaryFields: { machine } }));
+    assert.equal(
+      row?.[1],
+      'tensorflow (@tensorflow/tfjs-node, 1 intra-op thread) on AMD EPYC &#60;9654&#62;, 2 cores, linux-x64 (avx2 fma avx512f), Node v20.19.2',
+    );
+    assert.doesNotMatch(report({ candidates }), /<th>machine<\/th>/, 'older results, without the record');
+  });
+
   it('renders an unfinished search (no summary.json)', () => {
     const html = report({ candidates, summary: false });
     assert.match(html, /unfinished \(no summary\.json\)/);

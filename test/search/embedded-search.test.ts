@@ -57,6 +57,9 @@ describe('embedded search', () => {
     assert.ok(summary.best.testAccuracy >= 0 && summary.best.testAccuracy <= 1);
     assert.equal(summary.best.params, recs.find((r) => r.architecture.arch === (summary.best!.architecture as { arch: string }).arch)!.params);
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).best, summary.best);
+    // Where it reproduces: results are seeded per backend and kind of CPU.
+    assert.equal(summary.machine.backend, tf.getBackend());
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).machine, summary.machine);
 
     const model = await loadModel(join(out, 'model'));
     const x = tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 1);

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, platform } from 'node:os';
+import { type BackendName, backendSelection, tf } from './backend.js';
+
+/**
+ * The instruction-set extensions that TensorFlow's CPU kernels (oneDNN, Eigen) and the wasm backend's SIMD choose
+ * between, as Linux's /proc/cpuinfo names them (x86 `flags`, Arm `Features`). The same seed reproduces a search only
+ * where these and the backend are the same: kernels of another width round differently, and over a search the
+ * differences grow into another search.
+ */
+const KERNEL_EXTENSIONS = [
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512_vnni',
+  'avx512_bf16',
+  'amx_tile',
+  'amx_bf16',
+  'asimd',
+  'sve',
+  'sve2',
+] as const;
+
+/** The machine a result was computed on (summary.json's `machine`), so that a reader knows where it reproduces. */
+export interface MachineRecord {
+  backend: BackendName;
+  /** The package that provided `tensorflow` (tfjs-node, tfjs-node-gpu). */
+  backendPackage?: string;
+  /** `tensorflow` only: TensorFlow's intra-op thread pool. */
+  intraOpThreads?: number;
+  /** The CPU's model name, as the OS reports it. */
+  cpu: string;
+  /** Of KERNEL_EXTENSIONS, those this CPU has; absent where the OS does not say (no /proc/cpuinfo). */
+  cpuExtensions?: string[];
+  /** Cores this process may use. */
+  cores: number;
+  /** `${os.platform()}-${os.arch()}`, e.g. linux-x64. */
+  platform: string;
+  node: string;
+}
+
+/** Describes this process's machine and the backend initBackend chose (or tfjs's current one); `cpuinfo` null: unknown. */
+export function describeMachine(cpuinfo: string | null = readCpuinfo()): MachineRecord {
+  const selection = backendSelection();
+  const backend = (selection?.backend ?? tf.getBackend()) as BackendName;
+  const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  const extensions = cpuinfo === null ? undefined : cpuExtensions(cpuinfo);
+  return {
+    backend,
+    ...(selection?.package ? { backendPackage: selection.package } : {}),
+    ...(backend === 'tensorflow' && Number.isInteger(threads) && threads > 0 ? { intraOpThreads: threads } : {}),
+    cpu: cpus()[0]?.model.trim() || 'unknown',
+    ...(extensions ? { cpuExtensions: extensions } : {}),
+    cores: availableParallelism(),
+    platform: `${platform()}-${arch()}`,
+    node: process.version,
+  };
+}
+
+/** Of KERNEL_EXTENSIONS, those in /proc/cpuinfo's first `flags` (x86) or `Features` (Arm) line, in that list's order. */
+export function cpuExtensions(cpuinfo: string): string[] {
+  const line = /^(?:flags|Features)\s*:(.*)$/m.exec(cpuinfo);
+  const present = new Set(line?.[1]!.trim().split(/\s+/) ?? []);
+  return KERNEL_EXTENSIONS.filter((e) => present.has(e));
+}
+
+function readCpuinfo(): string | null {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+}
