@@ -3,10 +3,10 @@ import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { type BackendName, backendSelection, tf } from './backend.js';
 
 /**
- * The instruction-set extensions that TensorFlow's CPU kernels (oneDNN, Eigen) and the wasm backend's SIMD choose
- * between, as Linux's /proc/cpuinfo names them (x86 `flags`, Arm `Features`). The same seed reproduces a search only
- * where these and the backend are the same: kernels of another width round differently, and over a search the
- * differences grow into another search.
+ * The instruction-set extensions that TensorFlow's CPU kernels (oneDNN, Eigen) choose between, as Linux's
+ * /proc/cpuinfo names them (x86 `flags`, Arm `Features`). The same seed reproduces a search only where these and the
+ * backend are the same: kernels of another width round differently, and over a search the differences grow into
+ * another search.
  */
 const KERNEL_EXTENSIONS = [
   'sse4_2',
@@ -41,10 +41,10 @@ export interface MachineRecord {
   node: string;
 }
 
-/** Describes this process's machine and the backend initBackend chose (or tfjs's current one); `cpuinfo` null: unknown. */
+/** Describes this process's machine and the backend in use; `cpuinfo` null: unknown. */
 export function describeMachine(cpuinfo: string | null = readCpuinfo()): MachineRecord {
+  const backend = tf.getBackend() as BackendName;
   const selection = backendSelection();
-  const backend = (selection?.backend ?? tf.getBackend()) as BackendName;
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
   const extensions = cpuinfo === null ? undefined : cpuExtensions(cpuinfo);
   return {
