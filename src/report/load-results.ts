@@ -50,6 +50,7 @@ const machineSchema = z.object({
   backendPackage: z.string().optional(),
   intraOpThreads: z.number().optional(),
   cpu: z.string(),
+  cpuModelId: z.string().optional(),
   cpuExtensions: z.array(z.string()).optional(),
   cores: z.number(),
   platform: z.string(),

@@ -43,12 +43,15 @@ function bestOf(candidates: readonly ReportCandidate[]): ReportCandidate | undef
   return candidates.reduce<ReportCandidate | undefined>((a, c) => (a && a.reward >= c.reward ? a : c), undefined);
 }
 
-/** E.g. "tensorflow (@tensorflow/tfjs-node, 1 intra-op thread) on AMD EPYC, 2 cores, linux-x64 (avx2 fma avx512f), Node v20.19.2". */
+/**
+ * E.g. "tensorflow (@tensorflow/tfjs-node, 1 intra-op thread) on AMD EPYC (family 25, model 17), 2 cores, linux-x64
+ * (avx2 fma avx512f), Node v20.19.2".
+ */
 function machineLine(m: Readonly<MachineRecord>): string {
   const threads = m.intraOpThreads === undefined ? undefined : `${m.intraOpThreads} intra-op thread${m.intraOpThreads === 1 ? '' : 's'}`;
   const via = [m.backendPackage, threads].filter(Boolean);
   const extensions = m.cpuExtensions ? ` (${m.cpuExtensions.join(' ') || "none of the kernels' extensions"})` : '';
-  return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${m.cpu}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;
+  return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${m.cpu}${m.cpuModelId ? ` (${m.cpuModelId})` : ''}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;
 }
 
 function final(r: ReportFinal): string {

@@ -84,7 +84,8 @@ export function tensorsInHostMemory(): boolean {
 /** One line for logs: the backend in use and why the preferred ones were not. */
 export function describeBackend(): string {
   if (!selection) return `tfjs backend ${tf.getBackend()}`;
-  const threads = selection.backend === 'tensorflow' ? `, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s)` : '';
+  const n = process.env.TF_NUM_INTRAOP_THREADS;
+  const threads = selection.backend === 'tensorflow' ? `, ${n} intra-op thread${n === '1' ? '' : 's'}` : '';
   const via = selection.package ? ` via ${selection.package}${threads}` : '';
   const skipped = selection.skipped.length > 0 ? ` (skipped ${selection.skipped.join('; ')})` : '';
   return `tfjs backend ${selection.backend}${via}${skipped}`;

@@ -32,6 +32,11 @@ export interface MachineRecord {
   intraOpThreads?: number;
   /** The CPU's model name, as the OS reports it. */
   cpu: string;
+  /**
+   * The CPU's generation as /proc/cpuinfo numbers it (x86 `cpu family` and `model`, e.g. "family 25, model 17"; Arm
+   * `CPU implementer` and `CPU part`), where the model name does not tell it (a virtual machine's "AMD EPYC").
+   */
+  cpuModelId?: string;
   /** Of KERNEL_EXTENSIONS, those this CPU has; absent where the OS does not say (no /proc/cpuinfo). */
   cpuExtensions?: string[];
   /** Cores this process may use. */
@@ -47,11 +52,13 @@ export function describeMachine(cpuinfo: string | null = readCpuinfo()): Machine
   const selection = backendSelection();
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS);
   const extensions = cpuinfo === null ? undefined : cpuExtensions(cpuinfo);
+  const modelId = cpuinfo === null ? undefined : cpuModelId(cpuinfo);
   return {
     backend,
     ...(selection?.package ? { backendPackage: selection.package } : {}),
     ...(backend === 'tensorflow' && Number.isInteger(threads) && threads > 0 ? { intraOpThreads: threads } : {}),
     cpu: cpus()[0]?.model.trim() || 'unknown',
+    ...(modelId ? { cpuModelId: modelId } : {}),
     ...(extensions ? { cpuExtensions: extensions } : {}),
     cores: availableParallelism(),
     platform: `${platform()}-${arch()}`,
@@ -64,6 +71,16 @@ export function cpuExtensions(cpuinfo: string): string[] {
   const line = /^(?:flags|Features)\s*:(.*)$/m.exec(cpuinfo);
   const present = new Set(line?.[1]!.trim().split(/\s+/) ?? []);
   return KERNEL_EXTENSIONS.filter((e) => present.has(e));
+}
+
+/** The first CPU's family and model (x86) or implementer and part (Arm) in /proc/cpuinfo; undefined where absent. */
+export function cpuModelId(cpuinfo: string): string | undefined {
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(\\S+)`, 'm').exec(cpuinfo)?.[1];
+  const [family, model] = [field('cpu family'), field('model')];
+  if (family !== undefined && model !== undefined) return `family ${family}, model ${model}`;
+  const [implementer, part] = [field('CPU implementer'), field('CPU part')];
+  if (implementer !== undefined && part !== undefined) return `implementer ${implementer}, part ${part}`;
+  return undefined;
 }
 
 function readCpuinfo(): string | null {
