@@ -7,6 +7,7 @@ import { writeAtomic } from '../util/write-atomic.js';
 import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from '../tf/backend.js';
 import { nonNegativeInt } from './options.js';
 import { progressDisplay } from './progress/progress-display.js';
+import { summaryLines } from './summary-lines.js';
 
 /** `nasmesh run <search.yaml>`: the whole search embedded in this process. */
 export function runCommand(): Command {
@@ -38,14 +39,7 @@ export function runCommand(): Command {
         onProgress: (p) => display.update(p),
         onLog: (line) => display.log(line),
       }).finally(() => display.stop());
-      const show = (label: string, r: { testAccuracy: number; params: number; flops: number } | null | undefined) =>
-        r && console.log(`${label}: test accuracy ${(r.testAccuracy * 100).toFixed(2)} %, ${r.params} params, ${r.flops} MACs`);
-      console.log(`${summary.candidates} candidates in ${summary.durationSeconds.toFixed(1)} s`);
-      const b = summary.bestCandidate;
-      const latency = b?.latencyMs !== undefined ? `, latency ${b.latencyMs.toFixed(2)} ms` : '';
-      if (b) console.log(`best candidate: ${b.architecture.arch} (reward ${b.reward.toFixed(4)}, accuracy ${(b.accuracy * 100).toFixed(2)} %${latency})`);
-      show('best, retrained', summary.best);
-      show('baseline', summary.baseline);
+      for (const line of summaryLines(summary)) console.log(line);
       console.log(`summary: ${join(outDir, 'summary.json')}`);
       await writeAtomic(join(outDir, 'report.html'), renderReport(loadResults(outDir)));
       console.log(`report: ${join(outDir, 'report.html')}`);

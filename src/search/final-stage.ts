@@ -26,8 +26,11 @@ export interface FinalStageOptions {
   seed: number;
   replicas: number;
   backend: BackendName;
-  onEpoch?: (label: string, epoch: number, loss: number) => void;
-  /** Batch by batch, for progress displays: `run` is the finalist's rank among those retrained ("1/3") or the baseline's name. */
+  /**
+   * After each epoch and batch by batch (for progress displays): `run` is the network's rank among those retrained
+   * ("1/3") or the baseline's name.
+   */
+  onEpoch?: (run: string, epoch: number, loss: number) => void;
   onBatch?: (run: string, progress: TrainingProgress) => void;
 }
 
@@ -48,7 +51,7 @@ export async function retrainTop(
   let best: { result: FinalResult; model: tf.LayersModel } | null = null;
   for (const [i, arch] of archs.entries()) {
     const spec = networkSpec(space, arch, network);
-    const { model, ...result } = await retrain(spec, space.encode(arch), `${i + 1}/${archs.length}`, data, opts);
+    const { model, ...result } = await retrain(spec, `${i + 1}/${archs.length}`, data, opts);
     const final: FinalResult = { architecture: space.toJSON(arch), ...result };
     retrained.push(final);
     if (!best || final.validationAccuracy > best.result.validationAccuracy) {
@@ -80,18 +83,18 @@ export async function trainBaseline(
   opts: FinalStageOptions,
 ): Promise<FinalResult> {
   const sized = sizeMatchedBaseline(name, network, targetParams);
-  const { model, ...result } = await retrain(sized.spec, name, name, data, opts);
+  const { model, ...result } = await retrain(sized.spec, name, data, opts);
   model.dispose();
   const architecture = { baseline: name, sizedToParams: targetParams, widthMultiplier: sized.widthMultiplier, channels: [...sized.channels] };
   return { architecture, ...result };
 }
 
 /** `spec` trained from scratch in the harness, with its validation and test accuracy. */
-async function retrain(spec: NetworkSpec, label: string, run: string, data: LoadedDataset, opts: FinalStageOptions) {
+async function retrain(spec: NetworkSpec, run: string, data: LoadedDataset, opts: FinalStageOptions) {
   const started = performance.now();
   const { model } = await fitDataParallel(spec, 'child', data, {
     ...opts,
-    onEpoch: (epoch, loss) => opts.onEpoch?.(label, epoch, loss),
+    onEpoch: (epoch, loss) => opts.onEpoch?.(run, epoch, loss),
     onBatch: (p) => opts.onBatch?.(run, p),
   });
   const rng = new Rng(opts.seed);

@@ -83,7 +83,7 @@ export async function writeSearchResults(
       seed: spec.seed,
       replicas: final.replicas,
       backend: tf.getBackend() as BackendName,
-      onEpoch: (label, e, loss) => o.onLog?.(`final ${label}: epoch ${e + 1}/${final.epochs} loss ${loss.toFixed(4)}`),
+      onEpoch: (run, e, loss) => o.onLog?.(`final ${run}: epoch ${e + 1}/${final.epochs} loss ${loss.toFixed(4)}`),
       onBatch: (run, p) => o.onProgress?.(trainingProgress('final', run, p)),
     };
     let finalists: TrainedFinalist[] | undefined;
@@ -103,6 +103,8 @@ export async function writeSearchResults(
     const top = (finalists?.map((f) => f.arch) ?? ranked.map((r) => space.fromJSON(r.architecture))).slice(0, final.topK);
     // Fails before hours of training where the baseline could not be compared fairly with any network retrained.
     if (final.baseline) for (const arch of top) sizeMatchedBaseline(final.baseline, network, architectureCost(space, arch, network).params);
+    // Named once here: the epochs' lines name each by its rank.
+    top.forEach((arch, i) => o.onLog?.(`final ${i + 1}/${top.length}, retrained from scratch: ${space.encode(arch)}`));
     const { retrained, best } = await retrainTop(space, top, data, network, training, out);
     summary.best = best;
     if (best) await out.write('best-architecture.json', jsonText(best.architecture));
