@@ -51,7 +51,8 @@ function machineLine(m: Readonly<MachineRecord>): string {
   const threads = m.intraOpThreads === undefined ? undefined : `${m.intraOpThreads} intra-op thread${m.intraOpThreads === 1 ? '' : 's'}`;
   const via = [m.backendPackage, threads].filter(Boolean);
   const extensions = m.cpuExtensions ? ` (${m.cpuExtensions.join(' ') || "none of the kernels' extensions"})` : '';
-  return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${m.cpu}${m.cpuModelId ? ` (${m.cpuModelId})` : ''}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;
+  const cpu = `${m.cpu}${m.cpuModelId ? ` (${m.cpuModelId})` : ''}`;
+  return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${cpu}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;
 }
 
 function final(r: ReportFinal): string {

@@ -26,11 +26,9 @@ export interface FinalStageOptions {
   seed: number;
   replicas: number;
   backend: BackendName;
-  /**
-   * After each epoch and batch by batch (for progress displays): `run` is the network's rank among those retrained
-   * ("1/3") or the baseline's name.
-   */
+  /** After each epoch: `run` is the network's rank among those retrained ("1/3") or the baseline's name. */
   onEpoch?: (run: string, epoch: number, loss: number) => void;
+  /** Batch by batch, for progress displays; `run` as for onEpoch. */
   onBatch?: (run: string, progress: TrainingProgress) => void;
 }
 

@@ -81,6 +81,9 @@ describe("nasmesh run's closing lines", () => {
 
   it('without a final stage: the candidates and the best of them, with its latency where the reward measured it', () => {
     const lines = summaryLines(summary({ bestCandidate: { ...candidate, latencyMs: 3.456 } }));
-    assert.deepEqual(lines, ['80 candidates in 812.3 s', 'best candidate: |searched-best| (reward 0.5703, accuracy 57.03 %, latency 3.46 ms)']);
+    assert.deepEqual(lines, [
+      '80 candidates in 812.3 s',
+      'best candidate: |searched-best| (reward 0.5703, accuracy 57.03 %, latency 3.46 ms)',
+    ]);
   });
 });
