@@ -1,3 +1,4 @@
+import { intraOpThreadsText } from '../tf/backend.js';
 import type { MachineRecord } from '../tf/machine.js';
 import { escapeHtml } from './html.js';
 import type { ReportCandidate, ReportData, ReportFinal } from './types.js';
@@ -48,7 +49,7 @@ function bestOf(candidates: readonly ReportCandidate[]): ReportCandidate | undef
  * (avx2 fma avx512f), Node v20.19.2".
  */
 function machineLine(m: Readonly<MachineRecord>): string {
-  const threads = m.intraOpThreads === undefined ? undefined : `${m.intraOpThreads} intra-op thread${m.intraOpThreads === 1 ? '' : 's'}`;
+  const threads = m.intraOpThreads === undefined ? undefined : intraOpThreadsText(m.intraOpThreads);
   const via = [m.backendPackage, threads].filter(Boolean);
   const extensions = m.cpuExtensions ? ` (${m.cpuExtensions.join(' ') || "none of the kernels' extensions"})` : '';
   const cpu = `${m.cpu}${m.cpuModelId ? ` (${m.cpuModelId})` : ''}`;

@@ -81,11 +81,15 @@ export function tensorsInHostMemory(): boolean {
   return selection?.package !== '@tensorflow/tfjs-node-gpu';
 }
 
+/** E.g. "1 intra-op thread", "2 intra-op threads": the log line's and report.html's words for TensorFlow's pool. */
+export function intraOpThreadsText(threads: number): string {
+  return `${threads} intra-op thread${threads === 1 ? '' : 's'}`;
+}
+
 /** One line for logs: the backend in use and why the preferred ones were not. */
 export function describeBackend(): string {
   if (!selection) return `tfjs backend ${tf.getBackend()}`;
-  const n = process.env.TF_NUM_INTRAOP_THREADS;
-  const threads = selection.backend === 'tensorflow' ? `, ${n} intra-op thread${n === '1' ? '' : 's'}` : '';
+  const threads = selection.backend === 'tensorflow' ? `, ${intraOpThreadsText(Number(process.env.TF_NUM_INTRAOP_THREADS))}` : '';
   const via = selection.package ? ` via ${selection.package}${threads}` : '';
   const skipped = selection.skipped.length > 0 ? ` (skipped ${selection.skipped.join('; ')})` : '';
   return `tfjs backend ${selection.backend}${via}${skipped}`;
