@@ -8,6 +8,7 @@ import { datasetNetwork } from '../train/dataset-network.js';
 import { runLocalSession } from './local-session.js';
 import { directoryResultFiles } from './result-files.js';
 import { writeSearchResults } from './search-results.js';
+import { SearchSession } from './search-session.js';
 import type { SearchProgress, SearchSummary } from './types.js';
 
 export interface EmbeddedSearchOptions {
@@ -50,6 +51,8 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
   const stateDir = join(opts.outDir, 'state');
   if (!opts.resume) rmSync(stateDir, { recursive: true, force: true });
   const store = new LocalDirSearchStore(stateDir);
+  // A resumed search ran partly in earlier processes: its duration counts their steps too.
+  const earlierSeconds = await SearchSession.secondsSpent(store, seeded.metadata.name);
   const records = await runLocalSession(seeded, {
     store,
     candidatesFile,
@@ -66,6 +69,6 @@ export async function runEmbeddedSearch(search: SearchSpec, opts: EmbeddedSearch
     store,
     records,
     directoryResultFiles(opts.outDir),
-    (performance.now() - started) / 1000,
+    earlierSeconds + (performance.now() - started) / 1000,
   );
 }

@@ -123,6 +123,16 @@ export class SearchSession {
     return new SearchSession(stored, store, backend, hooks, space, strategy, createReward(reward), extra, candidates, observed);
   }
 
+  /**
+   * The seconds a stored search's steps have taken so far, over every process that ran it, as its last checkpoint
+   * records them (0 before the first): what a resumed run's duration adds its own to. A malformed checkpoint counts
+   * 0 here; `open` refuses it, naming it.
+   */
+  static async secondsSpent(store: Pick<SearchStore, 'getCheckpoint'>, id: string): Promise<number> {
+    const parsed = sessionExtraSchema.safeParse((await store.getCheckpoint(id))?.extra);
+    return parsed.success ? parsed.data.seconds : 0;
+  }
+
   get id(): string {
     return this.stored.id;
   }

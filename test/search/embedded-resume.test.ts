@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runEmbeddedSearch } from '../../src/search/embedded-search.js';
 import type { CandidateRecord } from '../../src/search/types.js';
+import { LocalDirSearchStore } from '../../src/store/local-dir-store.js';
 import { initBackend } from '../../src/tf/backend.js';
 import { benchmarkSpec, range, referenceSearch, withoutTimes, writeNb201Table } from './session-helpers.js';
 
@@ -41,6 +42,19 @@ describe('embedded benchmark search', () => {
     assert.equal(summary.candidates, 14);
     const best = (o: string) => withoutTimes(JSON.parse(readFileSync(join(o, 'best-architectures.json'), 'utf8')) as CandidateRecord[]);
     assert.deepEqual(best(out), best(whole));
+  });
+
+  it("a resumed run's duration counts the steps earlier processes ran", async () => {
+    const search = benchmarkSpec(table, 'random', 3);
+    const out = join(dir, 'duration');
+    await runEmbeddedSearch(search, { outDir: out });
+    // As if the earlier process's steps had taken 1000 s: the resumed run, which has no step left, must count them.
+    const state = new LocalDirSearchStore(join(out, 'state'));
+    const checkpoint = (await state.getCheckpoint(search.metadata.name))!;
+    await state.putCheckpoint(search.metadata.name, { ...checkpoint, extra: { ...checkpoint.extra, seconds: 1000 } });
+    await state.close();
+    const summary = await runEmbeddedSearch(search, { outDir: out, resume: true });
+    assert.ok(summary.durationSeconds >= 1000 && summary.durationSeconds < 1100, `durationSeconds ${summary.durationSeconds}`);
   });
 
   it('starts over unless told to resume, whatever the state holds', async () => {
