@@ -1,6 +1,6 @@
 # nasmesh: `make run` is the main job, `make test` runs every test. Both install what they need first.
 SHELL := /bin/bash
-TABLE ?= ../shared/benchmarks/nb201-cifar10.csv
+TABLE ?= bench/tables/nb201-cifar10.csv
 SEEDS ?= 100
 QUERIES ?= 200
 SOURCES := $(shell find src bench services -name '*.ts' 2>/dev/null)

@@ -3,7 +3,7 @@
  * PPO) and Q-learning with single settings changed from the defaults, beside random search and regularized
  * evolution, on one benchmark table with the same seeds.
  *
- *   npm run bench:ablation -- --table ../shared/benchmarks/nb201-cifar10.csv --seeds 100 [--json out.json]
+ *   npm run bench:ablation -- --table bench/tables/nb201-cifar10.csv --seeds 100 [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

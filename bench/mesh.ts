@@ -22,7 +22,7 @@
  * where evaluators can work in parallel: 8 candidates per step, each evaluation made to take 50 ms (the evaluator's
  * --test-delay-ms), printed beside what the evaluations alone would allow.
  *
- * Run: npm run bench:mesh -- [--json out.json] [--candidates 100] [--table ../shared/benchmarks/nb201-cifar10.csv]
+ * Run: npm run bench:mesh -- [--json out.json] [--candidates 100] [--table bench/tables/nb201-cifar10.csv]
  *      [--strategy reinforce] [--seed 0]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'string' },
     candidates: { type: 'string', default: '100' },
-    table: { type: 'string', default: '../shared/benchmarks/nb201-cifar10.csv' },
+    table: { type: 'string', default: 'bench/tables/nb201-cifar10.csv' },
     strategy: { type: 'string', default: 'reinforce' },
     seed: { type: 'string', default: '0' },
   },

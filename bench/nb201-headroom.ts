@@ -5,7 +5,7 @@
  * parameters and within ±15 % of them (the main job's size match), and how many cells beat it by `--margin` points,
  * parameters counted in NAS-Bench-201's own network (`NB201_CIFAR10_NETWORK`). No training; a second or two.
  *
- *   npm run bench:nb201-headroom -- --table ../shared/benchmarks/nb201-cifar10.csv [--margin 0.5]
+ *   npm run bench:nb201-headroom -- --table bench/tables/nb201-cifar10.csv [--margin 0.5]
  */
 import { Command } from 'commander';
 import { BenchmarkTable } from '../src/bench/table.js';

@@ -15,7 +15,7 @@ import { Nb201Space } from '../../src/space/nb201.js';
 import { initBackend } from '../../src/tf/backend.js';
 import { ValidationError } from '../../src/util/errors.js';
 
-const CSV = fileURLToPath(new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url));
+const CSV = fileURLToPath(new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url));
 const QUERIES = 25;
 const SEEDS = 3;
 

@@ -11,7 +11,7 @@ import { STRATEGY_NAMES, type Observation, type Strategy } from '../../src/contr
 import { Nb201Space } from '../../src/space/nb201.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
 
-const CSV = fileURLToPath(new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url));
+const CSV = fileURLToPath(new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url));
 const BUDGET = 30;
 const space = new Nb201Space();
 let table: BenchmarkTable;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { BenchmarkTable, BenchmarkTableError, MAX_TABLE_BYTES } from '../../src/bench/table.js';
 import { Nb201Space } from '../../src/space/nb201.js';
 
-const CSV = fileURLToPath(new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url));
+const CSV = fileURLToPath(new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url));
 const HEADER = 'arch,test_accuracy';
 const space = new Nb201Space();
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { InvalidArchitectureError } from '../../src/space/errors.js';
 import { NB201_OPS, Nb201Space } from '../../src/space/nb201.js';
 
-const CSV = new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url);
+const CSV = new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url);
 const EXAMPLE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
 
 test('nb201 has 5^6 cells', () => {

@@ -5,8 +5,8 @@ import { stringify } from 'yaml';
 import type { LocalCluster } from './local-cluster.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-/** The benchmark tables the examples read (../shared/benchmarks), offered to searches as a volume claim. */
-const BENCHMARKS = resolve(REPO, '../shared/benchmarks');
+/** The benchmark tables the examples read (bench/tables), offered to searches as a volume claim. */
+const BENCHMARKS = resolve(REPO, 'bench/tables');
 
 /**
  * Installs nasmesh on the local cluster as a platform team would on theirs: `helm install` of the chart with
