@@ -14,8 +14,14 @@ export function formatReport(report: BenchReport): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const { rewardColumn, reportColumn, rewardNoise } = report.protocol;
+  const oracle = rewardColumn === reportColumn && rewardNoise === 0;
+  const protocol = oracle
+    ? `reward and report: ${reportColumn} (oracle)`
+    : `reward: ${rewardColumn}${rewardNoise > 0 ? ` + N(0, ${rewardNoise}²) per query` : ''}; report: ${reportColumn} of the best-rewarded, ceiling ${report.reportCeiling}`;
   return [
     `${report.table}: ${report.tableSize} architectures, optimum ${report.optimum}, top 0.1 % ≥ ${report.top01Threshold}`,
+    protocol,
     `${report.queries} queries × ${report.seeds} seeds (from seed ${report.seedOffset}) in ${report.seconds.toFixed(1)} s`,
     '',
     line(header),

@@ -3,6 +3,7 @@ import { createStrategy } from '../controller/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { BenchmarkTable, BenchmarkTableError } from './table.js';
+import { ORACLE_PROTOCOL } from './run-search.js';
 import { summarize } from './summarize.js';
 import { NasmeshError } from '../util/errors.js';
 import { siblingModule, startWorker } from '../util/worker.js';
@@ -23,7 +24,9 @@ export async function runBenchmark(
   for (const a of config.algorithms) {
     createStrategy(a.strategy, space, a.options, 0, `options.${a.label ?? a.strategy}`).dispose();
   }
-  const table = BenchmarkTable.load(config.table, space);
+  const protocol = config.protocol ?? ORACLE_PROTOCOL;
+  const table = BenchmarkTable.load(config.table, space, [protocol.rewardColumn, protocol.reportColumn]);
+  const report = table.columnStats(protocol.reportColumn);
 
   const jobs: BenchJob[] = config.algorithms.flatMap((algorithm, a) =>
     Array.from({ length: config.seeds }, (_, s) => ({
@@ -73,11 +76,13 @@ export async function runBenchmark(
 
   return {
     table: config.table,
+    protocol,
     queries: config.queries,
     seeds: config.seeds,
     seedOffset: config.seedOffset,
-    optimum: table.optimum,
-    top01Threshold: table.top01Threshold,
+    optimum: report.optimum,
+    top01Threshold: report.top01Threshold,
+    reportCeiling: table.value(table.best(protocol.rewardColumn), protocol.reportColumn),
     tableSize: table.size,
     seconds: (performance.now() - started) / 1000,
     results: config.algorithms.map((a, i) =>

@@ -1,49 +1,97 @@
 import type { Strategy } from '../controller/types.js';
-import type { BenchmarkTable } from './table.js';
+import type { Architecture } from '../space/types.js';
+import { Rng } from '../util/rng.js';
+import { DEFAULT_TABLE_COLUMN, type BenchmarkTable } from './table.js';
+import type { BenchProtocol } from './types.js';
 
 export interface SearchTrace {
-  /** Best accuracy seen after each query (index q-1 holds the best of the first q). */
+  /**
+   * After each query, the report column's value of the architecture with the best reward so far (index q-1: after
+   * the first q). Under the oracle protocol (reward = report, no noise) the best accuracy seen.
+   */
   bestAfter: number[];
-  /** 1-based query at which a top-0.1 % architecture was first seen; budget + 1 when never. */
+  /** 1-based query at which the reported architecture was first in the report column's top 0.1 %; budget + 1 when never. */
   queriesToTop01: number;
+  /** Whether the reported architecture ended at the report column's optimum. */
   foundOptimum: boolean;
   proposals: number;
   /** Milliseconds spent inside propose() and observe(). */
   strategyMs: number;
 }
 
+/** The oracle protocol: the strategy sees the table's test accuracy, which is also what is reported. */
+export const ORACLE_PROTOCOL: BenchProtocol = { rewardColumn: DEFAULT_TABLE_COLUMN, reportColumn: DEFAULT_TABLE_COLUMN, rewardNoise: 0 };
+
+/** Seeds a search's reward noise apart from its strategy's stream: every strategy meets the same noise process. */
+const NOISE_STREAM = 0x6e6f6973;
+
 /**
  * One benchmark search: the strategy proposes `parallel` architectures at a time, each is looked up in the table.
- * A query is a distinct architecture; a repeated proposal is answered from the cache for free, as a real search
- * with a result cache would, and stops the run only if the strategy keeps repeating itself.
+ * A query is an evaluation: a new architecture, or a re-evaluation the strategy asks for (`Strategy.reevaluate`).
+ * A repeated proposal is answered from the cache for free, as a real search with a result cache would (the same
+ * noisy reward, not a fresh draw), and stops the run only if the strategy keeps repeating itself. The reward is the
+ * protocol's reward column plus seeded Gaussian noise per query; an architecture's reward is the mean of its
+ * evaluations, and what counts is the report column of the architecture with the best reward so far, never the best
+ * report value seen. Without noise a re-evaluation is the look-up again: answered for free, as a repeat.
  */
-export function runSearch(strategy: Strategy, table: BenchmarkTable, budget: number, parallel = 1): SearchTrace {
-  const seen = new Map<string, number>();
+export function runSearch(
+  strategy: Strategy,
+  table: BenchmarkTable,
+  budget: number,
+  parallel = 1,
+  protocol: BenchProtocol = ORACLE_PROTOCOL,
+  seed = 0,
+): SearchTrace {
+  const noise = new Rng((seed ^ NOISE_STREAM) >>> 0);
+  const { optimum, top01Threshold } = table.columnStats(protocol.reportColumn);
+  const rewards = new Map<string, { arch: Architecture; sum: number; count: number }>();
   const bestAfter: number[] = [];
-  let best = -Infinity;
+  let queries = 0;
   let queriesToTop01 = budget + 1;
   let proposals = 0;
   let strategyMs = 0;
-  while (seen.size < budget && proposals < budget * 20) {
-    let t = performance.now();
-    const archs = strategy.propose(Math.min(parallel, budget - seen.size));
-    strategyMs += performance.now() - t;
+  const draw = (arch: Architecture) =>
+    table.value(arch, protocol.rewardColumn) + (protocol.rewardNoise > 0 ? protocol.rewardNoise * noise.normal() : 0);
+  // Each query's reward, and after it the report column of the best mean reward so far.
+  const query = (arch: Architecture): number => {
+    const reward = draw(arch);
+    const key = arch.join(',');
+    const r = rewards.get(key) ?? { arch, sum: 0, count: 0 };
+    r.sum += reward;
+    r.count += 1;
+    rewards.set(key, r);
+    queries += 1;
+    // The first of equal means (the map keeps first-query order): a later one must beat it to replace it.
+    let best = r;
+    let bestMean = -Infinity;
+    for (const o of rewards.values()) {
+      if (o.sum / o.count > bestMean) [best, bestMean] = [o, o.sum / o.count];
+    }
+    const reported = table.value(best.arch, protocol.reportColumn);
+    bestAfter.push(reported);
+    if (reported >= top01Threshold && queriesToTop01 > budget) queriesToTop01 = queries;
+    return reward;
+  };
+  const timed = <T>(f: () => T): T => {
+    const t = performance.now();
+    try {
+      return f();
+    } finally {
+      strategyMs += performance.now() - t;
+    }
+  };
+  while (queries < budget && proposals < budget * 20) {
+    const n = Math.min(parallel, budget - queries);
+    const again = timed(() => strategy.reevaluate?.(n) ?? []);
+    const archs = again.length > 0 ? again : timed(() => strategy.propose(n));
     const results = archs.map((arch) => {
       proposals += 1;
-      const key = arch.join(',');
-      let reward = seen.get(key);
-      if (reward === undefined && seen.size < budget) {
-        reward = table.lookup(arch);
-        seen.set(key, reward);
-        best = Math.max(best, reward);
-        bestAfter.push(best);
-        if (reward >= table.top01Threshold && queriesToTop01 > budget) queriesToTop01 = seen.size;
-      }
-      return { arch, reward: reward ?? table.lookup(arch) };
+      const known = rewards.get(arch.join(','));
+      if (known && !(again.length > 0 && protocol.rewardNoise > 0)) return { arch, reward: known.sum / known.count };
+      return { arch, reward: queries < budget ? query(arch) : draw(arch) };
     });
-    t = performance.now();
-    strategy.observe(results);
-    strategyMs += performance.now() - t;
+    timed(() => strategy.observe(results));
   }
-  return { bestAfter, queriesToTop01, foundOptimum: best >= table.optimum, proposals, strategyMs };
+  const reported = bestAfter.at(-1) ?? -Infinity;
+  return { bestAfter, queriesToTop01, foundOptimum: reported >= optimum, proposals, strategyMs };
 }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createStrategy } from '../controller/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
-import { runSearch } from './run-search.js';
+import { ORACLE_PROTOCOL, runSearch } from './run-search.js';
 import { BenchmarkTable } from './table.js';
 import type { Strategy } from '../controller/types.js';
 import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult } from './types.js';
@@ -11,7 +11,8 @@ import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult } from './t
 const config = workerData as BenchConfig;
 await initBackend(config.backend);
 const space = createSpace(config.space);
-const table = BenchmarkTable.load(config.table, space);
+const protocol = config.protocol ?? ORACLE_PROTOCOL;
+const table = BenchmarkTable.load(config.table, space, [protocol.rewardColumn, protocol.reportColumn]);
 
 parentPort!.on('message', (job: BenchJob | null) => {
   if (job === null) {
@@ -20,7 +21,7 @@ parentPort!.on('message', (job: BenchJob | null) => {
   let strategy: Strategy | undefined;
   try {
     strategy = createStrategy(job.algorithm.strategy, space, job.algorithm.options, job.seed);
-    const result: BenchJobResult = { index: job.index, ...runSearch(strategy, table, config.queries, config.parallel) };
+    const result: BenchJobResult = { index: job.index, ...runSearch(strategy, table, config.queries, config.parallel, protocol, job.seed) };
     parentPort!.postMessage(result);
   } catch (e) {
     // Errors cross the thread boundary as plain data; the harness turns them back into a NasmeshError.

@@ -5,11 +5,11 @@ import { runBenchmark } from '../bench/harness.js';
 import { formatReport } from '../bench/format.js';
 import type { AlgorithmSpec } from '../bench/types.js';
 import { isStrategyName } from '../controller/registry.js';
-import { nonNegativeInt, positiveInt } from './options.js';
+import { DEFAULT_TABLE_COLUMN } from '../bench/table.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
 import { STRATEGY_NAMES } from '../controller/types.js';
 import { SPACE_NAMES, type SpaceName } from '../space/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
-
 
 const algorithmList = (value: string): string[] => {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -32,9 +32,12 @@ export function benchCommand(): Command {
   return new Command('bench')
     .description('compare search strategies on a tabular benchmark (an evaluation is a table look-up)')
     .addOption(new Option('--space <name>', 'search space of the table').choices(SPACE_NAMES).default('nb201'))
-    .requiredOption('--table <csv>', "benchmark table with header 'arch,test_accuracy'")
+    .requiredOption('--table <csv>', "benchmark table with header 'arch,<column>[,<column>...]' (NAS-Bench-201's: 'arch,test_accuracy')")
+    .option('--reward-column <name>', 'the column the strategies are rewarded with', DEFAULT_TABLE_COLUMN)
+    .option('--report-column <name>', 'the column reported, for the architecture with the best reward so far (default: the reward column)')
+    .option('--reward-noise <sigma>', "Gaussian noise added to each query's reward, in the column's units (seeded)", nonNegativeNumber('--reward-noise'), 0)
     .option('--algorithms <list>', `comma-separated: ${STRATEGY_NAMES.join(',')}`, algorithmList, [...STRATEGY_NAMES])
-    .option('--queries <n>', 'distinct architectures each search may evaluate', positiveInt('--queries'), 200)
+    .option('--queries <n>', 'evaluations each search may make (distinct architectures)', positiveInt('--queries'), 200)
     .option('--seeds <n>', 'independent searches per algorithm', positiveInt('--seeds'), 100)
     .option('--seed-offset <n>', 'first seed', nonNegativeInt('--seed-offset'), 0)
     .option('--parallel <n>', 'architectures proposed at once', positiveInt('--parallel'), 1)
@@ -51,6 +54,11 @@ export function benchCommand(): Command {
         {
           space: { name: opts.space as SpaceName },
           table: opts.table as string,
+          protocol: {
+            rewardColumn: opts.rewardColumn as string,
+            reportColumn: (opts.reportColumn ?? opts.rewardColumn) as string,
+            rewardNoise: opts.rewardNoise as number,
+          },
           algorithms,
           queries: opts.queries as number,
           seeds: opts.seeds as number,

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { STRATEGY_NAMES } from '../../src/controller/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CSV = fileURLToPath(new URL('../../../shared/benchmarks/nb201-cifar10.csv', import.meta.url));
+const CSV = fileURLToPath(new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url));
 
 interface Run {
   code: number | null;
@@ -129,5 +129,57 @@ describe('nasmesh bench', { concurrency: true }, () => {
     assert.notEqual(run.code, 0);
     assert.ok(run.stderr.includes('population'), run.stderr);
     noStackTrace(run.stderr);
+  });
+});
+
+describe('nasmesh bench under the papers protocols, on a table npm run bench:derive-table derives', { concurrency: true }, () => {
+  const derived = () => join(dir, 'proxy.csv');
+  before(async () => {
+    const run = await new Promise<Run>((resolve, reject) => {
+      const args = ['--import', 'tsx', 'bench/derive-table.ts', '--table', CSV, '--from', 'test_accuracy', '--name', 'proxy', '--sigma', '0.5', '--seed', '3', '--out', derived()];
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  test('the derived column is the source column plus a fixed per-architecture error of the given σ', () => {
+    const rows = readFileSync(derived(), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'arch,test_accuracy,proxy');
+    assert.equal(rows.length, 15626);
+    const errors = rows.slice(1).map((r) => {
+      const [, test, proxy] = r.split(',').map(Number);
+      return proxy! - test!;
+    });
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const std = Math.sqrt(errors.reduce((a, b) => a + (b - mean) ** 2, 0) / (errors.length - 1));
+    assert.ok(Math.abs(mean) < 0.02 && Math.abs(std - 0.5) < 0.02, `mean ${mean}, std ${std}`);
+  });
+
+  test('rewards one column with noise and reports another; the JSON records the protocol and the report ceiling', async () => {
+    const json = join(dir, 'protocol.json');
+    const args = ['bench', '--table', derived(), '--reward-column', 'proxy', '--report-column', 'test_accuracy', '--reward-noise', '1'];
+    const run = await cli([...args, '--algorithms', 'random,reinforce', '--queries', '20', '--seeds', '2', '--threads', '1', '--json', json]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /reward: proxy \+ N\(0, 1²\) per query; report: test_accuracy of the best-rewarded, ceiling \d+\.\d+/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(report.protocol, { rewardColumn: 'proxy', reportColumn: 'test_accuracy', rewardNoise: 1 });
+    assert.equal(typeof report.reportCeiling, 'number');
+    assert.ok((report.reportCeiling as number) <= 94.3733);
+  });
+
+  test('a column the table lacks and a negative noise are refused, naming them', async () => {
+    const missing = await cli(['bench', '--table', CSV, '--reward-column', 'valid_accuracy', '--queries', '5', '--seeds', '1']);
+    assert.notEqual(missing.code, 0);
+    assert.ok(missing.stderr.includes("'arch,valid_accuracy'"), missing.stderr);
+    noStackTrace(missing.stderr);
+    const negative = await cli(['bench', '--table', CSV, '--reward-noise', '-1', '--queries', '5', '--seeds', '1']);
+    assert.notEqual(negative.code, 0);
+    assert.ok(negative.stderr.includes('--reward-noise'), negative.stderr);
   });
 });
