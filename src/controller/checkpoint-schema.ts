@@ -15,7 +15,15 @@ const observation = z.object({ arch: z.array(z.number().int().min(0)), reward: z
 const history = z.object({ observations: z.array(observation), taken: z.array(z.string()) });
 const numbersByName = z.record(z.string(), z.array(z.number()));
 
-const base = z.object({ strategy: z.enum(STRATEGY_NAMES), rng: rngState, history });
+/** IncumbentReevaluation's state, where the strategy repeats evaluations of its incumbent. */
+const reevaluation = z
+  .object({
+    noise: z.enum(['unknown', 'none', 'present']),
+    evaluations: z.array(z.object({ arch: z.array(z.number().int().min(0)), count: z.number().int().min(1), sum: z.number() })),
+  })
+  .optional();
+
+const base = z.object({ strategy: z.enum(STRATEGY_NAMES), rng: rngState, history, reevaluation });
 
 /** random and evolution: their draws and what they have seen. */
 export const historyCheckpointSchema = base;

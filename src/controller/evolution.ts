@@ -7,6 +7,8 @@ export const evolutionOptionsSchema = z
   .object({
     population: z.number().int().min(2).default(20),
     sampleSize: z.number().int().min(1).default(5),
+    /** Evaluations of the incumbent where the reward is noisy (the LSTM controller's option); 1 never repeats one. */
+    incumbentEvaluations: z.number().int().min(1).default(1),
   })
   .strict()
   .refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });
@@ -24,7 +26,7 @@ export class RegularizedEvolution extends HistoryStrategy {
     private readonly options: EvolutionOptions,
     seed: number,
   ) {
-    super(space, seed);
+    super(space, seed, options.incumbentEvaluations);
   }
 
   propose(n: number): number[][] {

@@ -23,6 +23,13 @@ export class History {
     this.observations.push({ arch: [...obs.arch], reward: obs.reward });
   }
 
+  /** Replaces an observed architecture's reward (with its mean over repeated evaluations). */
+  revise(arch: Architecture, reward: number): void {
+    const key = keyOf(arch);
+    const o = this.observations.find((x) => keyOf(x.arch) === key);
+    if (o) (o as { reward: number }).reward = reward;
+  }
+
   /** The k best observations, best first (earlier wins ties, so the order is deterministic). */
   best(k: number): Observation[] {
     return this.observations

@@ -53,6 +53,12 @@ export interface Strategy {
    * trains its shared weights on and derives from.
    */
   sample(n: number): number[][];
+  /**
+   * Architectures the strategy has observed and wants evaluated again, at most n (none by default): under a noisy
+   * reward (a short training's), its incumbent's repeated evaluations average the noise out, so that one lucky draw
+   * does not stand as the best. Their results come back through `observe` like any other.
+   */
+  reevaluate?(n: number): number[][];
   observe(results: readonly Observation[]): void;
   checkpoint(): StrategyCheckpoint;
   restore(checkpoint: StrategyCheckpoint): void;
