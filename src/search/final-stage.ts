@@ -87,6 +87,23 @@ export async function trainBaseline(
   return { architecture, ...result };
 }
 
+/**
+ * One architecture trained from scratch in the harness, its model dropped: for comparisons that keep only the
+ * accuracies (npm run bench:random-cells). `run` names it in onEpoch and onBatch.
+ */
+export async function retrainArchitecture(
+  space: SearchSpace,
+  arch: Architecture,
+  data: LoadedDataset,
+  network: NetworkConfig,
+  opts: FinalStageOptions,
+  run = '1/1',
+): Promise<FinalResult> {
+  const { model, ...result } = await retrain(networkSpec(space, arch, network), run, data, opts);
+  model.dispose();
+  return { architecture: space.toJSON(arch), ...result };
+}
+
 /** `spec` trained from scratch in the harness, with its validation and test accuracy. */
 async function retrain(spec: NetworkSpec, run: string, data: LoadedDataset, opts: FinalStageOptions) {
   const started = performance.now();
