@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { STRATEGY_NAMES, type StrategyName } from '../controller/types.js';
 import { runEmbeddedSearch } from '../search/embedded-search.js';
 import { loadResults, renderReport } from '../report/index.js';
 import { loadSearchSpec } from '../spec/load.js';
@@ -17,9 +18,15 @@ export function runCommand(): Command {
     .option('--out <dir>', 'results directory (default results/<metadata.name>)')
     .option('--seed <n>', 'overrides spec.seed; the same seed reproduces the search', nonNegativeInt('--seed'))
     .option('--resume', 'continue the interrupted search in --out')
+    .addOption(
+      new Option('--strategy <name>', "overrides spec.strategy (with the strategy's default options): the same search with another strategy").choices(
+        STRATEGY_NAMES,
+      ),
+    )
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (overrides spec.backend)').choices(BACKEND_CHOICES))
-    .action(async (path: string, opts: { out?: string; seed?: number; resume?: boolean; backend?: BackendChoice }) => {
-      const search = loadSearchSpec(path);
+    .action(async (path: string, opts: { out?: string; seed?: number; resume?: boolean; strategy?: StrategyName; backend?: BackendChoice }) => {
+      const loaded = loadSearchSpec(path);
+      const search = opts.strategy ? { ...loaded, spec: { ...loaded.spec, strategy: { name: opts.strategy } } } : loaded;
       await initBackend(opts.backend ?? search.spec.backend);
       const outDir = opts.out ?? join('results', search.metadata.name);
       console.error(`nasmesh: ${search.metadata.name}: ${describeBackend()}; results in ${outDir}`);
@@ -39,7 +46,8 @@ export function runCommand(): Command {
         onProgress: (p) => display.update(p),
         onLog: (line) => display.log(line),
       }).finally(() => display.stop());
-      for (const line of summaryLines(summary)) console.log(line);
+      const rankedBy = search.spec.evaluation.mode === 'weight-sharing' ? 'derive' : 'search reward';
+      for (const line of summaryLines(summary, rankedBy)) console.log(line);
       console.log(`summary: ${join(outDir, 'summary.json')}`);
       await writeAtomic(join(outDir, 'report.html'), renderReport(loadResults(outDir)));
       console.log(`report: ${join(outDir, 'report.html')}`);

@@ -5,7 +5,7 @@ import type { FinalResult, RankCorrelation, SearchSummary } from '../search/type
  * sharing, the finalists' pick, which need not be the search's best candidate), the baseline beside it with the
  * difference that is the point of the comparison, and the finalists' rank correlations.
  */
-export function summaryLines(summary: SearchSummary): string[] {
+export function summaryLines(summary: SearchSummary, rankedBy: FinalistRanking = 'derive'): string[] {
   const lines = [`${summary.candidates} candidates in ${summary.durationSeconds.toFixed(1)} s`];
   const candidate = summary.bestCandidate;
   if (candidate) {
@@ -26,7 +26,7 @@ export function summaryLines(summary: SearchSummary): string[] {
       lines.push(`retrained best against the baseline: ${signedPoints(best.testAccuracy - baseline.testAccuracy)} of test accuracy`);
     }
   }
-  const tau = summary.kendallTau && tauText(summary.kendallTau);
+  const tau = summary.kendallTau && tauText(summary.kendallTau, rankedBy);
   if (tau) lines.push(`Kendall τ over the finalists: ${tau}`);
   return lines;
 }
@@ -45,11 +45,14 @@ function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)} %`;
 }
 
+/** What ranked the finalists before their short training: ENAS's derive step, or a standalone search's reward. */
+export type FinalistRanking = 'derive' | 'search reward';
+
 /** The correlations computed, e.g. "derive against short training 0.47, short training against retrained 0.87". */
-function tauText(t: RankCorrelation): string {
+function tauText(t: RankCorrelation, rankedBy: FinalistRanking): string {
   const named: [string, number | null | undefined][] = [
-    ['derive against short training', t.deriveVsShortTraining],
-    ['derive against retrained', t.deriveVsRetrained],
+    [`${rankedBy} against short training`, t.deriveVsShortTraining],
+    [`${rankedBy} against retrained`, t.deriveVsRetrained],
     ['short training against retrained', t.shortTrainingVsRetrained],
   ];
   return named.flatMap(([name, v]) => (v === undefined ? [] : [`${name} ${v === null ? 'undefined' : v.toFixed(2)}`])).join(', ');

@@ -10,8 +10,11 @@ const row = (cells: readonly string[], tag = 'td') => `<tr>${cells.map((c) => `<
  * The final stage side by side: the retrained searched cell against the baseline sized to it, the finalists with the
  * search's score, the short training's and the retraining's accuracy, and the Kendall τ between those rankings.
  */
-export function finalStageSection(summary: ReportData['summary']): string {
+export function finalStageSection(summary: ReportData['summary'], evaluation: string): string {
   if (!summary?.best && !summary?.finalists) return '';
+  // What ranked the finalists: ENAS's derive step on the shared weights, or a standalone search's own reward.
+  const [from, score] = evaluation === 'weight-sharing' ? ["The derive step's best", 'derive reward (shared weights)'] : ["The search's best by its reward", 'search reward'];
+  const rankedBy = evaluation === 'weight-sharing' ? 'derive reward' : 'search reward';
   const parts = ['<section><h2>Final stage</h2>'];
   const networks: [string, ReportFinal][] = [];
   if (summary.best) networks.push(['searched cell, retrained', summary.best]);
@@ -32,9 +35,9 @@ export function finalStageSection(summary: ReportData['summary']): string {
   if (summary.finalists) {
     parts.push(
       '<h3>Finalists</h3>',
-      "<p>The derive step's best, each trained briefly from scratch; the best of that short training are retrained.</p>",
+      `<p>${from}, each trained briefly from scratch; the best of that short training are retrained.</p>`,
       '<table class="grid">',
-      row(['', 'derive reward (shared weights)', 'short training', 'retrained test', 'parameters'], 'th'),
+      row(['', score, 'short training', 'retrained test', 'parameters'], 'th'),
       ...summary.finalists.map((f, i) =>
         row([
           `<span title="${escapeHtml(f.arch)}">${i + 1}</span>${f.arch === summary.best?.name ? ' (exported)' : ''}`,
@@ -50,8 +53,8 @@ export function finalStageSection(summary: ReportData['summary']): string {
   const t = summary.kendallTau;
   if (t) {
     const lines = [
-      ['derive reward vs short training, over the finalists', tau(t.deriveVsShortTraining)],
-      ['derive reward vs retrained test accuracy', tau(t.deriveVsRetrained)],
+      [`${rankedBy} vs short training, over the finalists`, tau(t.deriveVsShortTraining)],
+      [`${rankedBy} vs retrained test accuracy`, tau(t.deriveVsRetrained)],
       ['short training vs retrained test accuracy', tau(t.shortTrainingVsRetrained)],
     ].filter((l): l is [string, string] => l[1] !== undefined);
     parts.push(`<p>Kendall τ: ${lines.map(([k, v]) => `${k} <b>${v}</b>`).join('; ')}.</p>`);

@@ -31,7 +31,7 @@ export function renderReport(data: ReportData): string {
     `<h1>${title}</h1>`,
     summaryTable(data),
     cellsSection(data.cells),
-    finalStageSection(data.summary),
+    finalStageSection(data.summary, data.search.evaluation),
     rewardSection(data.candidates),
     entropySection(data.controller, data.search.strategy, data.search.maxEntropy),
     paretoSection(data.candidates, data.search.evaluation),

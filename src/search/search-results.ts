@@ -4,7 +4,7 @@ import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import { createSpace } from '../space/registry.js';
 import type { Architecture, SearchSpace } from '../space/types.js';
-import type { SearchSpec } from '../spec/search-spec.js';
+import { finalistCount, type SearchSpec } from '../spec/search-spec.js';
 import type { SearchStore } from '../store/types.js';
 import { type BackendName, tf } from '../tf/backend.js';
 import { describeMachine } from '../tf/machine.js';
@@ -38,7 +38,7 @@ export interface SearchResultsOptions {
 /**
  * What follows a search, the same in `nasmesh run` and `nasmesh final` (the mesh's final stage), written to `out`:
  * ENAS's derive step for weight sharing (`finalists.json`), the ranking of the candidates (`best-architectures.json`)
- * and, when the spec has a final stage, the finalists' short standalone trainings (weight sharing), the topK
+ * and, when the spec has a final stage, the finalists' short standalone trainings (finalistCount), the topK
  * retrained from scratch with the best exported as `model/` and described in `best-architecture.json`, the baseline
  * sized to it and trained the same way, the rank correlations; then `summary.json`, written last. `records`: the
  * search's candidates; `store`: its state (the final policy and, for weight sharing, the last epoch's shared
@@ -87,8 +87,12 @@ export async function writeSearchResults(
       onBatch: (run, p) => o.onProgress?.(trainingProgress('final', run, p)),
     };
     let finalists: TrainedFinalist[] | undefined;
-    if (derived) {
-      o.onLog?.(`final: short training of the derive step's ${Math.min(final.finalists, derived.length)} best`);
+    // Weight sharing: the derive step's ranking; standalone: the search's own rewards.
+    const count = finalistCount(spec);
+    const shortlist = count === 0 ? undefined : (derived ?? ranked.map((r) => ({ arch: space.fromJSON(r.architecture), reward: r.reward })));
+    if (shortlist) {
+      const from = derived ? "the derive step's" : "the search's";
+      o.onLog?.(`final: short training of ${from} ${Math.min(count, shortlist.length)} best`);
       const setup = {
         space: spec.space,
         dataset: spec.dataset!,
@@ -98,7 +102,7 @@ export async function writeSearchResults(
         seed: spec.seed,
         backend: training.backend,
       };
-      finalists = await trainFinalists(derived.slice(0, final.finalists), setup, data, o.onProgress);
+      finalists = await trainFinalists(shortlist.slice(0, count), setup, data, o.onProgress);
     }
     const top = (finalists?.map((f) => f.arch) ?? ranked.map((r) => space.fromJSON(r.architecture))).slice(0, final.topK);
     // Fails before hours of training where the baseline could not be compared fairly with any network retrained.

@@ -39,7 +39,10 @@ export interface FinalResult {
 /** A finalist of a weight-sharing search's final stage (summary.json), best first by its short training. */
 export interface FinalistSummary {
   architecture: ArchitectureJson;
-  /** The derive step's shared-weight validation accuracy: the search's own ranking. */
+  /**
+   * The search's own ranking: the derive step's shared-weight validation accuracy (weight sharing), or the
+   * candidate's search reward (standalone).
+   */
   deriveReward: number;
   /** Validation accuracy after the short standalone training (final.finalistTraining); 0 where it diverged. */
   shortTrainingAccuracy: number;
@@ -52,7 +55,7 @@ export interface FinalistSummary {
 
 /** Kendall τ-b of the search's ranking against retrained accuracy; null where undefined (fewer than two, all tied). */
 export interface RankCorrelation {
-  /** Derive reward against short-training accuracy, over the finalists. */
+  /** The search's ranking (derive or search reward) against short-training accuracy, over the finalists. */
   deriveVsShortTraining: number | null;
   /** Where more than one finalist was retrained, over those: derive reward against retrained test accuracy. */
   deriveVsRetrained?: number | null;
@@ -75,7 +78,7 @@ export interface SearchSummary {
   bestCandidate: CandidateRecord | null;
   best: FinalResult | null;
   baseline?: FinalResult;
-  /** Weight sharing with a final stage: the finalists and their rank correlations. */
+  /** A final stage with finalists (weight sharing; standalone with final.finalists): them and their rank correlations. */
   finalists?: FinalistSummary[];
   kendallTau?: RankCorrelation;
 }

@@ -57,6 +57,8 @@ const evaluationSpecSchema = z.discriminatedUnion('mode', [
       trainSubset: positiveInt.optional(),
       batchSize: positiveInt.default(64),
       learningRate: z.number().positive().default(0.001),
+      /** Learning rate over the short training: constant, or decayed to zero by a cosine schedule (as the final stage's). */
+      schedule: z.enum(['constant', 'cosine']).default('constant'),
       candidatesPerStep: candidatesPerStep(2),
       /**
        * Candidates trained at once, each in its own worker thread (at most candidatesPerStep); default: one per core.
@@ -103,18 +105,19 @@ const networkSpecSchema = z
 
 const finalSpecSchema = z
   .object({
-    /** Retrain this many of the best candidates from scratch (weight sharing: the best of the finalists' short trainings). */
+    /** Retrain this many of the best candidates from scratch (with finalists: the best of their short trainings). */
     topK: positiveInt.default(1),
     /**
-     * Weight sharing: the derive step's best this many get a short standalone training (finalistTraining), and the
-     * topK retrained are the best of them by its validation accuracy. At small budgets the shared weights favour
-     * parameter-free cells that do not train best on their own; the short training is the better predictor. At
-     * least topK; other evaluation modes ignore it (their search reward already is standalone accuracy or the table's).
+     * The search's best this many get a short standalone training (finalistTraining), and the topK retrained are the
+     * best of them by its validation accuracy. Weight sharing (default 4): the derive step's best; at small budgets
+     * the shared weights favour parameter-free cells that do not train best on their own, and the short training is
+     * the better predictor. Standalone (default none): the best by the search's own reward, re-scored by a longer
+     * training than the search could afford for every candidate. At least topK; benchmark mode ignores it.
      */
-    finalists: positiveInt.default(4),
+    finalists: positiveInt.optional(),
     /**
-     * Weight sharing: each finalist's short training from scratch (the standalone evaluator's: Adam, validation
-     * accuracy), on `trainSubset` images per epoch (all by default) with the final training's cosine schedule.
+     * Each finalist's short training from scratch (the standalone evaluator's: Adam, validation accuracy), on
+     * `trainSubset` images per epoch (all by default) with the final training's cosine schedule.
      */
     finalistTraining: z
       .object({
@@ -181,7 +184,8 @@ export const searchSpecSchema = z
           // Latency is measured on the candidate's network, whose input shape and classes come from the dataset.
           ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required for reward objective mnas (latency is measured for its input)' });
         }
-        if (spec.evaluation.mode === 'weight-sharing' && spec.final && spec.final.finalists < spec.final.topK) {
+        const finalists = spec.final && finalistCount(spec);
+        if (spec.final && finalists && finalists < spec.final.topK) {
           const message = `must be at least final.topK (${spec.final.topK}): the topK retrained are picked among the finalists`;
           ctx.addIssue({ code: 'custom', path: ['final', 'finalists'], message });
         }
@@ -199,6 +203,19 @@ export const searchSpecSchema = z
       }),
   })
   .strict();
+
+/** Weight sharing's finalists when `final.finalists` is not given. */
+export const DEFAULT_WEIGHT_SHARING_FINALISTS = 4;
+
+/**
+ * How many of the search's best the final stage short-trains before it picks what it retrains: `final.finalists`,
+ * by default 4 for weight sharing and none for standalone; none in benchmark mode.
+ */
+export function finalistCount(spec: { evaluation: { mode: string }; final?: { finalists?: number } }): number {
+  if (spec.evaluation.mode === 'weight-sharing') return spec.final?.finalists ?? DEFAULT_WEIGHT_SHARING_FINALISTS;
+  if (spec.evaluation.mode === 'standalone') return spec.final?.finalists ?? 0;
+  return 0;
+}
 
 export type SearchSpecInput = z.input<typeof searchSpecSchema>;
 export type SearchSpec = z.output<typeof searchSpecSchema>;

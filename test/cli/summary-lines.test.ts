@@ -77,6 +77,11 @@ describe("nasmesh run's closing lines", () => {
       tau.at(-1),
       'Kendall τ over the finalists: derive against short training undefined, derive against retrained -0.20, short training against retrained 0.87',
     );
+    // A standalone search's finalists were ranked by its own reward.
+    assert.equal(
+      summaryLines(summary({ kendallTau: { deriveVsShortTraining: 0.5 } }), 'search reward').at(-1),
+      'Kendall τ over the finalists: search reward against short training 0.50',
+    );
   });
 
   it('without a final stage: the candidates and the best of them, with its latency where the reward measured it', () => {

@@ -139,6 +139,7 @@ describe('report.html of an enas-micro search', () => {
   const html = report({
     candidates,
     space: { name: 'enas-micro', blocks: 2, ops: ['sep_conv_3x3', 'max_pool_3x3', 'identity'] },
+    evaluation: { mode: 'weight-sharing', epochs: 1 },
     bestArch: arch,
     summaryFields: {
       finalists: [
@@ -187,6 +188,12 @@ describe('report.html of an enas-micro search', () => {
     assert.match(section, /1<\/span> \(exported\)<\/td><td>0\.4100<\/td><td>83\.00 %<\/td><td>91\.23 %<\/td>/);
     assert.match(section, /2<\/span><\/td><td>0\.5200<\/td>/);
     assert.match(section, /derive reward vs short training, over the finalists <b>-1\.000<\/b>/);
+  });
+
+  it("names a standalone search's own reward as what ranked its finalists", () => {
+    const standalone = report({ candidates, bestArch: arch, summaryFields: { finalists: [], kendallTau: { deriveVsShortTraining: 0.5 } } });
+    assert.match(standalone, /<th>search reward<\/th>/);
+    assert.match(standalone, /search reward vs short training, over the finalists <b>0\.500<\/b>/);
   });
 
   it('draws no cells for spaces without them', () => {

@@ -105,3 +105,35 @@ describe('final stage: finalists picked by a short standalone training', () => {
     assert.match(html, /Kendall τ: derive reward vs short training/);
   });
 });
+
+describe('final stage of a standalone search with final.finalists', () => {
+  const standalone = parseSearchSpec(`apiVersion: nasmesh.io/v1alpha1
+kind: NASSearch
+metadata: {name: standalone-finalists}
+spec:
+  seed: 5
+  dataset: {name: mnist, validation: {size: 128, seed: 0}, subset: 256}
+  space: {name: enas-micro, blocks: 2, ops: [sep_conv_3x3, max_pool_3x3, identity]}
+  strategy: {name: reinforce, batchSize: 2, units: 16}
+  evaluation: {mode: standalone, epochs: 1, trainSubset: 64, batchSize: 32, schedule: cosine, candidatesPerStep: 2, workers: 1}
+  budget: {candidates: 4}
+  network: {channels: 4, cellsPerStage: 1, stages: 2}
+  final: {topK: 1, finalists: 2, finalistTraining: {epochs: 1, trainSubset: 128, batchSize: 32}, epochs: 1, batchSize: 64}
+`);
+  const out = join(dir, 'standalone');
+  let summary: SearchSummary;
+  before(async () => {
+    summary = await runEmbeddedSearch(standalone, { outDir: out });
+  });
+
+  it("short-trains the search's best by its own reward and retrains the best of that training", () => {
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { architecture: { arch: string }; reward: number; index: number });
+    const best = [...candidates].sort((a, b) => b.reward - a.reward || a.index - b.index).slice(0, 2);
+    const finalists = summary.finalists!;
+    assert.deepEqual(finalists.map((f) => [f.architecture.arch, f.deriveReward]).sort(), best.map((c) => [c.architecture.arch, c.reward]).sort());
+    assert.ok(finalists[0]!.shortTrainingAccuracy >= finalists[1]!.shortTrainingAccuracy);
+    assert.equal((summary.best!.architecture as { arch: string }).arch, finalists[0]!.architecture.arch);
+    assert.ok(finalists[0]!.retrained && !finalists[1]!.retrained);
+    assert.match(renderReport(loadResults(out)), /Kendall τ: search reward vs short training/);
+  });
+});

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseSearchSpec, searchSpecSchema } from '../../src/spec/index.js';
+import { finalistCount, parseSearchSpec, searchSpecSchema } from '../../src/spec/index.js';
 
 const examples = new URL('../../deploy/examples/', import.meta.url);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,19 +49,24 @@ describe('NASSearch spec', () => {
     assert.throws(() => parseSearchSpec('kind: [unclosed', 'bad.yaml'), /bad\.yaml: not valid YAML/);
   });
 
-  it('final: finalists default to 4, and for weight sharing must be at least topK', () => {
+  it('final: finalists default to 4 for weight sharing and to none for standalone, and must be at least topK', () => {
     const search = (evaluation: string, final: string) =>
       base +
       `spec: {dataset: {name: mnist}, space: {name: enas-micro}, strategy: {name: reinforce}, evaluation: ${evaluation}, budget: {candidates: 4}, final: ${final}}`;
     const ws = '{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2}';
-    const final = parseSearchSpec(search(ws, '{topK: 2}')).spec.final!;
-    assert.equal(final.finalists, 4);
+    const parsed = parseSearchSpec(search(ws, '{topK: 2}')).spec;
+    const final = parsed.final!;
+    assert.equal(finalistCount(parsed), 4);
     assert.deepEqual(final.finalistTraining, { epochs: 1, batchSize: 64, learningRate: 0.003 });
     rejects(search(ws, '{topK: 5}').slice(base.length), /spec\.final\.finalists: must be at least final\.topK \(5\)/);
     rejects(search(ws, '{finalists: 2, finalistTraining: {epochs: 0}}').slice(base.length), /spec\.final\.finalistTraining\.epochs/);
     rejects(search(ws, '{finalists: 101}').slice(base.length), /spec\.final\.finalists: must be at most 100/);
-    // Standalone searches have no finalist stage: their reward already is a standalone training.
-    assert.equal(parseSearchSpec(search('{mode: standalone}', '{topK: 5}')).spec.final!.topK, 5);
+    // Standalone searches have none unless asked for: their reward already is a standalone training.
+    const standalone = parseSearchSpec(search('{mode: standalone}', '{topK: 5}')).spec;
+    assert.equal(standalone.final!.topK, 5);
+    assert.equal(finalistCount(standalone), 0);
+    assert.equal(finalistCount(parseSearchSpec(search('{mode: standalone}', '{topK: 2, finalists: 3}')).spec), 3);
+    rejects(search('{mode: standalone}', '{topK: 5, finalists: 3}').slice(base.length), /spec\.final\.finalists: must be at least final\.topK \(5\)/);
   });
 
   it('weight sharing: uniformEpochs defaults to 0 and is at most evaluation.epochs', () => {
