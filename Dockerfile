@@ -1,14 +1,34 @@
 # nasmesh's image: every service (`nasmesh serve <service>`), the operator and the final stage, one `nasmesh` command.
-#   docker build -t ghcr.io/nasmesh/nasmesh:0.1.0 .                    # CPU (wasm backend; tfjs-node where it installs)
-#   docker build -t ghcr.io/nasmesh/nasmesh:0.1.0-gpu --target gpu .   # GPU workers: tfjs-node-gpu on CUDA 11.2 / cuDNN 8
-# The Helm chart runs `nasmesh` with its own arguments in each pod (helm/nasmesh), as uid 10001.
+#   docker build -t nasmesh:0.1.0 .       # the native `tensorflow` backend from PyPI's tensorflow-cpu wheel
+# `make image` builds the same file with buildah, on a base made from Debian's packages and the npm package of Node
+# (tools/image). The Helm chart runs `nasmesh` with its own arguments in each pod, as uid 10001.
+ARG BASE=node:20-bookworm-slim
 
-# Compiles the TypeScript once; both variants take dist/ from here.
-FROM node:20-bookworm-slim AS build
+# What building needs and the images do not: compilers for the native addon, pip for the TensorFlow wheels, dev packages.
+FROM ${BASE} AS toolchain
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates g++ make python3 python3-pip \
+ && rm -rf /var/lib/apt/lists/*
+# Where Node's C headers are (node-gyp must not download them): the official image and tools/image's base agree.
+# CA_BUNDLE: the certificates npm and pip trust (tools/image passes the host's, for a registry behind its proxy).
+ARG CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+ENV npm_config_nodedir=/usr/local NODE_EXTRA_CA_CERTS=${CA_BUNDLE} PIP_CERT=${CA_BUNDLE}
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Optional native backends are left to the variants: their install downloads libtensorflow.
-RUN npm ci --no-audit --no-fund --omit=optional
+# Optional native packages are left to the backend steps below: their own install downloads libtensorflow.
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --omit=optional
+
+# The CPU backend: tfjs-node's addon built against the C library of PyPI's tensorflow-cpu wheel, with the
+# thread-safety patch (tools/tensorflow-cpu, as `make deps` does); the build fails unless the backend loads.
+FROM toolchain AS cpu-modules
+COPY tools/tensorflow-cpu ./tools/tensorflow-cpu
+RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/nasmesh \
+    node --import tsx tools/tensorflow-cpu/main.ts \
+ && node -e "const tf = require('@tensorflow/tfjs-node'); if (tf.getBackend() !== 'tensorflow') process.exit(1)" \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# dist/, compiled.
+FROM toolchain AS build
 COPY tsconfig.json ./
 COPY src ./src
 COPY services ./services
@@ -18,34 +38,13 @@ COPY tools ./tools
 COPY deploy ./deploy
 RUN npx tsc -p tsconfig.json
 
-# The GPU image: the same app on CUDA 11.2 with cuDNN 8, the versions libtensorflow 2.9 (tfjs-node-gpu 4.x) is built for.
-FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04 AS gpu
-ARG NODE_MAJOR=20
-WORKDIR /app
-ENV NODE_ENV=production DEBIAN_FRONTEND=noninteractive
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl gnupg \
- && mkdir -p /etc/apt/keyrings \
- && curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor -o /etc/apt/keyrings/nodesource.gpg \
- && echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${NODE_MAJOR}.x nodistro main" > /etc/apt/sources.list.d/nodesource.list \
- && apt-get update && apt-get install -y --no-install-recommends nodejs python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-# tfjs-node-gpu downloads libtensorflow (GPU) at install; `auto` then prefers it (src/tf/backend.ts).
-RUN npm ci --no-audit --no-fund --omit=dev && node -e "require('@tensorflow/tfjs-node-gpu')" && npm cache clean --force
-COPY --from=build /app/dist ./dist
-RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
- && groupadd --gid 10001 nasmesh && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /app nasmesh
-USER 10001:10001
-ENTRYPOINT ["nasmesh"]
-CMD ["--help"]
-
-# The CPU image (the last stage: what a plain `docker build` makes): production dependencies (tfjs-node too, where its libtensorflow download works) and dist/.
-FROM node:20-bookworm-slim AS cpu
+# The CPU image (the last stage: what a plain `docker build` makes).
+FROM ${BASE} AS cpu
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --omit=dev && npm cache clean --force
+COPY --from=cpu-modules /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY package.json ./
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
  && groupadd --gid 10001 nasmesh && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /app nasmesh
 USER 10001:10001

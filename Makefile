@@ -10,13 +10,23 @@ SOURCES := $(shell find src bench services -name '*.ts' 2>/dev/null)
 # Debian packages the tests need: a real nats-server (JetStream), protoc for the gRPC contracts, openssl for the
 # local cluster's certificates, prometheus (and its promtool) for the metrics, rules and dashboard checks.
 DEBIAN_PACKAGES := nats-server protobuf-compiler openssl prometheus
+# And to build and run images without a Docker engine (tools/image): buildah, podman with runc, mmdebstrap for the base.
+IMAGE_PACKAGES := buildah podman runc umoci skopeo mmdebstrap
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-deps: node_modules/.tensorflow-stamp
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+install_debian = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
+deps: node_modules/.tensorflow-stamp
+	@$(call install_debian,$(DEBIAN_PACKAGES))
+
+# The CPU image, localhost/nasmesh:<version>, from the Dockerfile with buildah on a base made from Debian's and npm's
+# packages; every input is cached, so a second build takes seconds (tools/image/README.md).
+.PHONY: image
+image: node_modules/.install-stamp
+	@$(call install_debian,$(IMAGE_PACKAGES))
+	node --import tsx tools/image/main.ts
 
 # npm ci reproduces package-lock.json exactly; the stamp makes it rerun only when the lock file changes.
 node_modules/.install-stamp: package.json package-lock.json
@@ -93,7 +103,7 @@ cluster-up: deps node_modules/.install-stamp cluster-tools
 cluster-down: node_modules/.install-stamp
 	node --import tsx tools/local-cluster/main.ts down --dir .cluster
 
-test: deps node_modules/.install-stamp proto-check cluster-tools
+test: deps node_modules/.install-stamp proto-check cluster-tools image
 	npx tsc -p tsconfig.json --noEmit
 	npm test
 
