@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nasSearchCrdYaml } from '../src/spec/crd.js';
+import { specReferenceMarkdown } from '../src/spec/reference.js';
 import { nasmeshDashboard } from './grafana/dashboard.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -17,6 +18,7 @@ const RULES = 'deploy/prometheus/nasmesh.rules.yaml';
 export const GENERATED_FILES: readonly { readonly path: string; readonly content: () => string }[] = [
   { path: 'deploy/crds/nassearches.nasmesh.io.yaml', content: nasSearchCrdYaml },
   { path: 'helm/nasmesh/crds/nassearches.nasmesh.io.yaml', content: nasSearchCrdYaml },
+  { path: 'docs/spec-reference.md', content: specReferenceMarkdown },
   { path: 'deploy/grafana/nasmesh.json', content: dashboardJson },
   { path: 'helm/nasmesh/files/nasmesh-dashboard.json', content: dashboardJson },
   { path: 'helm/nasmesh/files/nasmesh.rules.yaml', content: read(RULES) },

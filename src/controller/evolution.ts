@@ -5,10 +5,14 @@ import { HistoryStrategy } from './history-strategy.js';
 
 export const evolutionOptionsSchema = z
   .object({
-    population: z.number().int().min(2).default(20),
-    sampleSize: z.number().int().min(1).default(5),
-    /** Evaluations of the incumbent where the reward is noisy (the LSTM controller's option); 1 never repeats one. */
-    incumbentEvaluations: z.number().int().min(1).default(1),
+    population: z.number().int().min(2).default(20).describe('Regularized evolution: the most recent results kept as the population.'),
+    sampleSize: z.number().int().min(1).default(5).describe('Regularized evolution: members drawn per tournament; the best is mutated.'),
+    incumbentEvaluations: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('Evaluations of the incumbent where the reward is noisy, as for reinforce; 1 (the paper\'s) never repeats one.'),
   })
   .strict()
   .refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });

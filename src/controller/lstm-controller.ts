@@ -15,30 +15,35 @@ import type { Observation, Strategy, StrategyCheckpoint, StrategyStats } from '.
 
 export const lstmControllerOptionsSchema = z
   .object({
-    units: z.number().int().min(1).default(64),
-    temperature: z.number().positive().default(1),
-    tanhConstant: z.number().min(0).default(2.5),
-    /** Adam step size; defaults to 0.03 for REINFORCE and 0.02 for PPO. */
-    learningRate: z.number().positive().optional(),
-    baselineDecay: z.number().min(0).max(1).default(0.9),
-    entropyWeight: z.number().min(0).default(1e-4),
-    /** Observations per policy update. */
-    batchSize: z.number().int().min(1).default(10),
-    rewardTransform: z.enum(REWARD_TRANSFORMS).default('rank'),
-    /** Replays the `top` best architectures seen in every update, weighted `weight` each against 1 for a fresh one. */
+    units: z.number().int().min(1).default(64).describe("The LSTM's hidden units."),
+    temperature: z.number().positive().default(1).describe('Divides the logits before sampling (ENAS).'),
+    tanhConstant: z.number().min(0).default(2.5).describe('Logits are c·tanh(logits/c) (ENAS: 1.1; 0 turns it off); 2.5 lets decisions sharpen.'),
+    learningRate: z.number().positive().optional().describe("Adam's step size; default 0.03 for REINFORCE, 0.02 for PPO."),
+    baselineDecay: z.number().min(0).max(1).default(0.9).describe("Decay of the rewards' moving-average baseline."),
+    entropyWeight: z.number().min(0).default(1e-4).describe('Weight of the entropy bonus in the loss.'),
+    batchSize: z.number().int().min(1).default(10).describe('Observations per policy update.'),
+    rewardTransform: z
+      .enum(REWARD_TRANSFORMS)
+      .default('rank')
+      .describe("What the policy learns from: rank (each reward's quantile among all so far: any reward scale) or raw."),
     replay: z
-      .object({ top: z.number().int().min(0).default(5), weight: z.number().min(0).default(1) })
+      .object({
+        top: z.number().int().min(0).default(5).describe('The best architectures seen replayed in every update (0: none).'),
+        weight: z.number().min(0).default(1).describe('Weight of each replayed architecture against 1 for a fresh one.'),
+      })
       .strict()
-      .default({ top: 5, weight: 1 }),
-    /**
-     * Evaluations of the incumbent (the best mean reward observed) where the reward is noisy, counting its first; 1
-     * never repeats one. A repeat costs an evaluation; where the first repeat comes back identical (a noise-free
-     * reward), none follows. Asked for by the benchmark harness only (`Strategy.reevaluate`).
-     */
-    incumbentEvaluations: z.number().int().min(1).default(3),
-    /** PPO only: clipping ε and passes over each batch. */
-    clip: z.number().positive().max(1).default(0.2),
-    epochs: z.number().int().min(1).default(2),
+      .default({ top: 5, weight: 1 })
+      .describe('Elite replay: every update also learns from the best architectures seen.'),
+    incumbentEvaluations: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe(
+        'Evaluations of the incumbent (the best mean reward observed) where the reward is noisy, its first included; 1 never repeats one. A repeat costs an evaluation; where the first comes back identical (a noise-free reward) none follows. Used by nasmesh bench.',
+      ),
+    clip: z.number().positive().max(1).default(0.2).describe("PPO only: the clipping ε of the surrogate's probability ratio."),
+    epochs: z.number().int().min(1).default(2).describe('PPO only: passes over each batch.'),
   })
   .strict();
 const DEFAULT_LEARNING_RATE = { reinforce: 0.03, ppo: 0.02 } as const;

@@ -9,16 +9,17 @@ import type { Observation, Strategy, StrategyCheckpoint, StrategyStats } from '.
 
 export const qLearningOptionsSchema = z
   .object({
-    learningRate: z.number().positive().max(1).default(0.5),
-    discount: z.number().min(0).max(1).default(1),
-    /** ε falls linearly from `epsilonStart` to `epsilonEnd` over the first `epsilonDecaySteps` observations. */
-    epsilonStart: z.number().min(0).max(1).default(1),
-    epsilonEnd: z.number().min(0).max(1).default(0.1),
-    epsilonDecaySteps: z.number().int().min(0).default(100),
-    /** Trajectories replayed from memory after each observation. */
-    replayBatch: z.number().int().min(0).default(64),
-    initialQ: z.number().default(0),
-    rewardTransform: z.enum(REWARD_TRANSFORMS).default('rank'),
+    learningRate: z.number().positive().max(1).default(0.5).describe("Q-learning's step size."),
+    discount: z.number().min(0).max(1).default(1).describe('Discount of later decisions (1: none, as BlockQNN).'),
+    epsilonStart: z.number().min(0).max(1).default(1).describe('Exploration rate at first; it falls linearly to epsilonEnd over epsilonDecaySteps observations.'),
+    epsilonEnd: z.number().min(0).max(1).default(0.1).describe('Exploration rate after epsilonDecaySteps observations.'),
+    epsilonDecaySteps: z.number().int().min(0).default(100).describe('Observations over which the exploration rate falls.'),
+    replayBatch: z.number().int().min(0).default(64).describe('Trajectories replayed from memory after each observation.'),
+    initialQ: z.number().default(0).describe("Every Q value's start."),
+    rewardTransform: z
+      .enum(REWARD_TRANSFORMS)
+      .default('rank')
+      .describe("What the policy learns from: rank (each reward's quantile among all so far: any reward scale) or raw."),
   })
   .strict();
 export type QLearningOptions = z.output<typeof qLearningOptionsSchema>;

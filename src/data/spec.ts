@@ -11,29 +11,30 @@ export const TAKES_CLASSES: readonly DatasetName[] = ['idx'];
 /** `spec.dataset` of a search spec. */
 export const datasetSpecSchema = z
   .object({
-    name: z.enum(DATASET_NAMES),
-    /** Folder holding the files (cifar10: data_batch_1..5.bin, test_batch.bin; idx: train-/t10k- image/label files). */
-    path: z.string().min(1).optional(),
-    /** idx only: the class count; default max training label + 1. */
-    classes: z.number().int().min(2).max(256).optional(),
-    /** Carved from the training set; the search's reward is measured here, never on test. */
+    name: z.enum(DATASET_NAMES).describe('mnist and fashion-mnist are built in; cifar10 and idx are read from path.'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The folder holding the files (cifar10: data_batch_1..5.bin and test_batch.bin; idx: train-/t10k- image and label files), inside a data root.'),
+    classes: z.number().int().min(2).max(256).optional().describe('idx only: the class count; default the largest training label + 1.'),
     validation: z
       .object({
-        size: z.number().int().min(0).default(5000),
-        seed: z.number().int().default(0),
+        size: z.number().int().min(0).default(5000).describe('Images carved from the training set for validation.'),
+        seed: z.number().int().default(0).describe('Seeds which images are carved.'),
       })
       .strict()
-      .default({ size: 5000, seed: 0 }),
-    /** Keep only this many training samples (stratified), for quick runs. */
-    subset: z.number().int().positive().optional(),
-    /** Default per dataset: pad-4 crop + flip for cifar10, none for the MNIST-like ones (digits must not mirror). */
+      .default({ size: 5000, seed: 0 })
+      .describe("Carved from the training set: the search's reward is measured here, never on test."),
+    subset: z.number().int().positive().optional().describe('Keep only this many training images (stratified), for quick runs.'),
     augment: z
       .object({
-        pad: z.number().int().min(0).max(16).default(0),
-        flip: z.boolean().default(false),
+        pad: z.number().int().min(0).max(16).default(0).describe('Random shifts of up to this many pixels (pad and crop).'),
+        flip: z.boolean().default(false).describe('Random horizontal mirroring.'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('Training-time augmentation; default pad 4 and flip for cifar10, none for the MNIST-like ones (digits must not mirror).'),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -10,10 +10,8 @@ import { parseWith } from '../util/schema.js';
  */
 export const costTermSchema = z
   .object({
-    /** Budget in the metric's own unit (parameter count, FLOPs). */
-    target: z.number().positive(),
-    /** Exponent applied above the target; <= 0 so exceeding the budget can only lower the reward. */
-    weight: z.number().max(0).default(-0.07),
+    target: z.number().positive().describe("The budget in the metric's own unit (parameters, multiply-adds)."),
+    weight: z.number().max(0).default(-0.07).describe('The exponent above the target (≤ 0: exceeding the budget can only lower the reward).'),
   })
   .strict();
 
@@ -23,13 +21,15 @@ export const costTermSchema = z
  */
 const latencyMeasurementSchema = z
   .object({
-    batchSize: z.number().int().positive().max(256).default(1),
-    repeats: z.number().int().positive().max(1000).default(DEFAULT_REPEATS),
+    batchSize: z.number().int().positive().max(256).default(1).describe('Images per timed inference (MnasNet: 1).'),
+    repeats: z.number().int().positive().max(1000).default(DEFAULT_REPEATS).describe('Timed runs; the latency is their median.'),
   })
-  .strict();
+  .strict()
+  .describe('How latency is measured: the median wall time of one inference of the candidate network.');
 
 /** Plain accuracy, as in the original NAS-RL and ENAS papers. */
-const accuracyObjective = z.object({ objective: z.literal('accuracy') }).strict();
+const OBJECTIVE = "accuracy, or mnas: MnasNet's accuracy × (latency / targetLatencyMs)^w.";
+const accuracyObjective = z.object({ objective: z.literal('accuracy').describe(OBJECTIVE) }).strict();
 
 /**
  * MnasNet's ACC × (LAT/T)^w. `mode` picks the paper's exponent presets; an explicit `alpha` or `beta` overrides the
@@ -37,19 +37,21 @@ const accuracyObjective = z.object({ objective: z.literal('accuracy') }).strict(
  */
 const mnasObjective = z
   .object({
-    objective: z.literal('mnas'),
-    targetLatencyMs: z.number().positive(),
-    mode: z.enum(['soft', 'hard']).default('soft'),
-    alpha: z.number().max(0).optional(),
-    beta: z.number().max(0).optional(),
-    params: costTermSchema.optional(),
-    flops: costTermSchema.optional(),
+    objective: z.literal('mnas').describe(OBJECTIVE),
+    targetLatencyMs: z.number().positive().describe('The latency target T in milliseconds.'),
+    mode: z.enum(['soft', 'hard']).default('soft').describe("MnasNet's exponents: soft (α = β = −0.07) or hard (α = 0, β = −1: a network over T is penalised hard)."),
+    alpha: z.number().max(0).optional().describe("The exponent at or under the target, overriding mode's."),
+    beta: z.number().max(0).optional().describe("The exponent over the target, overriding mode's."),
+    params: costTermSchema.optional().describe('A parameter budget, one more factor (params / target)^weight above it.'),
+    flops: costTermSchema.optional().describe('A multiply-add budget, one more factor (flops / target)^weight above it.'),
     latency: latencyMeasurementSchema.optional(),
   })
   .strict();
 
 /** The `spec.reward` section of a search spec. */
-export const rewardSpecSchema = z.discriminatedUnion('objective', [accuracyObjective, mnasObjective]);
+export const rewardSpecSchema = z
+  .discriminatedUnion('objective', [accuracyObjective, mnasObjective])
+  .describe("The reward: accuracy, or MnasNet's accuracy against measured latency.");
 
 /** What a user may write (defaults may be left out). */
 export type RewardSpecInput = z.input<typeof rewardSpecSchema>;

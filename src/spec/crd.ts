@@ -9,6 +9,7 @@ import { searchSpecSchema } from './search-spec.js';
 import { searchStatusSchema } from './search-status.js';
 
 export const NASSEARCH_CRD_NAME = 'nassearches.nasmesh.io';
+const STRATEGY_NAME_DESCRIPTION = 'The search strategy: an RL controller (reinforce, ppo, qlearning) or a yardstick (random, evolution).';
 
 /** The parts of an apiextensions.k8s.io/v1 CustomResourceDefinition this generator writes. */
 export interface CustomResourceDefinition {
@@ -79,9 +80,13 @@ export function nasSearchCrd(): CustomResourceDefinition {
               description: 'A neural architecture search (`nasmesh run` takes the same document).',
               properties: {
                 // The API server owns these; a CRD may only narrow metadata's name.
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object', properties: { name: section(section(document, 'metadata'), 'name') } },
+                apiVersion: { type: 'string', description: 'nasmesh.io/v1alpha1' },
+                kind: { type: 'string', description: 'NASSearch' },
+                metadata: {
+                  type: 'object',
+                  description: "The object's metadata; its name names the search.",
+                  properties: { name: section(section(document, 'metadata'), 'name') },
+                },
                 spec,
                 status: toStructural(openApiSchema(searchStatusSchema), 'status'),
               },
@@ -109,11 +114,15 @@ function strategySchema(): SchemaNode {
     const options = openApiSchema(STRATEGY_OPTIONS[name]);
     return {
       ...options,
-      properties: { name: { type: 'string', enum: [name] }, ...options.properties },
+      properties: { name: { type: 'string', enum: [name], description: STRATEGY_NAME_DESCRIPTION }, ...options.properties },
       required: ['name', ...(options.required ?? [])],
     };
   });
-  return { ...toStructural({ oneOf: members }, 'spec.strategy'), 'x-kubernetes-preserve-unknown-fields': true };
+  return {
+    ...toStructural({ oneOf: members }, 'spec.strategy'),
+    description: "The search strategy and its options (each strategy's own).",
+    'x-kubernetes-preserve-unknown-fields': true,
+  };
 }
 
 /** A property of an object schema, which must be there (the generator's view of the spec must match zod's). */

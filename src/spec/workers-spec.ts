@@ -26,23 +26,21 @@ const quantity = z
 /** Requests (and the GPU limit) of every worker pod of the search. */
 const resourcesSchema = z
   .object({
-    /** `requests.cpu`. */
-    cpu: quantity.optional(),
-    /** `requests.memory` and `limits.memory`. */
-    memory: quantity.optional(),
-    /** `limits["nvidia.com/gpu"]`. */
-    gpu: z.number().int().min(0).max(16).default(0),
+    cpu: quantity.optional().describe("Each worker pod's requests.cpu (500m, 2)."),
+    memory: quantity.optional().describe("Each worker pod's requests.memory and limits.memory (4Gi)."),
+    gpu: z.number().int().min(0).max(16).default(0).describe('GPUs per worker pod: the nvidia.com/gpu limit, with the GPU nodes\' toleration.'),
   })
-  .strict();
+  .strict()
+  .describe("Every worker pod's requests, and its GPU limit.");
 
 /** A Kubernetes Toleration, with the checks the API server would otherwise make only when the pod is created. */
 const tolerationSchema = z
   .object({
-    key: z.string().max(317).optional(),
-    operator: z.enum(['Exists', 'Equal']).default('Equal'),
-    value: z.string().max(63).optional(),
-    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-    tolerationSeconds: z.number().int().optional(),
+    key: z.string().max(317).optional().describe('The taint key tolerated (empty with operator Exists: every taint).'),
+    operator: z.enum(['Exists', 'Equal']).default('Equal').describe('Equal: the taint value must be value; Exists: any value.'),
+    value: z.string().max(63).optional().describe('The taint value tolerated (operator Equal).'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('The taint effect tolerated (all when empty).'),
+    tolerationSeconds: z.number().int().optional().describe('NoExecute only: how long the pod stays once tainted.'),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -72,9 +70,9 @@ const absolutePath = z
  */
 const dataVolumeSchema = z
   .object({
-    claimName: dnsSubdomain.optional(),
-    hostPath: absolutePath.optional(),
-    mountPath: absolutePath.default('/data'),
+    claimName: dnsSubdomain.optional().describe("A PersistentVolumeClaim in the search's namespace (or hostPath)."),
+    hostPath: absolutePath.optional().describe("A directory on the node (or claimName)."),
+    mountPath: absolutePath.default('/data').describe("Where it is mounted, read-only; also the pods' working directory, where the spec's relative paths resolve."),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -97,17 +95,16 @@ const dataVolumeSchema = z
  */
 export const workersSpecSchema = z
   .object({
-    /** Evaluator pods of this search. */
-    parallelism: z.number().int().min(1).max(64).default(1),
-    /** Container image of the worker pods; the operator's default image otherwise. */
-    image: z.string().min(1).max(512).optional(),
+    parallelism: z.number().int().min(1).max(64).default(1).describe("This search's evaluator pods; a change applies to a running search."),
+    image: z.string().min(1).max(512).optional().describe("The worker pods' image (the operator's default otherwise; on GPU nodes the GPU image)."),
     resources: resourcesSchema.default({ gpu: 0 }),
-    nodeSelector: z.record(z.string(), z.string()).optional(),
-    tolerations: z.array(tolerationSchema).optional(),
-    priorityClassName: dnsSubdomain.optional(),
-    dataVolume: dataVolumeSchema.optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional().describe('Node labels the worker pods must match.'),
+    tolerations: z.array(tolerationSchema).optional().describe('Taints the worker pods tolerate (as a Pod\'s tolerations).'),
+    priorityClassName: dnsSubdomain.optional().describe("The worker pods' PriorityClass."),
+    dataVolume: dataVolumeSchema.optional().describe('The volume the data and tables are read from (dataset.path and evaluation.table resolve inside it).'),
   })
-  .strict();
+  .strict()
+  .describe('Cluster only: the pods the operator runs this search in (evaluators, the supernet trainer, the final-training Job).');
 
 export type WorkersSpecInput = z.input<typeof workersSpecSchema>;
 export type WorkersSpec = z.output<typeof workersSpecSchema>;

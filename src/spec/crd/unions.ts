@@ -20,12 +20,21 @@ export function flattenUnion(members: SchemaNode[], path: string): SchemaNode {
   const requiredFor: Record<string, string[]> = {};
   for (const key of keys) {
     if (key === discriminator) {
-      properties[key] = { type: 'string', enum: members.map(valueOf) };
+      const description = members[0]!.properties![key]!.description;
+      properties[key] = { type: 'string', enum: members.map(valueOf), ...(description !== undefined && { description }) };
       continue;
     }
     const having = members.filter((m) => m.properties?.[key] !== undefined);
     const everywhere = having.length === members.length;
     properties[key] = mergeSchemas(having.map((m) => m.properties![key]!), everywhere, childPath(path, key));
+    // A field the members describe differently says what it means for each (`kubectl explain` shows one text).
+    const descriptionOf = (m: SchemaNode) => m.properties![key]!.description as string | undefined;
+    const texts = [...new Set(having.map(descriptionOf).filter((d): d is string => d !== undefined))];
+    if (texts.length === 1) properties[key]!.description = texts[0];
+    if (texts.length > 1) {
+      const who = (text: string) => having.filter((m) => descriptionOf(m) === text).map(valueOf).join(', ');
+      properties[key]!.description = texts.map((text) => `${who(text)}: ${text}`).join(' ');
+    }
     if (!everywhere) onlyFor[key] = having.map(valueOf);
     const requiring = members.filter((m) => m.required?.includes(key));
     if (requiring.length > 0 && requiring.length < members.length) requiredFor[key] = requiring.map(valueOf);
