@@ -113,8 +113,13 @@ export class Reconciler {
       await this.writeStatus(nas, { ...status, conditions }, 'Warning', 'InvalidSpec', e.message);
       return { requeueAfterMs: RESYNC_MS };
     }
-    set({ type: CONDITIONS.valid, status: 'True', reason: 'Validated', message: 'the spec passed nasmesh validate' });
     const id = searchId(nas);
+    const generation = nas.metadata.generation ?? 0;
+    // A search the controller refused never started: a new generation of its spec is tried afresh, the same one never.
+    const refusedBefore = status.searchId === undefined && status.phase === 'Failed';
+    if (refusedBefore && (status.observedGeneration ?? 0) >= generation) return {};
+    if (refusedBefore) Object.assign(status, { phase: 'Pending', message: undefined });
+    set({ type: CONDITIONS.valid, status: 'True', reason: 'Validated', message: 'the spec passed nasmesh validate' });
     const ended = ['Succeeded', 'Failed', 'Cancelled'].includes(status.phase);
 
     let search = ended ? undefined : await this.controllerSearch(id);
@@ -130,7 +135,27 @@ export class Reconciler {
     }
 
     if (!search) {
-      search = await this.register(nas, spec, id, weightSharing);
+      try {
+        search = await this.register(nas, spec, id, weightSharing);
+      } catch (e) {
+        const code = (e as ServiceError).code;
+        const message = (e as ServiceError).details || (e as Error).message;
+        if (code === grpcStatus.INVALID_ARGUMENT || code === grpcStatus.FAILED_PRECONDITION) {
+          // Permanent for this spec: said where kubectl shows it, and not tried again until the spec changes.
+          const reason = code === grpcStatus.INVALID_ARGUMENT ? 'InvalidSpec' : 'Refused';
+          set({ type: CONDITIONS.valid, status: 'False', reason, message: `the controller refused the search: ${message}` });
+          // Its workers, made for a search that now will not run, go back to zero.
+          await this.apply(nas, desiredEvaluators(nas, spec, this.d.config, false));
+          if (weightSharing) for (const o of desiredSupernetTrainer(nas, spec, this.d.config, false)) await this.apply(nas, o);
+          const failed = { ...status, phase: 'Failed' as const, observedGeneration: generation, message: `the controller refused the search: ${message}`, conditions };
+          await this.writeStatus(nas, failed, 'Warning', reason, `the controller refused the search: ${message}`);
+          return {};
+        }
+        // Transient (the controller unreachable, a deadline): the work queue backs off; the status says why it waits.
+        set({ type: CONDITIONS.registered, status: 'False', reason: 'ControllerUnavailable', message: `registering with the controller failed, retrying: ${message}` });
+        await this.writeStatus(nas, { ...status, conditions });
+        throw e;
+      }
       await this.d.events.record(nas, 'Normal', 'Registered', `search ${id} started on the controller`);
     }
     set({ type: CONDITIONS.registered, status: 'True', reason: 'Registered', message: `the controller runs search ${id}` });

@@ -202,6 +202,29 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.kubectl('delete', 'nas', '-n', ns, 'greedy');
   });
 
+  it('a search the controller refuses fails where kubectl shows it, is not retried, and runs once its spec is fixed', async () => {
+    const ns = await cluster.namespace('refused');
+    const outside = { ...benchmark(5), evaluation: { mode: 'benchmark', table: '../nb201-synthetic.csv' } };
+    await cluster.apply(nasSearch(ns, 'outside', outside));
+    const failed = await cluster.waitForPhase(ns, 'outside', 'Failed');
+    const valid = failed.status!.conditions!.find((c) => c.type === 'Valid')!;
+    assert.equal(valid.status, 'False');
+    assert.equal(valid.reason, 'InvalidSpec');
+    assert.match(valid.message, /spec\.evaluation\.table: must not contain a '\.\.' segment/);
+    assert.equal(failed.status!.observedGeneration, failed.metadata.generation);
+    assert.match(await cluster.kubectl('get', 'nas', '-n', ns, 'outside'), /outside\s+Failed/);
+    assert.match(await cluster.kubectl('describe', 'nas', '-n', ns, 'outside'), /Warning\s+InvalidSpec.*must not contain/);
+    // Not retried: the status stays as it was written, the controller never heard of it.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await cluster.nasSearch(ns, 'outside')).metadata.resourceVersion, failed.metadata.resourceVersion);
+    await assert.rejects(cluster.controller().getSearch(searchId(failed)), /NOT_FOUND|not found/i);
+
+    await cluster.kubectl('patch', 'nas', '-n', ns, 'outside', '--type=merge', '-p', '{"spec":{"evaluation":{"table":"nb201-synthetic.csv"}}}');
+    const fixed = await cluster.waitForPhase(ns, 'outside', 'Succeeded');
+    assert.equal(fixed.status!.conditions!.find((c) => c.type === 'Valid')!.status, 'True');
+    assert.equal(fixed.status!.done, 5);
+  });
+
   it('a running search refuses a change of what it searches with a condition, takes a change of its workers, and kubectl delete cancels it', async () => {
     const ns = await cluster.namespace('delete');
     await cluster.apply(nasSearch(ns, 'doomed', benchmark(3000)));
