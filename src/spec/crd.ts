@@ -79,12 +79,11 @@ export function nasSearchCrd(): CustomResourceDefinition {
               type: 'object',
               description: 'A neural architecture search (`nasmesh run` takes the same document).',
               properties: {
-                // The API server owns these; a CRD may only narrow metadata's name.
+                // The API server owns these; a CRD may only narrow metadata's name, and describe nothing else of it.
                 apiVersion: { type: 'string', description: 'nasmesh.io/v1alpha1' },
                 kind: { type: 'string', description: 'NASSearch' },
                 metadata: {
                   type: 'object',
-                  description: "The object's metadata; its name names the search.",
                   properties: { name: section(section(document, 'metadata'), 'name') },
                 },
                 spec,
