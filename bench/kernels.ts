@@ -1,11 +1,11 @@
 /**
  * Convolution-gradient kernels on the wasm backend: forward time, the built-in backprop kernel (where the wasm
- * backend has one; with --cpu also the cpu backend's, for reference) and nasmesh's kernels from src/train/backend.
+ * backend has one; with --cpu also the cpu backend's, for reference) and nasmesh's kernels from src/train/kernels/wasm.
  * Run: node --import tsx bench/kernels.ts [--cpu]
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { builtinKernel, registerWasmTrainingKernels } from '../src/train/backend/index.js';
+import { builtinKernel, registerWasmTrainingKernels } from '../src/train/kernels/wasm/index.js';
 
 type Shape4 = [number, number, number, number];
 

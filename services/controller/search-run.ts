@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection } from 'nats';
 import type { DataRoots } from '../../src/data/data-roots.js';
-import type { StrategyStats } from '../../src/controller/types.js';
+import type { StrategyStats } from '../../src/strategy/types.js';
 import type { LatencySource } from '../../src/latency/types.js';
 import type { EvaluationBackend } from '../../src/search/evaluation-backend.js';
 import { type ProposedCandidate, SearchSession } from '../../src/search/search-session.js';

@@ -1,5 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { type Clock, systemClock } from './work-queue.js';
+import { type Clock, systemClock } from './reconcile-queue.js';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;

@@ -29,7 +29,7 @@ export function childName(nas: NASSearch, component: Component): string {
   return label(nas.metadata.name!, component);
 }
 
-/** The work-queue key of a NASSearch. */
+/** The reconcile-queue key of a NASSearch. */
 export function searchKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }

@@ -20,7 +20,7 @@ import { searchKey } from './names.js';
 import { Reconciler, type ReconcilerCaches } from './reconciler.js';
 import { SearchWatches } from './search-watches.js';
 import { COMPONENT_LABEL, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from './types.js';
-import { type Clock, WorkQueue } from './work-queue.js';
+import { type Clock, ReconcileQueue } from './reconcile-queue.js';
 
 export interface OperatorOptions {
   readonly kc: KubeConfig;
@@ -38,12 +38,12 @@ export interface OperatorOptions {
 /**
  * The NASSearch operator: informers cache NASSearches and the objects it owns (by the `nasmesh.io/search` label);
  * while this replica leads, every change of either, every search event and a periodic resync put the NASSearch's
- * key on the work queue, whose reconciles (Reconciler) run one per key at a time. Replicas that do not lead keep
+ * key on the reconcile queue, whose reconciles (Reconciler) run one per key at a time. Replicas that do not lead keep
  * warm caches and take over as soon as they win the lease.
  */
 export class Operator {
   private readonly caches: ReconcilerCaches;
-  private readonly queue: WorkQueue;
+  private readonly queue: ReconcileQueue;
   private readonly watches: SearchWatches;
   private readonly elector?: LeaderElector;
   private leading = false;
@@ -79,7 +79,7 @@ export class Operator {
       events: new EventRecorder(kc, 'nasmesh-operator', log),
       config: o.config,
     });
-    this.queue = new WorkQueue((key) => reconciler.reconcile(key), {
+    this.queue = new ReconcileQueue((key) => reconciler.reconcile(key), {
       ...(o.clock ? { clock: o.clock } : {}),
       onError: (key, e, retryInMs) => {
         // A conflict only means the cache was behind the API server: the retry reads the newer object.

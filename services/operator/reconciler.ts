@@ -32,7 +32,7 @@ import { resultsLocation } from './results-location.js';
 import type { SearchWatches } from './search-watches.js';
 import { CONDITIONS, isEnded, progressOf, unschedulable, withCondition } from './status.js';
 import { CANCEL_FINALIZER, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from './types.js';
-import type { ReconcileResult } from './work-queue.js';
+import type { ReconcileResult } from './reconcile-queue.js';
 
 /** A search in progress is looked at this often even when nothing tells the operator it changed. */
 export const RESYNC_MS = 15_000;
@@ -151,7 +151,7 @@ export class Reconciler {
           await this.writeStatus(nas, failed, 'Warning', reason, `the controller refused the search: ${message}`);
           return {};
         }
-        // Transient (the controller unreachable, a deadline): the work queue backs off; the status says why it waits.
+        // Transient (the controller unreachable, a deadline): the reconcile queue backs off; the status says why it waits.
         set({ type: CONDITIONS.registered, status: 'False', reason: 'ControllerUnavailable', message: `registering with the controller failed, retrying: ${message}` });
         await this.writeStatus(nas, { ...status, conditions });
         throw e;

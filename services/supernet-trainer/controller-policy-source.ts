@@ -1,6 +1,6 @@
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { ClientSecurity } from '../common/security/client-security.js';
-import type { StrategyCheckpoint } from '../../src/controller/types.js';
+import type { StrategyCheckpoint } from '../../src/strategy/types.js';
 import { NasmeshError } from '../../src/util/errors.js';
 import { ControllerClient, GetPolicySnapshotRequest, type PolicySnapshot } from '../gen/nasmesh/v1/controller.js';
 import type { PolicySource, PolicyVersion } from '../../src/search/policy-source.js';
@@ -65,6 +65,6 @@ function parse(snapshot: PolicySnapshot): PolicyVersion {
   } catch {
     throw new NasmeshError('the controller sent a policy snapshot that is not JSON');
   }
-  // Checked field by field when the strategy restores it (src/controller/checkpoint-schema.ts).
+  // Checked field by field when the strategy restores it (src/strategy/checkpoint-schema.ts).
   return { version: snapshot.version, checkpoint };
 }

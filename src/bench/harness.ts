@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { createStrategy } from '../controller/registry.js';
+import { createStrategy } from '../strategy/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { BenchmarkTable, BenchmarkTableError } from './table.js';

@@ -1,4 +1,4 @@
-import type { Strategy } from '../controller/types.js';
+import type { Strategy } from '../strategy/types.js';
 import type { Architecture } from '../space/types.js';
 import { Rng } from '../util/rng.js';
 import { DEFAULT_TABLE_COLUMN, type BenchmarkTable } from './table.js';

@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createStrategy } from '../controller/registry.js';
+import { createStrategy } from '../strategy/registry.js';
 import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { ORACLE_PROTOCOL, runSearch } from './run-search.js';
 import { BenchmarkTable } from './table.js';
-import type { Strategy } from '../controller/types.js';
+import type { Strategy } from '../strategy/types.js';
 import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult } from './types.js';
 
 /** A benchmark worker thread: its own tfjs backend and table copy; runs the (algorithm, seed) jobs it is sent. */

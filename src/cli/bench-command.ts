@@ -4,10 +4,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runBenchmark } from '../bench/harness.js';
 import { formatReport } from '../bench/format.js';
 import type { AlgorithmSpec } from '../bench/types.js';
-import { isStrategyName } from '../controller/registry.js';
+import { isStrategyName } from '../strategy/registry.js';
 import { DEFAULT_TABLE_COLUMN } from '../bench/table.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
-import { STRATEGY_NAMES } from '../controller/types.js';
+import { STRATEGY_NAMES } from '../strategy/types.js';
 import { SPACE_NAMES, type SpaceName } from '../space/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 

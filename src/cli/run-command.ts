@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { STRATEGY_NAMES, type StrategyName } from '../controller/types.js';
+import { STRATEGY_NAMES, type StrategyName } from '../strategy/types.js';
 import { runEmbeddedSearch } from '../search/embedded-search.js';
 import { loadResults, renderReport } from '../report/index.js';
 import { loadSearchSpec } from '../spec/load.js';

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { StrategyStatsRecord } from '../controller/types.js';
+import type { StrategyStatsRecord } from '../strategy/types.js';
 import { escapeHtml, section, swatch } from './html.js';
 import { COLORS, plotSvg } from './plot-svg.js';
 

@@ -1,4 +1,4 @@
-import type { StrategyStatsRecord } from '../controller/types.js';
+import type { StrategyStatsRecord } from '../strategy/types.js';
 import type { MicroCell } from '../space/enas-micro.js';
 import type { MachineRecord } from '../tf/machine.js';
 

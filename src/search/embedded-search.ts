@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StrategyStats, StrategyStatsRecord } from '../controller/types.js';
+import type { StrategyStats, StrategyStatsRecord } from '../strategy/types.js';
 import { loadDataset, type LoadOptions } from '../data/load.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import { LocalDirSearchStore } from '../store/local-dir-store.js';

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import type { StrategyStats } from '../controller/types.js';
+import type { StrategyStats } from '../strategy/types.js';
 import type { LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
 import { LatencyProfiler, localHardwareProfile, profilerLatencySource } from '../latency/index.js';

@@ -1,4 +1,4 @@
-import type { StrategyCheckpoint } from '../controller/types.js';
+import type { StrategyCheckpoint } from '../strategy/types.js';
 
 /** A search's policy at one version (the controller's strategy checkpoint after `version` updates). */
 export interface PolicyVersion {

@@ -1,4 +1,4 @@
-import { createStrategy } from '../controller/registry.js';
+import { createStrategy } from '../strategy/registry.js';
 import type { LoadOptions } from '../data/load.js';
 import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { uint32 } from '../controller/checkpoint-schema.js';
-import { createStrategy } from '../controller/registry.js';
-import type { Strategy, StrategyStats } from '../controller/types.js';
+import { uint32 } from '../strategy/checkpoint-schema.js';
+import { createStrategy } from '../strategy/registry.js';
+import type { Strategy, StrategyStats } from '../strategy/types.js';
 import { createReward } from '../reward/reward-function.js';
 import type { RewardFunction } from '../reward/types.js';
 import { createSpace } from '../space/registry.js';

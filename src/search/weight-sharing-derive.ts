@@ -1,6 +1,6 @@
 import { batches } from '../data/batches.js';
 import type { LoadedDataset } from '../data/types.js';
-import type { Strategy } from '../controller/types.js';
+import type { Strategy } from '../strategy/types.js';
 import type { Architecture, SearchSpace } from '../space/types.js';
 import type { Supernet } from '../train/supernet/supernet.js';
 import type { Rng } from '../util/rng.js';

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { createStrategy } from '../controller/registry.js';
-import type { Strategy, StrategyCheckpoint, StrategyName } from '../controller/types.js';
+import { createStrategy } from '../strategy/registry.js';
+import type { Strategy, StrategyCheckpoint, StrategyName } from '../strategy/types.js';
 import type { Supernet, SupernetBatch } from '../train/supernet/supernet.js';
 import { ValidationError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';

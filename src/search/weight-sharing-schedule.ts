@@ -1,4 +1,4 @@
-import type { StrategyCheckpoint } from '../controller/types.js';
+import type { StrategyCheckpoint } from '../strategy/types.js';
 import type { LoadedDataset } from '../data/types.js';
 import type { EnasMicroSpace } from '../space/enas-micro.js';
 import type { SearchSpec } from '../spec/search-spec.js';

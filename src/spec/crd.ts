@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { STRATEGY_OPTIONS } from '../controller/registry.js';
-import { STRATEGY_NAMES } from '../controller/types.js';
+import { STRATEGY_OPTIONS } from '../strategy/registry.js';
+import { STRATEGY_NAMES } from '../strategy/types.js';
 import { NEEDS_PATH, TAKES_CLASSES } from '../data/spec.js';
 import { conditionalFieldRules } from './crd/cel.js';
 import type { SchemaNode } from './crd/schema-node.js';

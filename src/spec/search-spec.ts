@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { STRATEGY_OPTIONS } from '../controller/registry.js';
-import { STRATEGY_NAMES } from '../controller/types.js';
+import { STRATEGY_OPTIONS } from '../strategy/registry.js';
+import { STRATEGY_NAMES } from '../strategy/types.js';
 import { datasetSpecSchema } from '../data/spec.js';
 import { rewardSpecSchema } from '../reward/spec.js';
 import { spaceConfigSchema } from '../space/registry.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRATEGY_NAMES } from '../controller/types.js';
+import { STRATEGY_NAMES } from '../strategy/types.js';
 import type { CandidateRecord } from '../search/types.js';
 import { SPACE_NAMES } from '../space/types.js';
 import { searchSpecSchema } from '../spec/search-spec.js';
@@ -44,7 +44,7 @@ export const candidateRecordSchema = z
   })
   .strict();
 
-/** The envelope; each strategy checks its own part when it restores it (src/controller/checkpoint-schema.ts). */
+/** The envelope; each strategy checks its own part when it restores it (src/strategy/checkpoint-schema.ts). */
 export const storedCheckpointSchema = z
   .object({
     observed: z.number().int().min(0),

@@ -1,4 +1,4 @@
-import type { StrategyCheckpoint } from '../controller/types.js';
+import type { StrategyCheckpoint } from '../strategy/types.js';
 import type { SearchSpec } from '../spec/search-spec.js';
 import type { CandidateRecord } from '../search/types.js';
 

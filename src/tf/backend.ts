@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../train/backend/register.js';
-import { registerMaxPoolGrad } from '../train/native/max-pool-grad.js';
-import { registerReluGrad } from '../train/native/relu-grad.js';
-import { registerTensorflowKernels } from '../train/native/tensorflow-kernels.js';
+import { registerWasmTrainingKernels } from '../train/kernels/wasm/register.js';
+import { registerMaxPoolGrad } from '../train/kernels/tensorflow/max-pool-grad.js';
+import { registerReluGrad } from '../train/kernels/tensorflow/relu-grad.js';
+import { registerTensorflowKernels } from '../train/kernels/tensorflow/tensorflow-kernels.js';
 
 /** Resolved backends: `tensorflow` is libtensorflow through @tensorflow/tfjs-node(-gpu). */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;

@@ -1,5 +1,5 @@
 import { tf } from '../tf/backend.js';
-import { nativeBatchNormTraining } from './native/batch-norm.js';
+import { nativeBatchNormTraining } from './kernels/tensorflow/batch-norm.js';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type BatchNormInstance = ReturnType<typeof tf.layers.batchNormalization>;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { STRATEGY_NAMES } from '../../src/controller/types.js';
+import { STRATEGY_NAMES } from '../../src/strategy/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CSV = fileURLToPath(new URL('../../bench/tables/nb201-cifar10.csv', import.meta.url));

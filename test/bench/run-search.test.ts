@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { runSearch, type SearchTrace } from '../../src/bench/run-search.js';
 import { BenchmarkTable } from '../../src/bench/table.js';
-import { createStrategy } from '../../src/controller/registry.js';
-import { STRATEGY_NAMES, type Observation, type Strategy } from '../../src/controller/types.js';
+import { createStrategy } from '../../src/strategy/registry.js';
+import { STRATEGY_NAMES, type Observation, type Strategy } from '../../src/strategy/types.js';
 import { Nb201Space } from '../../src/space/nb201.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../services/operator/work-queue.js';
+import type { Clock } from '../../services/operator/reconcile-queue.js';
 
 /** A clock that moves only when told to: timers fire in order as `advance` passes them. */
 export class FakeClock implements Clock {

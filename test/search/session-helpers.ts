@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStrategy } from '../../src/controller/registry.js';
+import { createStrategy } from '../../src/strategy/registry.js';
 import { BenchmarkTable } from '../../src/bench/table.js';
 import { createSpace } from '../../src/space/registry.js';
 import { parseSearchSpec } from '../../src/spec/load.js';

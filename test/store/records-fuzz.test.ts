@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createStrategy } from '../../src/controller/registry.js';
-import { STRATEGY_NAMES, type Strategy, type StrategyCheckpoint } from '../../src/controller/types.js';
+import { createStrategy } from '../../src/strategy/registry.js';
+import { STRATEGY_NAMES, type Strategy, type StrategyCheckpoint } from '../../src/strategy/types.js';
 import { createSpace } from '../../src/space/registry.js';
 import { loadSearchSpec } from '../../src/spec/load.js';
 import { StoreReadError } from '../../src/store/errors.js';

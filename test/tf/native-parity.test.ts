@@ -11,7 +11,7 @@ import { buildChildNetwork } from '../../src/train/child-network.js';
 import { dilateDepthwiseFilter } from '../../src/train/depthwise-conv-layer.js';
 import { loadModel, modelFiles } from '../../src/train/export.js';
 import { FusedAdam } from '../../src/train/fused-adam.js';
-import { hasKernel, NATIVE_MAX_POOL_GRAD } from '../../src/train/native/tensorflow-kernels.js';
+import { hasKernel, NATIVE_MAX_POOL_GRAD } from '../../src/train/kernels/tensorflow/tensorflow-kernels.js';
 import { seedKernels } from '../../src/train/seeded-init.js';
 import { Supernet } from '../../src/train/supernet/index.js';
 import type { NetworkConfig } from '../../src/train/types.js';

@@ -7,7 +7,7 @@ import {
   originalFusedBatchNormGrad,
   registerFusedBatchNormGrad,
   registerWasmTrainingKernels,
-} from '../../src/train/backend/index.js';
+} from '../../src/train/kernels/wasm/index.js';
 
 let seed = 777;
 function rand(size: number, lo = -1, hi = 1): Float32Array {

@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/train/backend/index.js';
+import { registerWasmTrainingKernels } from '../../src/train/kernels/wasm/index.js';
 
 type Shape4 = [number, number, number, number];
 type Mode = 'max' | 'avg';

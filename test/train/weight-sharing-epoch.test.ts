@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { createStrategy } from '../../src/controller/registry.js';
+import { createStrategy } from '../../src/strategy/registry.js';
 import { trainSharedEpoch, type StrategySnapshot } from '../../src/search/weight-sharing-epoch.js';
 import { EnasMicroSpace } from '../../src/space/enas-micro.js';
 import { initBackend } from '../../src/tf/backend.js';

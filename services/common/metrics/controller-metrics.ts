@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { StrategyStats } from '../../../src/controller/types.js';
+import type { StrategyStats } from '../../../src/strategy/types.js';
 
 /** What the controller service exports per search: candidate counts, reward progress and the policy's statistics. */
 export class ControllerMetrics {

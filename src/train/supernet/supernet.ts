@@ -3,7 +3,7 @@ import type { Architecture } from '../../space/types.js';
 import { tensorsInHostMemory, tf } from '../../tf/backend.js';
 import { Rng } from '../../util/rng.js';
 import { dilateDepthwiseFilter } from '../depthwise-conv-layer.js';
-import { nativeBatchNormTraining } from '../native/batch-norm.js';
+import { nativeBatchNormTraining } from '../kernels/tensorflow/batch-norm.js';
 import { MICRO_STEM_MULTIPLIER } from '../spec.js';
 import { sgdStep, sgdStepTensors } from './sgd-step.js';
 import { WeightStore } from './weights.js';

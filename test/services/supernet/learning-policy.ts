@@ -1,5 +1,5 @@
-import { createStrategy } from '../../../src/controller/registry.js';
-import type { Strategy } from '../../../src/controller/types.js';
+import { createStrategy } from '../../../src/strategy/registry.js';
+import type { Strategy } from '../../../src/strategy/types.js';
 import type { SearchSpace } from '../../../src/space/types.js';
 import type { PolicySource, PolicyVersion } from '../../../src/search/policy-source.js';
 

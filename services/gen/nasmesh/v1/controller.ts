@@ -133,7 +133,7 @@ export interface PolicySnapshot {
   /** Number of policy updates so far (PolicyUpdated.version). */
   version: number;
   /**
-   * StrategyCheckpoint (src/controller/types.ts) as JSON text: restoring it into a strategy built from the search's
+   * StrategyCheckpoint (src/strategy/types.ts) as JSON text: restoring it into a strategy built from the search's
    * spec gives the controller's current policy. Text, not a Struct, because an LSTM policy is thousands of numbers.
    */
   checkpointJson: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createStrategy } from '../../src/controller/registry.js';
-import { STRATEGY_NAMES, type Strategy } from '../../src/controller/types.js';
+import { createStrategy } from '../../src/strategy/registry.js';
+import { STRATEGY_NAMES, type Strategy } from '../../src/strategy/types.js';
 import { createSpace } from '../../src/space/registry.js';
 import { initBackend } from '../../src/tf/backend.js';
 import { ValidationError } from '../../src/util/errors.js';

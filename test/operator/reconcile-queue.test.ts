@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WorkQueue } from '../../services/operator/work-queue.js';
+import { ReconcileQueue } from '../../services/operator/reconcile-queue.js';
 import { FakeClock, settle } from './fake-clock.js';
 
 describe('operator work queue', () => {
@@ -9,7 +9,7 @@ describe('operator work queue', () => {
     let most = 0;
     const calls: string[] = [];
     const gates: (() => void)[] = [];
-    const queue = new WorkQueue(async (key) => {
+    const queue = new ReconcileQueue(async (key) => {
       calls.push(key);
       most = Math.max(most, ++running);
       await new Promise<void>((r) => gates.push(r));
@@ -34,7 +34,7 @@ describe('operator work queue', () => {
     const gates: (() => void)[] = [];
     let running = 0;
     let most = 0;
-    const queue = new WorkQueue(async () => {
+    const queue = new ReconcileQueue(async () => {
       most = Math.max(most, ++running);
       await new Promise<void>((r) => gates.push(r));
       running--;
@@ -55,7 +55,7 @@ describe('operator work queue', () => {
     let failures = 2;
     const times: number[] = [];
     const retries: number[] = [];
-    const queue = new WorkQueue(
+    const queue = new ReconcileQueue(
       async () => {
         times.push(clock.now());
         if (failures-- > 0) throw new Error('API server unavailable');
@@ -77,7 +77,7 @@ describe('operator work queue', () => {
   it('runs a key again after the delay its reconcile asked for; the earliest pending delay wins', async () => {
     const clock = new FakeClock();
     const times: number[] = [];
-    const queue = new WorkQueue(async () => {
+    const queue = new ReconcileQueue(async () => {
       times.push(clock.now());
       return times.length === 1 ? { requeueAfterMs: 5_000 } : {};
     }, { clock });
@@ -92,7 +92,7 @@ describe('operator work queue', () => {
   it('takes nothing after stop', async () => {
     const clock = new FakeClock();
     let calls = 0;
-    const queue = new WorkQueue(async () => void calls++, { clock });
+    const queue = new ReconcileQueue(async () => void calls++, { clock });
     queue.addAfter('k', 100);
     await queue.stop();
     queue.add('k');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { IncumbentReevaluation } from '../../src/controller/incumbent-reevaluation.js';
-import { createStrategy } from '../../src/controller/registry.js';
-import type { Strategy } from '../../src/controller/types.js';
+import { IncumbentReevaluation } from '../../src/strategy/incumbent-reevaluation.js';
+import { createStrategy } from '../../src/strategy/registry.js';
+import type { Strategy } from '../../src/strategy/types.js';
 import { initBackend } from '../../src/tf/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { matchFraction, ToySpace } from './toy-space.js';

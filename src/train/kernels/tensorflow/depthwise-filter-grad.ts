@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { pair } from '../backend/wasm-helpers.js';
+import { pair } from '../wasm/wasm-helpers.js';
 
 /**
  * The filter gradient of a depthwise convolution wider than 3x3 over more than 16 channels, on the `tensorflow`

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Adam } from '../../src/controller/adam.js';
-import { LstmPolicy } from '../../src/controller/lstm-policy.js';
-import { ppoLoss } from '../../src/controller/ppo.js';
-import { reinforceLoss } from '../../src/controller/reinforce.js';
+import { Adam } from '../../src/strategy/adam.js';
+import { LstmPolicy } from '../../src/strategy/lstm-policy.js';
+import { ppoLoss } from '../../src/strategy/ppo.js';
+import { reinforceLoss } from '../../src/strategy/reinforce.js';
 import { createSpace } from '../../src/space/registry.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,4 +1,4 @@
-/** Time as the work queue sees it; tests pass a fake one. */
+/** Time as the reconcile queue sees it; tests pass a fake one. */
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -16,7 +16,7 @@ export interface ReconcileResult {
   readonly requeueAfterMs?: number;
 }
 
-export interface WorkQueueOptions {
+export interface ReconcileQueueOptions {
   readonly clock?: Clock;
   /** Keys reconciled at once (each key is only ever reconciled by one at a time). */
   readonly concurrency?: number;
@@ -29,11 +29,11 @@ export interface WorkQueueOptions {
 }
 
 /**
- * client-go's rate-limited work queue, small: keys (`namespace/name`) wait in order, each is reconciled by one worker
+ * client-go's rate-limited work queue, small (the reconcile queue): keys (`namespace/name`) wait in order, each is reconciled by one worker
  * at a time (an add while it runs marks it to run once more after), a failing key is retried with per-key
  * exponential backoff (reset by a success), and a reconcile can ask to run again after a delay.
  */
-export class WorkQueue {
+export class ReconcileQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
@@ -46,7 +46,7 @@ export class WorkQueue {
 
   constructor(
     private readonly reconcile: (key: string) => Promise<ReconcileResult | void>,
-    private readonly o: WorkQueueOptions = {},
+    private readonly o: ReconcileQueueOptions = {},
   ) {
     this.clock = o.clock ?? systemClock;
   }

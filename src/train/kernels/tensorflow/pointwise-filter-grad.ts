@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { pair } from '../backend/wasm-helpers.js';
+import { pair } from '../wasm/wasm-helpers.js';
 
 /**
  * The filter gradient of a strided 1x1 convolution on the `tensorflow` backend, taken at stride 1 over the positions
