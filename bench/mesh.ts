@@ -115,7 +115,9 @@ class Mesh {
   static async start(controllerArgs: string[] = [], evaluatorArgs: string[] = []): Promise<Mesh> {
     const nats = await NatsServer.start();
     const controller = await ServiceProcess.start('controller', nats.url, controllerArgs);
-    return new Mesh(nats, [controller], new Controller(controller.address), ['--modes', 'benchmark', ...evaluatorArgs]);
+    // The table is a path in the checkout, as the embedded run reads it: the checkout is the evaluators' data root.
+    const evaluator = ['--modes', 'benchmark', '--data-root', process.cwd(), ...evaluatorArgs];
+    return new Mesh(nats, [controller], new Controller(controller.address), evaluator);
   }
 
   get evaluators(): number {
@@ -143,7 +145,11 @@ const f = (x: number) => x.toFixed(2);
 const ROUNDS = 3;
 
 await initBackend();
-console.log(`${N} candidates, ${args.strategy}, seed ${args.seed}, table ${args.table}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `${N} candidates, ${args.strategy}, seed ${args.seed}, table ${args.table}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const mesh = await Mesh.start();
 await mesh.addEvaluators(1);
 // Untimed first runs: connections, streams, consumers, the table and the JIT are warmed up outside the timing.
@@ -186,7 +192,9 @@ await everyStepMesh.addEvaluators(1);
 await everyStepMesh.search();
 const everyStep = best([await everyStepMesh.search(), await everyStepMesh.search()]);
 await everyStepMesh.stop();
-console.log(`mesh, 1 evaluator, checkpoint every step: ${f(everyStep.msPerCandidate)} ms/candidate (job→result ${f(everyStep.roundTripMs)} ms)`);
+console.log(
+  `mesh, 1 evaluator, checkpoint every step: ${f(everyStep.msPerCandidate)} ms/candidate (job→result ${f(everyStep.roundTripMs)} ms)`,
+);
 
 const meshMs = one.msPerCandidate;
 console.log(`overhead: ${f(meshMs - embeddedMs)} ms/candidate against embedded, ${f(meshMs - engine)} ms against the engine alone`);

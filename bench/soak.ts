@@ -36,6 +36,11 @@ const { values: args } = parseArgs({
 // Stopped early, the processes it started are stopped too (their 'exit' handlers run on process.exit).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
+// The first evaluator is never killed (it is the witness of a process's memory over time): chaos needs a second.
+if (!(Number(args.evaluators) >= 2)) {
+  console.error(`--evaluators must be at least 2, not ${args.evaluators}: the first is never killed`);
+  process.exit(2);
+}
 await initBackend();
 const report = await runSoak({
   seconds: Number(args.minutes) * 60,
@@ -48,7 +53,7 @@ const report = await runSoak({
   drainSeconds: 300,
   log: (line) => console.error(line),
 });
-const { rss, ...summary } = report;
+const { rss: _rss, ...summary } = report;
 console.log(JSON.stringify(summary, null, 2));
 if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
 process.exit(report.lost === 0 && report.duplicated === 0 && report.mismatched === 0 && report.failedSearches === 0 ? 0 : 1);
