@@ -105,6 +105,7 @@ cluster-down: node_modules/.install-stamp
 
 test: deps node_modules/.install-stamp proto-check cluster-tools image
 	npx tsc -p tsconfig.json --noEmit
+	npm run lint
 	npm test
 
 clean:

@@ -41,4 +41,6 @@ const rows = [...table.entries()].map(([arch]) => {
   return [space.encode(arch), ...values, derived(table.value(arch, opts.from))].join(',');
 });
 writeFileSync(opts.out, `${['arch', ...table.columns, opts.name].join(',')}\n${rows.join('\n')}\n`);
-console.log(`${opts.out}: ${rows.length} architectures, ${opts.name} = ${opts.from} + N(0, ${opts.sigma}²) per architecture (seed ${opts.seed})`);
+console.log(
+  `${opts.out}: ${rows.length} architectures, ${opts.name} = ${opts.from} + N(0, ${opts.sigma}²) per architecture (seed ${opts.seed})`,
+);

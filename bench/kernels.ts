@@ -61,12 +61,13 @@ function measure(c: Case, which: 'builtin' | 'ours' | 'cpu') {
   const res: { fwd: number | null; dx: number | null; dw: number | null } = { fwd: time(fwd), dx: null, dw: null };
   if (which === 'builtin') {
     if (!c.depthwise) {
-      res.dx = time(() =>
-        builtinKernel(inName)({
-          inputs: { dy, filter: w },
-          backend: tf.backend(),
-          attrs: { ...attrs, inputShape: c.x },
-        }) as tf.TensorInfo,
+      res.dx = time(
+        () =>
+          builtinKernel(inName)({
+            inputs: { dy, filter: w },
+            backend: tf.backend(),
+            attrs: { ...attrs, inputShape: c.x },
+          }) as tf.TensorInfo,
       );
     }
   } else {

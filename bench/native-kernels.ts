@@ -34,10 +34,16 @@ for (const [h, c, stride] of CASES) {
     const dy = tf.randomNormal([64, h / stride, h / stride, c]) as tf.Tensor4D;
     const attrs = { strides: [stride, stride], pad: 'same', dilations: [1, 1] };
     const forward = median(() => tf.depthwiseConv2d(x, w, stride, 'same'));
-    const input = median(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor);
-    const filter = median(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor);
+    const input = median(
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor,
+    );
+    const filter = median(
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor,
+    );
     const label = `[64, ${h}, ${h}, ${c}] s${stride}`.padEnd(20);
-    console.log(`${label}${`${k}x${k}`.padEnd(8)}${forward.toFixed(2).padStart(10)}${input.toFixed(2).padStart(15)}${filter.toFixed(2).padStart(16)}`);
+    console.log(
+      `${label}${`${k}x${k}`.padEnd(8)}${forward.toFixed(2).padStart(10)}${input.toFixed(2).padStart(15)}${filter.toFixed(2).padStart(16)}`,
+    );
     tf.dispose([x, w, dy]);
   }
 }

@@ -41,7 +41,9 @@ const groups = [
   ['at most its parameters', (p: number) => p <= residual.params],
 ] as const;
 
-console.log(`residual cell ${RESIDUAL_CELL}: ${residual.accuracy} %, ${residual.params} params, rank ${rankOf(residual.accuracy)} of ${cells.length}`);
+console.log(
+  `residual cell ${RESIDUAL_CELL}: ${residual.accuracy} %, ${residual.params} params, rank ${rankOf(residual.accuracy)} of ${cells.length}`,
+);
 for (const [label, inGroup] of groups) {
   const group = cells.filter((c) => inGroup(c.params));
   const best = group[0]!;

@@ -146,7 +146,9 @@ export async function runRandomCells(o: RandomCellsOptions): Promise<RandomCells
     searched.filter((s) => !s.reused).length +
     published.length +
     (wantBaseline && !searched[0]?.reusedBaseline ? 1 : 0);
-  log(`${o.cells} random cells of ${space.name} (draw seed ${drawSeed}), harness seed ${seed}: ${final.epochs} epochs, ${describeNetwork(harness.network)}`);
+  log(
+    `${o.cells} random cells of ${space.name} (draw seed ${drawSeed}), harness seed ${seed}: ${final.epochs} epochs, ${describeNetwork(harness.network)}`,
+  );
 
   for (const [i, arch] of random.entries()) {
     report.random.push(await train(`random ${i + 1}/${random.length}`, 'random', space, arch));
@@ -221,7 +223,9 @@ function sameKernels(a: Kernels, b: { backend: string; cpuExtensions?: string[];
 const earlierSchema = z.object({
   harness: z.unknown(),
   drawSeed: z.number(),
-  machine: z.object({ backend: z.string(), cpuExtensions: z.array(z.string()).optional(), cpuModelId: z.string().optional() }).passthrough(),
+  machine: z
+    .object({ backend: z.string(), cpuExtensions: z.array(z.string()).optional(), cpuModelId: z.string().optional() })
+    .passthrough(),
   random: z.array(z.unknown()),
   compared: z.array(z.unknown()),
 });
@@ -254,7 +258,10 @@ function readEarlier(json: string | undefined, harness: Harness, drawSeed: numbe
 
 const summarySchema = z.object({
   seed: z.number(),
-  machine: z.object({ backend: z.string(), cpuExtensions: z.array(z.string()).optional(), cpuModelId: z.string().optional() }).passthrough().optional(),
+  machine: z
+    .object({ backend: z.string(), cpuExtensions: z.array(z.string()).optional(), cpuModelId: z.string().optional() })
+    .passthrough()
+    .optional(),
   best: z
     .object({
       architecture: z.object({ arch: z.string() }),
@@ -291,7 +298,9 @@ function searchedCell(dir: string, harness: Harness, machine: MachineRecord, spa
     try {
       return JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
     } catch (e) {
-      throw new NasmeshError(`${join(dir, file)}: cannot read it as JSON (${(e as NodeJS.ErrnoException).code ?? 'not JSON'}); is ${dir} a finished nasmesh run's results?`);
+      throw new NasmeshError(
+        `${join(dir, file)}: cannot read it as JSON (${(e as NodeJS.ErrnoException).code ?? 'not JSON'}); is ${dir} a finished nasmesh run's results?`,
+      );
     }
   };
   const search = parseWith(searchSpecSchema, read('search.json'), `${dir}/search.json`);
@@ -308,7 +317,12 @@ function searchedCell(dir: string, harness: Harness, machine: MachineRecord, spa
   const b = summary.best;
   const reused = cellResult(label, 'searched', space.encode(arch), b, 'summary.json');
   const base = summary.baseline;
-  return { label, arch, reused, ...(base && { reusedBaseline: cellResult('', 'baseline', widths(base.architecture.channels), base, 'summary.json') }) };
+  return {
+    label,
+    arch,
+    reused,
+    ...(base && { reusedBaseline: cellResult('', 'baseline', widths(base.architecture.channels), base, 'summary.json') }),
+  };
 }
 
 /** The space with the published cell's ops added where the spec's lack them (NASNet-A's sep_conv_7x7). */
@@ -327,7 +341,17 @@ function cellResult(
   from: CellResult['from'],
 ): CellResult {
   const { testAccuracy, validationAccuracy, params, flops, seconds } = r;
-  return { label, kind, arch, testAccuracy: 100 * testAccuracy, validationAccuracy: 100 * validationAccuracy, params, macs: flops, seconds, from };
+  return {
+    label,
+    kind,
+    arch,
+    testAccuracy: 100 * testAccuracy,
+    validationAccuracy: 100 * validationAccuracy,
+    params,
+    macs: flops,
+    seconds,
+    from,
+  };
 }
 
 /** A baseline is named by its stages' widths. */
@@ -336,7 +360,11 @@ const widths = (channels: readonly number[]) => `channels ${channels.join(',')}`
 function compare(c: CellResult, random: readonly CellResult[]): ComparedCell {
   if (random.length === 0) return { ...c, differenceFromMean: Number.NaN, percentile: Number.NaN };
   const accuracies = random.map((r) => r.testAccuracy);
-  return { ...c, differenceFromMean: c.testAccuracy - describeDistribution(accuracies).mean, percentile: percentileAmong(c.testAccuracy, accuracies) };
+  return {
+    ...c,
+    differenceFromMean: c.testAccuracy - describeDistribution(accuracies).mean,
+    percentile: percentileAmong(c.testAccuracy, accuracies),
+  };
 }
 
 function median(values: readonly number[]): number {

@@ -24,7 +24,8 @@ const count = (v: string) => {
 const publishedList = (v: string): PublishedCellName[] => {
   if (v === 'none') return [];
   return v.split(',').map((name) => {
-    if (!Object.hasOwn(PUBLISHED_CELLS, name)) throw new InvalidArgumentError(`'${name}' is not one of ${Object.keys(PUBLISHED_CELLS).join(', ')}, none`);
+    if (!Object.hasOwn(PUBLISHED_CELLS, name))
+      throw new InvalidArgumentError(`'${name}' is not one of ${Object.keys(PUBLISHED_CELLS).join(', ')}, none`);
     return name as PublishedCellName;
   });
 };
@@ -34,17 +35,38 @@ const opts = new Command('random-cells')
   .option('--cells <k>', 'random cells to draw and train', count, 8)
   .option('--seed <n>', "the harness's seed (default: the spec's)", count)
   .option('--draw-seed <n>', 'seeds the draw of the cells (default: --seed)', count)
-  .option('--results <dir>', 'a finished run of the spec whose retrained cell to compare (repeatable)', (v, acc: string[]) => [...acc, v], [])
-  .option('--published <names>', `published cells to retrain beside them: ${Object.keys(PUBLISHED_CELLS).join(',')} or none`, publishedList, Object.keys(PUBLISHED_CELLS) as PublishedCellName[])
+  .option(
+    '--results <dir>',
+    'a finished run of the spec whose retrained cell to compare (repeatable)',
+    (v, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option(
+    '--published <names>',
+    `published cells to retrain beside them: ${Object.keys(PUBLISHED_CELLS).join(',')} or none`,
+    publishedList,
+    Object.keys(PUBLISHED_CELLS) as PublishedCellName[],
+  )
   .option('--no-baseline', "leave out the spec's size-matched baseline")
   .option('--json <path>', 'write the report here after every training; continue from it')
   .parse()
-  .opts<{ spec: string; cells: number; seed?: number; drawSeed?: number; results: string[]; published: PublishedCellName[]; baseline: boolean; json?: string }>();
+  .opts<{
+    spec: string;
+    cells: number;
+    seed?: number;
+    drawSeed?: number;
+    results: string[];
+    published: PublishedCellName[];
+    baseline: boolean;
+    json?: string;
+  }>();
 
 await initBackend();
 console.error(`random-cells: ${describeBackend()}`);
 const display = progressDisplay(process.stderr);
-const report = await runRandomCells({ ...opts, onLog: (line) => display.log(line), onProgress: (p) => display.update(p) }).finally(() => display.stop());
+const report = await runRandomCells({ ...opts, onLog: (line) => display.log(line), onProgress: (p) => display.update(p) }).finally(() =>
+  display.stop(),
+);
 for (const line of reportLines(report)) console.log(line);
 
 function reportLines(r: RandomCellsReport): string[] {

@@ -170,7 +170,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       if (n === order.length) everyTargetKilled = true;
       await sleep(o.chaosEverySeconds * 1000 * (0.5 + rng.next()));
       if (!chaosOn) break;
-      const target: Target = n < order.length ? order[n]! : pick(rng, [['evaluator', 6], ['controller', 2], ['nats-server', 2]]);
+      const target: Target =
+        n < order.length
+          ? order[n]!
+          : pick(rng, [
+              ['evaluator', 6],
+              ['controller', 2],
+              ['nats-server', 2],
+            ]);
       const signal = rng.next() < 0.7 ? 'SIGKILL' : 'SIGTERM';
       const downMs = rng.int(2_000);
       killsByTarget[target]++;
@@ -241,7 +248,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     followers.push(follow(id));
   }
   chaosOn = false;
-  o.log(`${elapsed().toFixed(0)} s: chaos over after ${Object.values(killsByTarget).reduce((a, b) => a + b, 0)} kills; ${active.size} searches to finish`);
+  o.log(
+    `${elapsed().toFixed(0)} s: chaos over after ${Object.values(killsByTarget).reduce((a, b) => a + b, 0)} kills; ${active.size} searches to finish`,
+  );
   await chaos;
   await Promise.all(followers);
   await sampling;
@@ -281,7 +290,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const first = rss.filter((s) => s.seconds >= warm && s.seconds < warm + 60);
   const last = rss.filter((s) => s.seconds > o.seconds - 60 && s.seconds <= o.seconds);
   const up = (s: RssSample) => s.controllerMb > 0 && s.evaluatorMb.every((mb) => mb > 0);
-  const services = (samples: RssSample[]) => median(samples.filter(up).map((s) => s.controllerMb + s.evaluatorMb.reduce((a, b) => a + b, 0)));
+  const services = (samples: RssSample[]) =>
+    median(samples.filter(up).map((s) => s.controllerMb + s.evaluatorMb.reduce((a, b) => a + b, 0)));
   const witness = (samples: RssSample[]) => median(samples.map((s) => s.evaluatorMb[0] ?? 0));
   const natsOf = (samples: RssSample[]) => median(samples.filter((s) => s.natsMb > 0).map((s) => s.natsMb));
   return {

@@ -39,7 +39,13 @@ const ops = (v: string) => {
 };
 const opts = new Command('supernet-fidelity')
   .option('--archs <uniform|N>', 'uniform, or the number of fixed architectures taken in turn', 'uniform')
-  .option('--ops <list>', 'the space\'s ops, comma-separated', ops, ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'] as MicroOp[])
+  .option('--ops <list>', "the space's ops, comma-separated", ops, [
+    'sep_conv_3x3',
+    'sep_conv_5x5',
+    'avg_pool_3x3',
+    'max_pool_3x3',
+    'identity',
+  ] as MicroOp[])
   .option('--steps <n>', 'shared-weight steps', count, 200)
   .option('--every <n>', 'steps per printed window', count, 50)
   .option('--lr <x>', 'SGD learning rate', number, 0.05)
@@ -85,6 +91,7 @@ if (opts.profile) {
     for (let i = 0; i < PROFILED; i++) net.step(pool.length > 0 ? pool[i % pool.length]! : space.sample(rng), nextBatch());
   });
   console.log(`kernels over ${PROFILED} steps (per step):`);
-  for (const k of topKernels(info, 20)) console.log(`  ${k.kernel.padEnd(40)} ${(k.ms / PROFILED).toFixed(1).padStart(7)} ms  x${k.calls / PROFILED}`);
+  for (const k of topKernels(info, 20))
+    console.log(`  ${k.kernel.padEnd(40)} ${(k.ms / PROFILED).toFixed(1).padStart(7)} ms  x${k.calls / PROFILED}`);
 }
 net.dispose();

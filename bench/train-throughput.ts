@@ -331,7 +331,9 @@ async function main(): Promise<void> {
   let torchVersion: string | undefined;
   const { specCost } = await import('../src/train/cost.js');
   for (const c of cases) console.log(`${c.name}: ${specCost(c.spec).trainableParams} trainable parameters (nasmesh graph)`);
-  console.log(`threads ${opts.threads}, batch ${BATCH}, ${opts.warmup} warm-up + ${opts.steps} timed steps, Adam; backends ${backends.join(', ')}`);
+  console.log(
+    `threads ${opts.threads}, batch ${BATCH}, ${opts.warmup} warm-up + ${opts.steps} timed steps, Adam; backends ${backends.join(', ')}`,
+  );
   for (const c of cases) {
     // PyTorch runs right before nasmesh on each network, so both see about the same machine load.
     let pytorch: PytorchResult[] = [];
@@ -385,7 +387,8 @@ async function main(): Promise<void> {
  */
 async function availableBackends(named: string | undefined): Promise<BackendName[]> {
   const { BACKENDS, configureTensorflow, initBackend } = await import('../src/tf/backend.js');
-  if (named !== undefined && !(BACKENDS as readonly string[]).includes(named)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
+  if (named !== undefined && !(BACKENDS as readonly string[]).includes(named))
+    throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
   // Before libtensorflow first starts in this process: one intra-op thread, so each worker computes in its own thread.
   configureTensorflow(1);
   const wanted = named !== undefined ? [named as BackendName] : (['tensorflow', 'wasm'] as BackendName[]);

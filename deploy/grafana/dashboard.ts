@@ -1,5 +1,11 @@
 import { StackingConfigBuilder, StackingMode } from '@grafana/grafana-foundation-sdk/common';
-import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -51,7 +57,9 @@ export const ROWS: readonly { readonly title: string; readonly panels: readonly 
         title: 'Candidates per minute',
         description: 'Candidates evaluated and learned from, per search.',
         unit: 'short',
-        queries: [{ expr: `sum by (search) (rate(nasmesh_candidates_evaluated_total{${SEARCH}}[$__rate_interval])) * 60`, legend: '{{search}}' }],
+        queries: [
+          { expr: `sum by (search) (rate(nasmesh_candidates_evaluated_total{${SEARCH}}[$__rate_interval])) * 60`, legend: '{{search}}' },
+        ],
       },
       {
         title: 'Best reward',
@@ -108,7 +116,10 @@ export const ROWS: readonly { readonly title: string; readonly panels: readonly 
         unit: 'short',
         queries: [
           { expr: 'sum(nasmesh_work_queue_depth)', legend: 'queued jobs' },
-          { expr: `sum by (search) (increase(nasmesh_evaluation_redeliveries_total{${SEARCH}}[$__rate_interval]))`, legend: 'redelivered {{search}}' },
+          {
+            expr: `sum by (search) (increase(nasmesh_evaluation_redeliveries_total{${SEARCH}}[$__rate_interval]))`,
+            legend: 'redelivered {{search}}',
+          },
         ],
       },
     ],
@@ -125,7 +136,10 @@ export const ROWS: readonly { readonly title: string; readonly panels: readonly 
             expr: 'sum by (search, component, phase) (nasmesh_operator_worker_pods{search_namespace=~"$namespace", search=~"$search"})',
             legend: '{{component}} {{phase}} {{search}}',
           },
-          { expr: 'sum by (search) (nasmesh_operator_worker_gpus{search_namespace=~"$namespace", search=~"$search"})', legend: 'GPUs {{search}}' },
+          {
+            expr: 'sum by (search) (nasmesh_operator_worker_gpus{search_namespace=~"$namespace", search=~"$search"})',
+            legend: 'GPUs {{search}}',
+          },
         ],
       },
       {
@@ -133,7 +147,10 @@ export const ROWS: readonly { readonly title: string; readonly panels: readonly 
         description: 'Architectures profiled per second and their median measured latency, per hardware profile (MnasNet rewards).',
         unit: 'short',
         queries: [
-          { expr: 'sum by (hardware) (rate(nasmesh_latency_profile_duration_seconds_count[$__rate_interval]))', legend: 'profiles/s {{hardware}}' },
+          {
+            expr: 'sum by (hardware) (rate(nasmesh_latency_profile_duration_seconds_count[$__rate_interval]))',
+            legend: 'profiles/s {{hardware}}',
+          },
           {
             expr: 'histogram_quantile(0.5, sum by (le, hardware) (rate(nasmesh_measured_latency_seconds_bucket[$__rate_interval])))',
             legend: 'median latency (s) {{hardware}}',

@@ -14,7 +14,10 @@ export function searchIdArgument(value: string): string {
   try {
     assertSearchId(value);
   } catch (e) {
-    if (e instanceof ValidationError) throw new InvalidArgumentError(`'${value}' is no search id: 1-63 lower-case letters, digits or '-', starting and ending alphanumeric`);
+    if (e instanceof ValidationError)
+      throw new InvalidArgumentError(
+        `'${value}' is no search id: 1-63 lower-case letters, digits or '-', starting and ending alphanumeric`,
+      );
     throw e;
   }
   return value;

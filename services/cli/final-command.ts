@@ -14,9 +14,11 @@ export function registerFinalCommand(program: Command): Command {
   const final = program
     .command('final')
     .description(
-      "run the final stage of a succeeded search on the mesh (derive step, retraining, baseline, export) and store its result files; exits at once when they are stored already",
+      'run the final stage of a succeeded search on the mesh (derive step, retraining, baseline, export) and store its result files; exits at once when they are stored already',
     );
-  addFinalOptions(final).action(async (id: string, options: FinalOptions) => (await import('../final-stage/main.js')).runFinal(id, options));
+  addFinalOptions(final).action(async (id: string, options: FinalOptions) =>
+    (await import('../final-stage/main.js')).runFinal(id, options),
+  );
   return program;
 }
 

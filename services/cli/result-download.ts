@@ -73,9 +73,11 @@ export async function writeResultFiles(
         if (seen.has(chunk.path)) throw new UnsafeDownloadError(`${chunk.path}: sent twice`);
         seen.add(chunk.path);
         if (seen.size > limits.maxFiles) throw new UnsafeDownloadError(`more than ${limits.maxFiles} files`);
-        if (!Number.isSafeInteger(chunk.size) || chunk.size < 0) throw new UnsafeDownloadError(`${chunk.path}: size ${chunk.size} is no size`);
+        if (!Number.isSafeInteger(chunk.size) || chunk.size < 0)
+          throw new UnsafeDownloadError(`${chunk.path}: size ${chunk.size} is no size`);
         total += chunk.size;
-        if (total > limits.maxBytes) throw new UnsafeDownloadError(`the files exceed the limit of ${limits.maxBytes} bytes (at ${chunk.path})`);
+        if (total > limits.maxBytes)
+          throw new UnsafeDownloadError(`the files exceed the limit of ${limits.maxBytes} bytes (at ${chunk.path})`);
         await mkdir(dirname(target), { recursive: true });
         // A hidden name: no path the controller may send (none starts with '.') can be it.
         const temporary = join(dirname(target), `.${basename(target)}.part-${process.pid}`);
@@ -83,8 +85,10 @@ export async function writeResultFiles(
       }
       const file = current!;
       if (chunk.size !== file.size) throw new UnsafeDownloadError(`${file.path}: its size changed from ${file.size} to ${chunk.size}`);
-      if (chunk.offset !== file.received) throw new UnsafeDownloadError(`${file.path}: a chunk at ${chunk.offset} where ${file.received} was due`);
-      if (chunk.data.length > limits.maxChunkBytes) throw new UnsafeDownloadError(`${file.path}: a chunk of ${chunk.data.length} bytes, over ${limits.maxChunkBytes}`);
+      if (chunk.offset !== file.received)
+        throw new UnsafeDownloadError(`${file.path}: a chunk at ${chunk.offset} where ${file.received} was due`);
+      if (chunk.data.length > limits.maxChunkBytes)
+        throw new UnsafeDownloadError(`${file.path}: a chunk of ${chunk.data.length} bytes, over ${limits.maxChunkBytes}`);
       if (file.received + chunk.data.length > file.size) throw new UnsafeDownloadError(`${file.path}: more than its ${file.size} bytes`);
       await file.handle.write(chunk.data);
       file.received += chunk.data.length;
@@ -112,6 +116,7 @@ function safeTarget(root: string, path: string): string {
   }
   const target = resolve(root, path);
   const inside = relative(root, target);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new UnsafeDownloadError(`refused the path ${shown}: it leaves ${root}`);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+    throw new UnsafeDownloadError(`refused the path ${shown}: it leaves ${root}`);
   return join(root, inside);
 }

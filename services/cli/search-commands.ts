@@ -66,9 +66,7 @@ export function registerSearchCommands(program: Command): Command {
     withController(new Command('cancel'))
       .description('stop a search; it keeps the candidates evaluated so far')
       .argument('<search>')
-      .action((id: string, o: ControllerFlags) =>
-        withClient(o, async (c) => printSearch(await c.cancelSearch(id))),
-      ),
+      .action((id: string, o: ControllerFlags) => withClient(o, async (c) => printSearch(await c.cancelSearch(id)))),
   );
   program.addCommand(
     withController(new Command('pareto'))
@@ -90,7 +88,12 @@ export function registerSearchCommands(program: Command): Command {
       .description("download a search's result files (candidates.jsonl and what its final stage stored) into a directory")
       .argument('<search>', 'the search (its id)', searchIdArgument)
       .requiredOption('--out <dir>', 'directory to write them in (created if need be)')
-      .option('--max-mib <n>', 'refuse a download larger than this many MiB in all', positiveInt('--max-mib'), DEFAULT_DOWNLOAD_LIMITS.maxBytes / 2 ** 20)
+      .option(
+        '--max-mib <n>',
+        'refuse a download larger than this many MiB in all',
+        positiveInt('--max-mib'),
+        DEFAULT_DOWNLOAD_LIMITS.maxBytes / 2 ** 20,
+      )
       .action((id: string, o: ControllerFlags & { out: string; maxMib: number }) =>
         withClient(o, async (c) => {
           const limits = { ...DEFAULT_DOWNLOAD_LIMITS, maxBytes: o.maxMib * 2 ** 20 };

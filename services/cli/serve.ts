@@ -113,13 +113,30 @@ export function addServeOptions(command: Command): Command {
     .option('--nats <url>', 'NATS server (controller, supernet-trainer, evaluator)', 'nats://127.0.0.1:4222')
     .option('--hardware-profile <name>', 'latency-profiler: the hardware it measures (default <arch>-<backend>-<cpus>cpu)')
     .option('--drain-seconds <n>', 'on SIGTERM, how long in-flight calls may run on', positiveInt('--drain-seconds'), 10)
-    .option('--metrics-port <n>', 'port of the Prometheus /metrics endpoint; 0 picks a free one (printed on start)', port('--metrics-port'), 9464)
-    .option('--latency-profiler <host:port>', 'controller: latency-profiler measuring latency for mnas rewards', hostPort('--latency-profiler'))
-    .option('--supernet-trainer <host:port>', 'controller: supernet-trainer of the weight-sharing searches whose CreateSearch names none', hostPort('--supernet-trainer'))
-    .option('--advertise <host:port>', "controller: the address the supernet-trainer reaches it at (default: this host's name and --port)", hostPort('--advertise'))
+    .option(
+      '--metrics-port <n>',
+      'port of the Prometheus /metrics endpoint; 0 picks a free one (printed on start)',
+      port('--metrics-port'),
+      9464,
+    )
+    .option(
+      '--latency-profiler <host:port>',
+      'controller: latency-profiler measuring latency for mnas rewards',
+      hostPort('--latency-profiler'),
+    )
+    .option(
+      '--supernet-trainer <host:port>',
+      'controller: supernet-trainer of the weight-sharing searches whose CreateSearch names none',
+      hostPort('--supernet-trainer'),
+    )
+    .option(
+      '--advertise <host:port>',
+      "controller: the address the supernet-trainer reaches it at (default: this host's name and --port)",
+      hostPort('--advertise'),
+    )
     .option(
       '--checkpoint-interval-ms <n>',
-      "controller: shortest time between two stored checkpoints of a search (0: after every policy step)",
+      'controller: shortest time between two stored checkpoints of a search (0: after every policy step)',
       nonNegativeInt('--checkpoint-interval-ms'),
       1000,
     )
@@ -136,14 +153,27 @@ export function addServeOptions(command: Command): Command {
       30_000,
     )
     .option('--test-delay-ms <n>', 'evaluator, for tests: wait this long before each evaluation', nonNegativeInt('--test-delay-ms'), 0)
-    .option('--controller <host:port>', 'operator: the controller it registers searches with', hostPort('--controller'), 'nasmesh-controller:50051')
+    .option(
+      '--controller <host:port>',
+      'operator: the controller it registers searches with',
+      hostPort('--controller'),
+      'nasmesh-controller:50051',
+    )
     .option('--image <image>', "operator: worker pods' image when a NASSearch names none (spec.workers.image)", 'nasmesh:0.1.0')
     .option('--kubeconfig <file>', "operator: kubeconfig (default: the pod's service account, else $KUBECONFIG or ~/.kube/config)")
     .option('--no-leader-elect', 'operator: act without holding the leader Lease (then only one replica may run)')
     .option('--lease-namespace <ns>', "operator: namespace of the leader Lease (default: the pod's own)")
     .option('--identity <name>', "operator: this replica's name in the Lease (default: the host name)", hostname())
-    .option('--worker-secret <name>', "operator: Secret (in its namespace) with the mesh's TLS certificate and NATS password, for the workers' TLS")
-    .option('--max-searches <n>', 'controller: most searches running at once (CreateSearch beyond: RESOURCE_EXHAUSTED)', positiveInt('--max-searches'), 100)
+    .option(
+      '--worker-secret <name>',
+      "operator: Secret (in its namespace) with the mesh's TLS certificate and NATS password, for the workers' TLS",
+    )
+    .option(
+      '--max-searches <n>',
+      'controller: most searches running at once (CreateSearch beyond: RESOURCE_EXHAUSTED)',
+      positiveInt('--max-searches'),
+      100,
+    )
     .option(
       '--trusted-controller <pattern>',
       "supernet-trainer: a controller StartTraining may name (host:port, '*' for any run of characters but ':'); repeatable; none: loopback only",

@@ -24,7 +24,11 @@ export interface ServiceSecurity {
  * Builds a service's security from its flags, refusing at start (InsecureSettingError, TlsSettingError, ...) what
  * would leave it open, and logs one line saying how it runs. `usesNats`: false for the latency-profiler.
  */
-export async function serviceSecurity(o: ServeOptions, usesNats = true, log = (line: string) => console.error(line)): Promise<ServiceSecurity> {
+export async function serviceSecurity(
+  o: ServeOptions,
+  usesNats = true,
+  log = (line: string) => console.error(line),
+): Promise<ServiceSecurity> {
   const server = await serverSecurity(o.host, { ...o, reloadMs: o.tlsReloadMs }, log);
   const client = ClientSecurity.from({ ...clientSecurityOptions(o), log });
   const nats = usesNats ? await natsSecurity(o.nats, o, log) : {};

@@ -23,19 +23,21 @@ export function downloadResults(
   store: Pick<SearchStore, 'listCandidates' | 'getBlob' | 'putBlob' | 'listBlobs'>,
 ): handleServerStreamingCall<DownloadResultsRequest, ResultFileChunk> {
   const limit = new ConcurrencyLimit(MAX_DOWNLOADS, 'DownloadResults streams');
-  return serverStreaming((call, { signal }) => limit.run(async () => {
-    const send = async (path: string, data: Uint8Array) => {
-      for (let offset = 0; offset === 0 || offset < data.length; offset += RESULT_CHUNK_BYTES) {
-        const chunk = { path, size: data.length, offset, data: Buffer.from(data.subarray(offset, offset + RESULT_CHUNK_BYTES)) };
-        await writeMessage(call, chunk, signal);
-      }
-    };
-    const id = call.request.searchId;
-    assertSearchId(id, 'searchId');
-    await searches.require(id);
-    const candidates = await store.listCandidates(id);
-    await send('candidates.jsonl', Buffer.from(candidates.map((c) => `${JSON.stringify(c)}\n`).join('')));
-    const results = new ResultBlobs(store, id);
-    for (const path of await results.paths()) await send(path, await results.read(path));
-  }));
+  return serverStreaming((call, { signal }) =>
+    limit.run(async () => {
+      const send = async (path: string, data: Uint8Array) => {
+        for (let offset = 0; offset === 0 || offset < data.length; offset += RESULT_CHUNK_BYTES) {
+          const chunk = { path, size: data.length, offset, data: Buffer.from(data.subarray(offset, offset + RESULT_CHUNK_BYTES)) };
+          await writeMessage(call, chunk, signal);
+        }
+      };
+      const id = call.request.searchId;
+      assertSearchId(id, 'searchId');
+      await searches.require(id);
+      const candidates = await store.listCandidates(id);
+      await send('candidates.jsonl', Buffer.from(candidates.map((c) => `${JSON.stringify(c)}\n`).join('')));
+      const results = new ResultBlobs(store, id);
+      for (const path of await results.paths()) await send(path, await results.read(path));
+    }),
+  );
 }

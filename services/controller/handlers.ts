@@ -41,7 +41,8 @@ export function controllerHandlers(searches: Searches, events: SearchEvents<Sear
     listSearches: unary(async ({ pageSize, pageToken }) => {
       const { page, nextPageToken } = searchPage(await searches.list(), pageSize, pageToken);
       // A search whose candidates cannot be read back is listed without progress; GetSearch tells why.
-      const progress = (id: string) => searches.progress(id).catch((e: unknown) => (e instanceof StoreReadError ? { done: 0 } : Promise.reject(e)));
+      const progress = (id: string) =>
+        searches.progress(id).catch((e: unknown) => (e instanceof StoreReadError ? { done: 0 } : Promise.reject(e)));
       return { searches: await Promise.all(page.map(async (s) => searchMessage(s, await progress(s.id)))), nextPageToken };
     }),
     cancelSearch: unary(async ({ searchId }) => {
@@ -62,7 +63,10 @@ export function controllerHandlers(searches: Searches, events: SearchEvents<Sear
       const { version, checkpoint } = await searches.policySnapshot(searchId, minVersion, signal);
       const checkpointJson = JSON.stringify(checkpoint);
       if (checkpointJson.length > MAX_SNAPSHOT_CHARS) {
-        throw new GrpcStatusError(status.RESOURCE_EXHAUSTED, `search ${searchId}: its policy snapshot is over the ${MAX_RESPONSE_BYTES}-byte message limit`);
+        throw new GrpcStatusError(
+          status.RESOURCE_EXHAUSTED,
+          `search ${searchId}: its policy snapshot is over the ${MAX_RESPONSE_BYTES}-byte message limit`,
+        );
       }
       return { searchId, version, checkpointJson };
     }),

@@ -71,11 +71,16 @@ export class RemoteLatencyProfiler implements LatencySource {
       repeats: query.repeats,
     };
     return new Promise((resolve, reject) => {
-      const call = this.client.profileArchitecture(request, this.security.metadata(), { deadline: Date.now() + this.deadlineMs }, (e, r) => {
-        signal?.removeEventListener('abort', cancel);
-        if (e) reject(e);
-        else resolve(r);
-      });
+      const call = this.client.profileArchitecture(
+        request,
+        this.security.metadata(),
+        { deadline: Date.now() + this.deadlineMs },
+        (e, r) => {
+          signal?.removeEventListener('abort', cancel);
+          if (e) reject(e);
+          else resolve(r);
+        },
+      );
       // Cancelling the call stops the measurement on the profiler too.
       const cancel = () => call.cancel();
       signal?.addEventListener('abort', cancel, { once: true });

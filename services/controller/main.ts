@@ -42,7 +42,17 @@ export async function serveController(options: ServeOptions): Promise<void> {
   const trainers = new TrainerLinks(options.supernetTrainer, security.client);
   const trustedTrainers = new TrustedPeers(options.trustedTrainer ?? [], options.insecure, 'supernet-trainer', '--trusted-trainer');
   const { maxSearches } = options;
-  const searches = new Searches({ nc, store, events, metrics, trainers, trustedTrainers, maxSearches, data: security.data, ...(latency ? { latency } : {}) });
+  const searches = new Searches({
+    nc,
+    store,
+    events,
+    metrics,
+    trainers,
+    trustedTrainers,
+    maxSearches,
+    data: security.data,
+    ...(latency ? { latency } : {}),
+  });
   const stopPolling = pollQueueDepth(await nc.jetstreamManager(), metrics, QUEUE_DEPTH_POLL_MS);
   const server = await startGrpcServer({
     host: options.host,

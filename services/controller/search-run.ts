@@ -74,15 +74,24 @@ export class SearchRun {
 
   static async start(search: StoredSearch, deps: SearchRunDeps, events: EventPublisher): Promise<SearchRun> {
     const stored = await deps.store.listCandidates(search.id);
-    const backend = await NatsEvaluationBackend.open(deps.nc, search.spec, stored.map((c) => c.index));
+    const backend = await NatsEvaluationBackend.open(
+      deps.nc,
+      search.spec,
+      stored.map((c) => c.index),
+    );
     const hooks: { run?: SearchRun } = {};
     let session: SearchSession;
     try {
-      session = await SearchSession.open(deps.store, search.id, await withLatency(search.spec, gated(search, backend, deps.trainer), deps.latency, deps.data), {
-        onProposed: (candidates) => hooks.run?.proposed(candidates),
-        onEvaluated: (candidate) => hooks.run?.stored(candidate),
-        onPolicyUpdated: (observed, stats) => hooks.run?.policyUpdated(observed, stats),
-      });
+      session = await SearchSession.open(
+        deps.store,
+        search.id,
+        await withLatency(search.spec, gated(search, backend, deps.trainer), deps.latency, deps.data),
+        {
+          onProposed: (candidates) => hooks.run?.proposed(candidates),
+          onEvaluated: (candidate) => hooks.run?.stored(candidate),
+          onPolicyUpdated: (observed, stats) => hooks.run?.policyUpdated(observed, stats),
+        },
+      );
     } catch (e) {
       await backend.stop();
       throw e;
@@ -269,6 +278,7 @@ export class SearchRun {
 function gated(search: StoredSearch, backend: EvaluationBackend, trainer?: TrainerLink): EvaluationBackend {
   const { evaluation } = search.spec.spec;
   if (evaluation.mode !== 'weight-sharing') return backend;
-  if (!trainer) throw new NasmeshError('weight-sharing searches need a supernet-trainer (CreateSearch supernetTrainer or --supernet-trainer)');
+  if (!trainer)
+    throw new NasmeshError('weight-sharing searches need a supernet-trainer (CreateSearch supernetTrainer or --supernet-trainer)');
   return new SupernetGate(backend, trainer, search.id, documentFromSpec(search.spec), evaluation);
 }

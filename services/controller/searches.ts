@@ -98,7 +98,10 @@ export class Searches {
   async create(spec: SearchSpec, supernetTrainer?: string): Promise<StoredSearch> {
     const { mode } = spec.spec.evaluation;
     if (supernetTrainer !== undefined && mode !== 'weight-sharing') {
-      throw new ValidationError('supernetTrainer', `only weight-sharing searches have a supernet-trainer; this one evaluates in mode ${mode}`);
+      throw new ValidationError(
+        'supernetTrainer',
+        `only weight-sharing searches have a supernet-trainer; this one evaluates in mode ${mode}`,
+      );
     }
     if (mode === 'weight-sharing' && this.o.trainers.address({ supernetTrainer }) === undefined) {
       throw new GrpcStatusError(
@@ -109,7 +112,8 @@ export class Searches {
     assertLatencyMeasurable(spec, this.o.latency);
     // The controller dials the trainer a CreateSearch names: one of its own --supernet-trainer, or a trusted one.
     const ownTrainer = this.o.trainers.address({});
-    if (supernetTrainer !== undefined && supernetTrainer !== ownTrainer) await this.o.trustedTrainers.assertTrusted(supernetTrainer, 'supernetTrainer');
+    if (supernetTrainer !== undefined && supernetTrainer !== ownTrainer)
+      await this.o.trustedTrainers.assertTrusted(supernetTrainer, 'supernetTrainer');
     if (this.runs.size + this.creating >= this.o.maxSearches) {
       throw new GrpcStatusError(
         status.RESOURCE_EXHAUSTED,

@@ -89,7 +89,9 @@ export class TrainerLink {
   private call<R>(method: 'startTraining' | 'getStatus' | 'stopTraining', request: object): Promise<R> {
     const fn = this.client[method] as unknown as (r: object, m: unknown, o: object, cb: (e: ServiceError | null, r: R) => void) => void;
     return new Promise((resolve, reject) =>
-      fn.call(this.client, request, this.security.metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) => (e ? reject(e) : resolve(r))),
+      fn.call(this.client, request, this.security.metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (e, r) =>
+        e ? reject(e) : resolve(r),
+      ),
     );
   }
 }

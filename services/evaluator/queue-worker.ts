@@ -133,7 +133,9 @@ export class QueueWorker {
   /** The controller deleted the search's consumer: it ended (then idle), or someone deleted it by hand (recreated). */
   private async consumerGone(mode: EvaluationMode): Promise<void> {
     if (this.retiring || (await this.searchEnded().catch(() => false))) return this.retire('has ended');
-    this.o.onError(new Error(`the work-queue consumer of search ${this.o.search!.id} (${mode}) was deleted while the search runs; creating it again`));
+    this.o.onError(
+      new Error(`the work-queue consumer of search ${this.o.search!.id} (${mode}) was deleted while the search runs; creating it again`),
+    );
     await this.consumers.get(mode)?.stop();
     const replacement = await this.consumer(mode);
     if (this.retiring) await replacement.delete();
@@ -163,7 +165,11 @@ export class QueueWorker {
       this.consumers.clear();
       await Promise.all(consumers.map((c) => c.delete()));
       this.log(`search ${this.o.search!.id} ${why}: this evaluator takes no more jobs and idles until stopped`);
-    })().catch((e: unknown) => this.o.onError(new Error(`deleting the consumers of search ${this.o.search!.id} failed: ${e instanceof Error ? e.message : String(e)}`)));
+    })().catch((e: unknown) =>
+      this.o.onError(
+        new Error(`deleting the consumers of search ${this.o.search!.id} failed: ${e instanceof Error ? e.message : String(e)}`),
+      ),
+    );
     return this.retiring;
   }
 }

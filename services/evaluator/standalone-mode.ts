@@ -43,6 +43,9 @@ export class StandaloneModeEvaluator implements ModeEvaluator {
   private async evict(key: string): Promise<void> {
     const pool = this.pools.get(key);
     this.pools.delete(key);
-    await pool?.then((p) => p.close(), () => undefined);
+    await pool?.then(
+      (p) => p.close(),
+      () => undefined,
+    );
   }
 }

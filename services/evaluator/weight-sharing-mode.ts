@@ -41,7 +41,8 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
     const { spec } = search;
     if (spec.evaluation.mode !== 'weight-sharing') throw new Error(`a ${spec.evaluation.mode} job reached the weight-sharing evaluator`);
     if (job.checkpoint === '') throw new ValidationError('checkpoint', 'is required in weight-sharing mode');
-    if (!(space instanceof EnasMicroSpace)) throw new ValidationError('architecture.space', 'must be enas-micro for weight sharing', ['enas-micro']);
+    if (!(space instanceof EnasMicroSpace))
+      throw new ValidationError('architecture.space', 'must be enas-micro for weight sharing', ['enas-micro']);
     this.backend ??= initBackend(spec.backend);
     await this.backend;
     const data = await this.dataset(spec.dataset);
@@ -81,7 +82,11 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
       return use(await entry.net);
     } finally {
       entry.users--;
-      if (entry.evicted && entry.users === 0) void entry.net.then((net) => net.dispose(), () => undefined);
+      if (entry.evicted && entry.users === 0)
+        void entry.net.then(
+          (net) => net.dispose(),
+          () => undefined,
+        );
     }
   }
 
@@ -90,7 +95,11 @@ export class WeightSharingModeEvaluator implements ModeEvaluator {
     if (entry === undefined) return;
     this.nets.delete(key);
     entry.evicted = true;
-    if (entry.users === 0) void entry.net.then((net) => net.dispose(), () => undefined);
+    if (entry.users === 0)
+      void entry.net.then(
+        (net) => net.dispose(),
+        () => undefined,
+      );
   }
 
   /** The dataset of `spec`, loaded once; the `capacity` most recently used stay loaded. */

@@ -43,11 +43,19 @@ export async function runFinalStageJob(store: SearchStore, id: string, o: FinalS
   const dataOptions = o.roots ? { roots: o.roots } : {};
   const data = spec.dataset ? await loadDataset(spec.dataset, dataOptions) : undefined;
   const records = await store.listCandidates(id);
-  o.log(`search ${id}: ${records.length} candidates${spec.evaluation.mode === 'weight-sharing' ? '; derive step' : ''}${spec.final ? '; final stage' : ''}`);
+  o.log(
+    `search ${id}: ${records.length} candidates${spec.evaluation.mode === 'weight-sharing' ? '; derive step' : ''}${spec.final ? '; final stage' : ''}`,
+  );
   const files = blobs.writer((path, bytes) => o.log(`stored ${RESULTS_PREFIX}${path} (${bytes} bytes)`));
   const searchSeconds = (Date.parse(search.updatedAt) - Date.parse(search.createdAt)) / 1000;
   // The finalists' short trainings load the dataset again in their threads: within the same data roots.
-  const summary = await writeSearchResults({ search: search.spec, data, dataOptions, onLog: o.log, onProgress: o.onProgress }, store, records, files, searchSeconds);
+  const summary = await writeSearchResults(
+    { search: search.spec, data, dataOptions, onLog: o.log, onProgress: o.onProgress },
+    store,
+    records,
+    files,
+    searchSeconds,
+  );
   await blobs.markComplete(files.written);
   return summary;
 }

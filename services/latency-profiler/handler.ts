@@ -21,7 +21,12 @@ export function latencyProfilerHandlers(profiler: LatencyProfiler, metrics?: Pro
 }
 
 /** One measurement (or cache hit), recorded in `metrics` when it measured. */
-async function profileOne(profiler: LatencyProfiler, request: ProfileArchitectureRequest, { signal }: CallContext, metrics?: ProfilerMetrics) {
+async function profileOne(
+  profiler: LatencyProfiler,
+  request: ProfileArchitectureRequest,
+  { signal }: CallContext,
+  metrics?: ProfilerMetrics,
+) {
   const { space, arch } = architectureFromMessage(request.architecture);
   const options = parseProfileOptions({
     network: request.network,

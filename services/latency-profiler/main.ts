@@ -21,9 +21,7 @@ export async function serveLatencyProfiler(options: ServeOptions): Promise<void>
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [
-      { definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler, new ProfilerMetrics(registry)) },
-    ],
+    services: [{ definition: LatencyProfilerService, implementation: latencyProfilerHandlers(profiler, new ProfilerMetrics(registry)) }],
     drainTimeoutMs: options.drainSeconds * 1000,
     security: security.server,
   });

@@ -27,7 +27,13 @@ export class EventRecorder {
         namespace,
         body: {
           metadata: { generateName: `${nas.metadata.name}.`, namespace },
-          involvedObject: { apiVersion: NASSEARCH.apiVersion, kind: NASSEARCH.kind, name: nas.metadata.name, namespace, uid: nas.metadata.uid },
+          involvedObject: {
+            apiVersion: NASSEARCH.apiVersion,
+            kind: NASSEARCH.kind,
+            name: nas.metadata.name,
+            namespace,
+            uid: nas.metadata.uid,
+          },
           type,
           reason,
           message: message.slice(0, 1024),

@@ -97,7 +97,13 @@ export class LeaderElector {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
-      const spec = { holderIdentity: identity, leaseDurationSeconds: Math.ceil(durationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 };
+      const spec = {
+        holderIdentity: identity,
+        leaseDurationSeconds: Math.ceil(durationMs / 1000),
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: 0,
+      };
       await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
       return true;
     }

@@ -65,8 +65,18 @@ export class Operator {
         () => custom.listClusterCustomObject({ group, version, plural }),
         { onError: owned.onError },
       ),
-      deployments: startInformer<V1Deployment>(kc, '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
-      services: startInformer<V1Service>(kc, '/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
+      deployments: startInformer<V1Deployment>(
+        kc,
+        '/apis/apps/v1/deployments',
+        () => apps.listDeploymentForAllNamespaces({ labelSelector: SEARCH_LABEL }),
+        owned,
+      ),
+      services: startInformer<V1Service>(
+        kc,
+        '/api/v1/services',
+        () => core.listServiceForAllNamespaces({ labelSelector: SEARCH_LABEL }),
+        owned,
+      ),
       jobs: startInformer<V1Job>(kc, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
       pods: startInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
     };
@@ -151,7 +161,9 @@ export class Operator {
 
 /** A NASSearch and its worker pods, for the operator's gauges. */
 function searchSnapshot(nas: NASSearch, pods: readonly V1Pod[]): SearchSnapshot {
-  const own = pods.filter((p) => p.metadata?.labels?.[SEARCH_LABEL] === nas.metadata.name && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+  const own = pods.filter(
+    (p) => p.metadata?.labels?.[SEARCH_LABEL] === nas.metadata.name && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+  );
   return {
     namespace: nas.metadata.namespace!,
     name: nas.metadata.name!,

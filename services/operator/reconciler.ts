@@ -109,7 +109,12 @@ export class Reconciler {
         await this.writeStatus(nas, { ...status, phase: 'Failed', message: e.message, conditions }, 'Warning', 'InvalidSpec', e.message);
         return {};
       }
-      set({ type: CONDITIONS.valid, status: 'False', reason: 'InvalidSpec', message: `${e.message}; the search runs on with the spec it started with` });
+      set({
+        type: CONDITIONS.valid,
+        status: 'False',
+        reason: 'InvalidSpec',
+        message: `${e.message}; the search runs on with the spec it started with`,
+      });
       await this.writeStatus(nas, { ...status, conditions }, 'Warning', 'InvalidSpec', e.message);
       return { requeueAfterMs: RESYNC_MS };
     }
@@ -147,12 +152,23 @@ export class Reconciler {
           // Its workers, made for a search that now will not run, go back to zero.
           await this.apply(nas, desiredEvaluators(nas, spec, this.d.config, false));
           if (weightSharing) for (const o of desiredSupernetTrainer(nas, spec, this.d.config, false)) await this.apply(nas, o);
-          const failed = { ...status, phase: 'Failed' as const, observedGeneration: generation, message: `the controller refused the search: ${message}`, conditions };
+          const failed = {
+            ...status,
+            phase: 'Failed' as const,
+            observedGeneration: generation,
+            message: `the controller refused the search: ${message}`,
+            conditions,
+          };
           await this.writeStatus(nas, failed, 'Warning', reason, `the controller refused the search: ${message}`);
           return {};
         }
         // Transient (the controller unreachable, a deadline): the reconcile queue backs off; the status says why it waits.
-        set({ type: CONDITIONS.registered, status: 'False', reason: 'ControllerUnavailable', message: `registering with the controller failed, retrying: ${message}` });
+        set({
+          type: CONDITIONS.registered,
+          status: 'False',
+          reason: 'ControllerUnavailable',
+          message: `registering with the controller failed, retrying: ${message}`,
+        });
         await this.writeStatus(nas, { ...status, conditions });
         throw e;
       }
@@ -162,7 +178,9 @@ export class Reconciler {
     this.d.watches.follow(id, key);
     conditions = this.specApplied(search, spec, set);
 
-    const pods = this.d.caches.pods.list(namespace).filter((p) => p.metadata?.labels?.[SEARCH_LABEL] === name && !p.metadata?.deletionTimestamp);
+    const pods = this.d.caches.pods
+      .list(namespace)
+      .filter((p) => p.metadata?.labels?.[SEARCH_LABEL] === name && !p.metadata?.deletionTimestamp);
     const stuck = unschedulable(pods.filter((p) => p.status?.phase === 'Pending'));
     if (stuck) set({ type: CONDITIONS.workersScheduled, status: 'False', ...stuck });
     else set({ type: CONDITIONS.workersScheduled, status: 'True', reason: 'Scheduled', message: 'every worker pod has a node' });
@@ -181,7 +199,13 @@ export class Reconciler {
       case SearchPhase.SUCCEEDED:
         return this.finalStage(nas, spec, id, next, set);
       case SearchPhase.FAILED:
-        return this.end(nas, { ...next, phase: 'Failed', message: search.message }, 'Warning', 'Failed', `search failed: ${search.message}`);
+        return this.end(
+          nas,
+          { ...next, phase: 'Failed', message: search.message },
+          'Warning',
+          'Failed',
+          `search failed: ${search.message}`,
+        );
       case SearchPhase.CANCELLED:
         return this.end(nas, { ...next, phase: 'Cancelled', message: search.message }, 'Normal', 'Cancelled', search.message);
       default: {
@@ -198,31 +222,53 @@ export class Reconciler {
   }
 
   /** The search succeeded on the controller: the final stage's Job when the spec has one, then done. */
-  private async finalStage(
-    nas: NASSearch,
-    spec: SearchSpec,
-    id: string,
-    next: SearchStatus,
-    set: SetCondition,
-  ): Promise<ReconcileResult> {
+  private async finalStage(nas: NASSearch, spec: SearchSpec, id: string, next: SearchStatus, set: SetCondition): Promise<ReconcileResult> {
     if (!spec.spec.final) {
-      return this.end(nas, { ...next, phase: 'Succeeded', results: resultsLocation(id, spec) }, 'Normal', 'Succeeded', `${next.done} candidates evaluated`);
+      return this.end(
+        nas,
+        { ...next, phase: 'Succeeded', results: resultsLocation(id, spec) },
+        'Normal',
+        'Succeeded',
+        `${next.done} candidates evaluated`,
+      );
     }
     const job = desiredFinalTraining(nas, spec, this.d.config);
     await this.apply(nas, job);
     const current = this.d.caches.jobs.get(job.metadata!.name!, nas.metadata.namespace);
     const finished = current?.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     if (finished?.type === 'Complete') {
-      const conditions = set({ type: CONDITIONS.finalTraining, status: 'True', reason: 'Completed', message: `job ${job.metadata!.name} stored the model and summary` });
-      return this.end(nas, { ...next, conditions, phase: 'Succeeded', results: resultsLocation(id, spec) }, 'Normal', 'Succeeded', 'search, final training and export done');
+      const conditions = set({
+        type: CONDITIONS.finalTraining,
+        status: 'True',
+        reason: 'Completed',
+        message: `job ${job.metadata!.name} stored the model and summary`,
+      });
+      return this.end(
+        nas,
+        { ...next, conditions, phase: 'Succeeded', results: resultsLocation(id, spec) },
+        'Normal',
+        'Succeeded',
+        'search, final training and export done',
+      );
     }
     if (finished?.type === 'Failed') {
       const message = `final training failed: ${finished.message ?? finished.reason ?? 'job failed'} (logs of job ${job.metadata!.name})`;
       const conditions = set({ type: CONDITIONS.finalTraining, status: 'False', reason: 'JobFailed', message });
       return this.end(nas, { ...next, conditions, phase: 'Failed', message }, 'Warning', 'FinalTrainingFailed', message);
     }
-    const conditions = set({ type: CONDITIONS.finalTraining, status: 'False', reason: 'Running', message: `job ${job.metadata!.name} retrains the best and exports it` });
-    await this.writeStatus(nas, { ...next, conditions, phase: 'Running' }, 'Normal', 'FinalTraining', `search done; job ${job.metadata!.name} runs the final stage`);
+    const conditions = set({
+      type: CONDITIONS.finalTraining,
+      status: 'False',
+      reason: 'Running',
+      message: `job ${job.metadata!.name} retrains the best and exports it`,
+    });
+    await this.writeStatus(
+      nas,
+      { ...next, conditions, phase: 'Running' },
+      'Normal',
+      'FinalTraining',
+      `search done; job ${job.metadata!.name} runs the final stage`,
+    );
     return { requeueAfterMs: RESYNC_MS };
   }
 
@@ -240,11 +286,15 @@ export class Reconciler {
     this.d.watches.forget(id);
     try {
       const search = await this.d.controller.cancelSearch(id);
-      if (search.phase === SearchPhase.CANCELLED) await this.d.events.record(nas, 'Normal', 'Cancelled', `search ${id} cancelled: the NASSearch was deleted`);
+      if (search.phase === SearchPhase.CANCELLED)
+        await this.d.events.record(nas, 'Normal', 'Cancelled', `search ${id} cancelled: the NASSearch was deleted`);
     } catch (e) {
       if ((e as ServiceError).code !== grpcStatus.NOT_FOUND) throw e;
     }
-    await this.setFinalizers(nas, nas.metadata.finalizers.filter((f) => f !== CANCEL_FINALIZER));
+    await this.setFinalizers(
+      nas,
+      nas.metadata.finalizers.filter((f) => f !== CANCEL_FINALIZER),
+    );
     return {};
   }
 
@@ -282,9 +332,11 @@ export class Reconciler {
   private specApplied(search: Search, spec: SearchSpec, set: SetCondition): SearchCondition[] {
     const running = specFromDocument(search.document).spec;
     const changed = Object.keys({ ...running, ...spec.spec }).filter(
-      (k) => k !== 'workers' && stableJson((running as Record<string, unknown>)[k]) !== stableJson((spec.spec as Record<string, unknown>)[k]),
+      (k) =>
+        k !== 'workers' && stableJson((running as Record<string, unknown>)[k]) !== stableJson((spec.spec as Record<string, unknown>)[k]),
     );
-    if (changed.length === 0) return set({ type: CONDITIONS.specApplied, status: 'True', reason: 'Applied', message: 'the search runs with this spec' });
+    if (changed.length === 0)
+      return set({ type: CONDITIONS.specApplied, status: 'True', reason: 'Applied', message: 'the search runs with this spec' });
     const fields = changed.map((k) => `spec.${k}`).join(', ');
     return set({
       type: CONDITIONS.specApplied,
@@ -302,11 +354,16 @@ export class Reconciler {
     const hash = createHash('sha256').update(stableJson(desired)).digest('hex').slice(0, 16);
     const key = `${desired.kind}/${nas.metadata.namespace}/${desired.metadata!.name}`;
     // Secrets are not cached (the operator may not list them): what it last applied is remembered instead.
-    const cache = { Deployment: this.d.caches.deployments, Service: this.d.caches.services, Job: this.d.caches.jobs }[desired.kind as 'Deployment' | 'Service' | 'Job'];
+    const cache = { Deployment: this.d.caches.deployments, Service: this.d.caches.services, Job: this.d.caches.jobs }[
+      desired.kind as 'Deployment' | 'Service' | 'Job'
+    ];
     const current = cache?.get(desired.metadata!.name!, nas.metadata.namespace) as KubernetesObject | undefined;
     const applied = cache ? current?.metadata?.annotations?.[DESIRED_ANNOTATION] : this.appliedSecrets.get(key);
     if (applied === hash) return;
-    const body = { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata!.annotations, [DESIRED_ANNOTATION]: hash } } };
+    const body = {
+      ...desired,
+      metadata: { ...desired.metadata, annotations: { ...desired.metadata!.annotations, [DESIRED_ANNOTATION]: hash } },
+    };
     await this.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     if (!cache) this.appliedSecrets.set(key, hash);
   }

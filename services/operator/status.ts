@@ -22,7 +22,11 @@ export const CONDITIONS = {
 export const PARETO_IN_STATUS = 5;
 
 /** `conditions` with `c` set: its lastTransitionTime moves only when its status changes. */
-export function withCondition(conditions: readonly SearchCondition[], c: Omit<SearchCondition, 'lastTransitionTime'>, now: Date): SearchCondition[] {
+export function withCondition(
+  conditions: readonly SearchCondition[],
+  c: Omit<SearchCondition, 'lastTransitionTime'>,
+  now: Date,
+): SearchCondition[] {
   const previous = conditions.find((x) => x.type === c.type);
   const lastTransitionTime = previous && previous.status === c.status ? previous.lastTransitionTime : now.toISOString();
   const next = { ...c, message: c.message.slice(0, 32768), lastTransitionTime };
@@ -43,7 +47,10 @@ export function candidateSummary(c: CandidateResult): CandidateSummary {
 }
 
 /** Progress fields from the controller's view of the search. */
-export function progressOf(search: Search, front: readonly CandidateResult[]): Pick<SearchStatus, 'done' | 'total' | 'progress' | 'best' | 'paretoFront'> {
+export function progressOf(
+  search: Search,
+  front: readonly CandidateResult[],
+): Pick<SearchStatus, 'done' | 'total' | 'progress' | 'best' | 'paretoFront'> {
   return {
     done: search.done,
     total: search.total,

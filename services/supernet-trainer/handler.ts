@@ -16,7 +16,7 @@ export function supernetTrainerHandlers(trainer: SupernetTrainer, trustedControl
     startTraining: unary(async (request) => {
       assertSearchId(request.searchId, 'searchId');
       const spec = specFromDocument(request.document).spec;
-      if (!isHostPort(request.controller)) throw new ValidationError('controller', 'must be host:port of the search\'s controller');
+      if (!isHostPort(request.controller)) throw new ValidationError('controller', "must be host:port of the search's controller");
       await trustedControllers.assertTrusted(request.controller, 'controller');
       return trainer.start(request.searchId, spec, request.controller);
     }),

@@ -75,4 +75,3 @@ export class SupernetTrainer {
     return run;
   }
 }
-

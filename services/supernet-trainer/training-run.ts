@@ -179,7 +179,11 @@ export class TrainingRun {
   }
 
   private async publish(record: SupernetCheckpoint): Promise<void> {
-    const event = SearchEvent.fromPartial({ searchId: this.searchId, time: record.time, event: { $case: 'supernetCheckpoint', value: record } });
+    const event = SearchEvent.fromPartial({
+      searchId: this.searchId,
+      time: record.time,
+      event: { $case: 'supernetCheckpoint', value: record },
+    });
     await this.deps.events.publish(this.searchId, 'supernet', event, String(record.epoch));
   }
 }

@@ -24,7 +24,16 @@ export function describeDistribution(values: readonly number[]): Distribution {
     const high = Math.min(n - 1, low + 1);
     return sorted[low]! + (at - low) * (sorted[high]! - sorted[low]!);
   };
-  return { n, mean, std: Math.sqrt(variance), min: sorted[0]!, q1: quantile(0.25), median: quantile(0.5), q3: quantile(0.75), max: sorted[n - 1]! };
+  return {
+    n,
+    mean,
+    std: Math.sqrt(variance),
+    min: sorted[0]!,
+    q1: quantile(0.25),
+    median: quantile(0.5),
+    q3: quantile(0.75),
+    max: sorted[n - 1]!,
+  };
 }
 
 /** Where `value` falls among `values`, 0 to 100: the share below it, ties counting half. */

@@ -13,10 +13,7 @@ import type { BenchConfig, BenchJob, BenchJobFailure, BenchJobResult, BenchRepor
  * Runs every (algorithm, seed) search of a benchmark over `threads` worker threads and summarises them. Results do
  * not depend on the thread count: each search is seeded by its own seed alone.
  */
-export async function runBenchmark(
-  config: BenchConfig,
-  onProgress?: (done: number, total: number) => void,
-): Promise<BenchReport> {
+export async function runBenchmark(config: BenchConfig, onProgress?: (done: number, total: number) => void): Promise<BenchReport> {
   const started = performance.now();
   await initBackend(config.backend);
   const space = createSpace(config.space);

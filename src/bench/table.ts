@@ -147,8 +147,12 @@ function parseHeader(path: string, header: string, need: readonly string[]): str
   if (fields[0] !== 'arch' || columns.length === 0) throw new BenchmarkTableError(`${path}:1: ${expected}`);
   if (columns.length > MAX_TABLE_COLUMNS) throw new BenchmarkTableError(`${path}:1: more than ${MAX_TABLE_COLUMNS} columns`);
   columns.forEach((c, i) => {
-    if (!COLUMN_NAME.test(c)) throw new BenchmarkTableError(`${path}:1: column ${i + 2}'s name must be a letter or '_', then letters, digits, '_', '.' or '-' (at most 64)`);
-    if (columns.indexOf(c) !== i) throw new BenchmarkTableError(`${path}:1: column ${i + 2} repeats the name of column ${columns.indexOf(c) + 2}`);
+    if (!COLUMN_NAME.test(c))
+      throw new BenchmarkTableError(
+        `${path}:1: column ${i + 2}'s name must be a letter or '_', then letters, digits, '_', '.' or '-' (at most 64)`,
+      );
+    if (columns.indexOf(c) !== i)
+      throw new BenchmarkTableError(`${path}:1: column ${i + 2} repeats the name of column ${columns.indexOf(c) + 2}`);
   });
   if (wanted.some((c) => !columns.includes(c))) throw new BenchmarkTableError(`${path}:1: ${expected}`);
   return columns;

@@ -12,7 +12,10 @@ import { SPACE_NAMES, type SpaceName } from '../space/types.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 
 const algorithmList = (value: string): string[] => {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.find((n) => !isStrategyName(n));
   if (bad) throw new InvalidArgumentError(`unknown algorithm '${bad}' (allowed: ${STRATEGY_NAMES.join(', ')})`);
   return names;
@@ -35,7 +38,12 @@ export function benchCommand(): Command {
     .requiredOption('--table <csv>', "benchmark table with header 'arch,<column>[,<column>...]' (NAS-Bench-201's: 'arch,test_accuracy')")
     .option('--reward-column <name>', 'the column the strategies are rewarded with', DEFAULT_TABLE_COLUMN)
     .option('--report-column <name>', 'the column reported, for the architecture with the best reward so far (default: the reward column)')
-    .option('--reward-noise <sigma>', "Gaussian noise added to each query's reward, in the column's units (seeded)", nonNegativeNumber('--reward-noise'), 0)
+    .option(
+      '--reward-noise <sigma>',
+      "Gaussian noise added to each query's reward, in the column's units (seeded)",
+      nonNegativeNumber('--reward-noise'),
+      0,
+    )
     .option('--algorithms <list>', `comma-separated: ${STRATEGY_NAMES.join(',')}`, algorithmList, [...STRATEGY_NAMES])
     .option('--queries <n>', 'evaluations each search may make (distinct architectures)', positiveInt('--queries'), 200)
     .option('--seeds <n>', 'independent searches per algorithm', positiveInt('--seeds'), 100)

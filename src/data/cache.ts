@@ -19,9 +19,7 @@ export async function writeDatasetCache(file: string, ds: Dataset, fingerprint: 
   const { train, test } = ds;
   const out = Buffer.alloc(HEADER + (train.count + test.count) * (sample + 1));
   out.write(MAGIC, 0, 'latin1');
-  [VERSION, fingerprint >>> 0, train.count, test.count, ...ds.shape, ds.classes].forEach((v, i) =>
-    out.writeUInt32LE(v, 8 + 4 * i),
-  );
+  [VERSION, fingerprint >>> 0, train.count, test.count, ...ds.shape, ds.classes].forEach((v, i) => out.writeUInt32LE(v, 8 + 4 * i));
   let at = HEADER;
   for (const part of [train.images, train.labels, test.images, test.labels]) {
     out.set(part, at);
@@ -42,9 +40,16 @@ export async function readDatasetCache(file: string, name: string, fingerprint: 
   if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== MAGIC) {
     throw new DatasetError(file, 'bad magic, not a nasmesh dataset cache');
   }
-  const [version, fp, trainCount, testCount, h, w, c, classes] = Array.from({ length: 8 }, (_, i) =>
-    buf.readUInt32LE(8 + 4 * i),
-  ) as [number, number, number, number, number, number, number, number];
+  const [version, fp, trainCount, testCount, h, w, c, classes] = Array.from({ length: 8 }, (_, i) => buf.readUInt32LE(8 + 4 * i)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (version !== VERSION) throw new DatasetError(file, `cache version ${version}, expected ${VERSION}`);
   if (fp !== fingerprint >>> 0) throw new DatasetError(file, 'cache was built from a different source or settings');
   const sample = h * w * c;

@@ -18,10 +18,7 @@ const TEST_FILE = 'test_batch.bin';
  */
 export function parseCifarBatch(bytes: Uint8Array, file: string): Split {
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-    throw new DatasetError(
-      file,
-      `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (1 label + ${PIXELS} pixels)`,
-    );
+    throw new DatasetError(file, `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (1 label + ${PIXELS} pixels)`);
   }
   const count = bytes.length / RECORD;
   const images = new Uint8Array(count * PIXELS);

@@ -36,11 +36,13 @@ export async function openDataRoots(dirs: readonly string[], tables: Readonly<Re
       throw new DataRootsError(`data root ${d} does not exist`);
     });
     if (!(await stat(real)).isDirectory()) throw new DataRootsError(`data root ${d} is not a directory`);
-    if (parse(real).root === real) throw new DataRootsError(`data root ${d} is the file system's root: it would let a search read every file`);
+    if (parse(real).root === real)
+      throw new DataRootsError(`data root ${d} is the file system's root: it would let a search read every file`);
     roots.push({ dir, real });
   }
   for (const name of Object.keys(tables)) {
-    if (!TABLE_NAME.test(name)) throw new DataRootsError(`benchmark table name '${name}' must be lower-case letters, digits, '.', '_' or '-'`);
+    if (!TABLE_NAME.test(name))
+      throw new DataRootsError(`benchmark table name '${name}' must be lower-case letters, digits, '.', '_' or '-'`);
   }
   return { roots, tables: { ...tables } };
 }
@@ -52,6 +54,7 @@ export async function openDataRoots(dirs: readonly string[], tables: Readonly<Re
 export function assertDataPath(path: string, field: string): void {
   if (path.length === 0) throw new ValidationError(field, 'must not be empty');
   if (path.length > MAX_DATA_PATH_LENGTH) throw new ValidationError(field, `is longer than ${MAX_DATA_PATH_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\u0000-\u001f\u007f]/.test(path)) throw new ValidationError(field, 'must not contain control characters');
   if (path.split(/[\\/]/).includes('..')) throw new ValidationError(field, "must not contain a '..' segment");
 }
@@ -65,7 +68,10 @@ export function assertDataPath(path: string, field: string): void {
 export async function resolveDataPath(path: string, data: DataRoots, field: string): Promise<string> {
   assertDataPath(path, field);
   if (data.roots.length === 0) {
-    throw new ValidationError(field, 'this service reads no files a search names (it has no data roots): use a built-in dataset or a registered table');
+    throw new ValidationError(
+      field,
+      'this service reads no files a search names (it has no data roots): use a built-in dataset or a registered table',
+    );
   }
   const where = data.roots.map((r) => r.dir).join(', ');
   const escapes = (root: DataRoot) => new ValidationError(field, `'${path}' leaves the data root ${root.dir} through a symbolic link`);

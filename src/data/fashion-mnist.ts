@@ -38,10 +38,7 @@ export async function loadFashionMnist(opts: FashionMnistOptions = {}): Promise<
   const files = Array.from({ length: CLASSES }, (_, k) => join(packageDir, 'src', 'clothes', `${k}.json`));
   const sizes = await Promise.all(files.map(fileSize));
   const fingerprint = fingerprintOf(JSON.stringify([sizes, trainPerClass, testPerClass, FASHION_SPLIT_SEED]));
-  const cacheFile = join(
-    opts.cacheDir ?? defaultCacheDir(packageDir),
-    `fashion-mnist-${fingerprint.toString(16).padStart(8, '0')}.bin`,
-  );
+  const cacheFile = join(opts.cacheDir ?? defaultCacheDir(packageDir), `fashion-mnist-${fingerprint.toString(16).padStart(8, '0')}.bin`);
   try {
     return await readDatasetCache(cacheFile, 'fashion-mnist', fingerprint);
   } catch (err) {
@@ -53,11 +50,7 @@ export async function loadFashionMnist(opts: FashionMnistOptions = {}): Promise<
 }
 
 /** Reads the class files one at a time (peak memory ≈ one parsed class) and splits each class with one seeded Rng. */
-export async function convertFashionJson(
-  files: readonly string[],
-  trainPerClass: number,
-  testPerClass: number,
-): Promise<Dataset> {
+export async function convertFashionJson(files: readonly string[], trainPerClass: number, testPerClass: number): Promise<Dataset> {
   const rng = new Rng(FASHION_SPLIT_SEED);
   const alloc = (perClass: number) => ({
     images: new Uint8Array(CLASSES * perClass * PIXELS),
@@ -73,8 +66,7 @@ export async function convertFashionJson(
     }
     const order = rng.sampleIndices(rows.length, rows.length);
     order.forEach((row, i) => {
-      const [dst, slot] =
-        i < testPerClass ? [test, k * testPerClass + i] : [train, k * trainPerClass + i - testPerClass];
+      const [dst, slot] = i < testPerClass ? [test, k * testPerClass + i] : [train, k * trainPerClass + i - testPerClass];
       dst.images.set(rows[row]!, slot * PIXELS);
       dst.labels[slot] = k;
     });

@@ -57,10 +57,7 @@ export async function loadIdxDataset(name: string, files: IdxFiles, classes?: nu
   const train = pair(trImg!, files.trainImages, trLab!, files.trainLabels);
   const test = pair(teImg!, files.testImages, teLab!, files.testLabels);
   if (train.shape.join() !== test.shape.join()) {
-    throw new DatasetError(
-      files.testImages,
-      `samples are ${test.shape.join('×')} but ${files.trainImages} has ${train.shape.join('×')}`,
-    );
+    throw new DatasetError(files.testImages, `samples are ${test.shape.join('×')} but ${files.trainImages} has ${train.shape.join('×')}`);
   }
   const k = classes ?? inferClasses(train.split.labels);
   checkLabels(train.split.labels, k, files.trainLabels);

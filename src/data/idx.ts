@@ -37,10 +37,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const expected = headerBytes + dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected) {
-    throw new DatasetError(
-      file,
-      `header says ${describe(dims)} but the file holds ${bytes.length} bytes, expected ${expected}`,
-    );
+    throw new DatasetError(file, `header says ${describe(dims)} but the file holds ${bytes.length} bytes, expected ${expected}`);
   }
   return { dims, data: bytes.subarray(headerBytes) };
 }
@@ -63,12 +60,7 @@ export function idxLabels(arr: IdxArray, file: string): Uint8Array {
 }
 
 /** Pairs images with labels, checking counts agree. `labels` are checked against the class count separately. */
-export function idxSplit(
-  images: IdxArray,
-  imagesFile: string,
-  labels: IdxArray,
-  labelsFile: string,
-): { split: Split; shape: Shape } {
+export function idxSplit(images: IdxArray, imagesFile: string, labels: IdxArray, labelsFile: string): { split: Split; shape: Shape } {
   const img = idxImages(images, imagesFile);
   const lab = idxLabels(labels, labelsFile);
   if (lab.length !== img.count) {

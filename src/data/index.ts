@@ -1,14 +1,4 @@
-export type {
-  Augmentation,
-  Batch,
-  BatchOptions,
-  ChannelStats,
-  Dataset,
-  DatasetName,
-  LoadedDataset,
-  Shape,
-  Split,
-} from './types.js';
+export type { Augmentation, Batch, BatchOptions, ChannelStats, Dataset, DatasetName, LoadedDataset, Shape, Split } from './types.js';
 export { DATASET_NAMES } from './types.js';
 export { DatasetError } from './errors.js';
 export { datasetSpecSchema, parseDatasetSpec, resolveAugment } from './spec.js';

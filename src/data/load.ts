@@ -65,13 +65,12 @@ export async function loadDataset(value: unknown, opts: LoadOptions = {}): Promi
   const sample = ds.shape[0] * ds.shape[1] * ds.shape[2];
   const { size, seed } = spec.validation;
   if (size >= ds.train.count) {
-    throw new ValidationError(
-      `${root}.validation.size`,
-      `${size} leaves no training samples (${ds.name} has ${ds.train.count})`,
-    );
+    throw new ValidationError(`${root}.validation.size`, `${size} leaves no training samples (${ds.name} has ${ds.train.count})`);
   }
   const rng = new Rng(seed);
-  let { train, validation } = carveValidation(ds.train, ds.classes, sample, size, rng);
+  const carved = carveValidation(ds.train, ds.classes, sample, size, rng);
+  const { validation } = carved;
+  let { train } = carved;
   if (spec.subset !== undefined && spec.subset < train.count) {
     train = takeSamples(train, stratifiedIndices(train.labels, ds.classes, spec.subset, rng), sample);
   }

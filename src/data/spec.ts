@@ -16,7 +16,9 @@ export const datasetSpecSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('The folder holding the files (cifar10: data_batch_1..5.bin and test_batch.bin; idx: train-/t10k- image and label files), inside a data root.'),
+      .describe(
+        'The folder holding the files (cifar10: data_batch_1..5.bin and test_batch.bin; idx: train-/t10k- image and label files), inside a data root.',
+      ),
     classes: z.number().int().min(2).max(256).optional().describe('idx only: the class count; default the largest training label + 1.'),
     validation: z
       .object({

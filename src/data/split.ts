@@ -29,9 +29,8 @@ export function stratifiedIndices(labels: Uint8Array, classes: number, size: num
 
 /** A new split holding the given samples, in the given order (images are copied). */
 export function takeSamples(split: Split, indices: readonly number[], sampleSize: number): Split {
-  const images = split.images instanceof Float32Array
-    ? new Float32Array(indices.length * sampleSize)
-    : new Uint8Array(indices.length * sampleSize);
+  const images =
+    split.images instanceof Float32Array ? new Float32Array(indices.length * sampleSize) : new Uint8Array(indices.length * sampleSize);
   const labels = new Uint8Array(indices.length);
   indices.forEach((src, dst) => {
     images.set(split.images.subarray(src * sampleSize, (src + 1) * sampleSize), dst * sampleSize);

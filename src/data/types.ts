@@ -58,6 +58,4 @@ interface BatchBase {
 }
 
 /** Augmentation needs the sample geometry, so `shape` is required with it. */
-export type BatchOptions =
-  | (BatchBase & { augment?: undefined; shape?: Shape })
-  | (BatchBase & { augment: Augmentation; shape: Shape });
+export type BatchOptions = (BatchBase & { augment?: undefined; shape?: Shape }) | (BatchBase & { augment: Augmentation; shape: Shape });

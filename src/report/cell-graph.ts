@@ -89,7 +89,8 @@ function clearBend(placed: ReadonlyMap<number, Placed>, from: number, to: number
     }
     return true;
   };
-  const steps = preferred === 0 ? [0, -36, 36, -72, 72, -108, 108, -144, 144] : [0, 36, 72, 108, 144].map((d) => preferred + Math.sign(preferred) * d);
+  const steps =
+    preferred === 0 ? [0, -36, 36, -72, 72, -108, 108, -144, 144] : [0, 36, 72, 108, 144].map((d) => preferred + Math.sign(preferred) * d);
   return steps.find(clear) ?? preferred;
 }
 

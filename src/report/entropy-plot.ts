@@ -7,11 +7,7 @@ import { COLORS, plotSvg } from './plot-svg.js';
  * The controller's policy entropy after each observe, against the uniform policy's entropy: how far the policy has
  * concentrated on part of the space.
  */
-export function entropySection(
-  stats: readonly StrategyStatsRecord[] | null,
-  strategy: string,
-  maxEntropy: number,
-): string {
+export function entropySection(stats: readonly StrategyStatsRecord[] | null, strategy: string, maxEntropy: number): string {
   const title = 'Controller entropy';
   if (stats === null) {
     return section(title, {

@@ -3,7 +3,8 @@ import type { ReportData, ReportFinal } from './types.js';
 
 const percent = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)} %`);
 const count = (x: number) => x.toLocaleString('en-US');
-const tau = (x: number | null | undefined) => (x === undefined ? undefined : x === null ? 'undefined (fewer than two, or all tied)' : x.toFixed(3));
+const tau = (x: number | null | undefined) =>
+  x === undefined ? undefined : x === null ? 'undefined (fewer than two, or all tied)' : x.toFixed(3);
 const row = (cells: readonly string[], tag = 'td') => `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 
 /**
@@ -13,7 +14,10 @@ const row = (cells: readonly string[], tag = 'td') => `<tr>${cells.map((c) => `<
 export function finalStageSection(summary: ReportData['summary'], evaluation: string): string {
   if (!summary?.best && !summary?.finalists) return '';
   // What ranked the finalists: ENAS's derive step on the shared weights, or a standalone search's own reward.
-  const [from, score] = evaluation === 'weight-sharing' ? ["The derive step's best", 'derive reward (shared weights)'] : ["The search's best by its reward", 'search reward'];
+  const [from, score] =
+    evaluation === 'weight-sharing'
+      ? ["The derive step's best", 'derive reward (shared weights)']
+      : ["The search's best by its reward", 'search reward'];
   const rankedBy = evaluation === 'weight-sharing' ? 'derive reward' : 'search reward';
   const parts = ['<section><h2>Final stage</h2>'];
   const networks: [string, ReportFinal][] = [];

@@ -11,8 +11,6 @@ export function swatch(color: string, symbol: '●' | '━' | '┅'): string {
 /** A report section: a heading, then a figure with its caption, or a note saying why there is none. */
 export function section(title: string, content: { svg: string; caption: string } | { note: string }): string {
   const body =
-    'svg' in content
-      ? `<figure>${content.svg}<figcaption>${content.caption}</figcaption></figure>`
-      : `<p class="note">${content.note}</p>`;
+    'svg' in content ? `<figure>${content.svg}<figcaption>${content.caption}</figcaption></figure>` : `<p class="note">${content.note}</p>`;
   return `<section><h2>${escapeHtml(title)}</h2>${body}</section>`;
 }

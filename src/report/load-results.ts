@@ -92,7 +92,8 @@ export function loadResults(dir: string): ReportData {
   const space = createSpace(spec.space);
   // The cell drawn: the final stage's pick where there is one, else the best-rewarded candidate (the earliest on ties).
   const retrained = summary?.best && 'arch' in summary.best.architecture ? summary.best.architecture.arch : undefined;
-  const found = retrained ?? candidates.reduce<(typeof candidates)[number] | undefined>((a, c) => (a && a.reward >= c.reward ? a : c), undefined)?.arch;
+  const found =
+    retrained ?? candidates.reduce<(typeof candidates)[number] | undefined>((a, c) => (a && a.reward >= c.reward ? a : c), undefined)?.arch;
   return {
     search: {
       name: search.metadata.name,

@@ -24,7 +24,11 @@ export function paretoSection(candidates: readonly ReportCandidate[], evaluation
     });
   }
   const accuracyKind =
-    evaluation === 'weight-sharing' ? 'shared-weight validation accuracy' : evaluation === 'benchmark' ? 'table test accuracy' : 'validation accuracy';
+    evaluation === 'weight-sharing'
+      ? 'shared-weight validation accuracy'
+      : evaluation === 'benchmark'
+        ? 'table test accuracy'
+        : 'validation accuracy';
   const front = new ParetoFront<ReportCandidate>([cost]);
   for (const c of points) front.add({ accuracy: c.accuracy, [cost]: c[cost] }, c);
   const best = front.points().map((e) => e.item);
@@ -39,10 +43,7 @@ export function paretoSection(candidates: readonly ReportCandidate[], evaluation
       Plot.dot(best, { x: cost, y: 'accuracy', r: 4, fill: COLORS.red, ariaDescription: 'pareto front' }),
     ],
   });
-  const measured =
-    cost === 'latencyMs'
-      ? 'measured inference latency'
-      : 'parameter count (latency was not measured for these candidates)';
+  const measured = cost === 'latencyMs' ? 'measured inference latency' : 'parameter count (latency was not measured for these candidates)';
   const caption =
     `${accuracyKind[0]!.toUpperCase()}${accuracyKind.slice(1)} against ${measured}. ${swatch(COLORS.red, '●')} the ` +
     `${best.length} Pareto-optimal candidates (no other matches or beats one on both accuracy and cost), ` +

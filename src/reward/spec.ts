@@ -11,7 +11,11 @@ import { parseWith } from '../util/schema.js';
 export const costTermSchema = z
   .object({
     target: z.number().positive().describe("The budget in the metric's own unit (parameters, multiply-adds)."),
-    weight: z.number().max(0).default(-0.07).describe('The exponent above the target (≤ 0: exceeding the budget can only lower the reward).'),
+    weight: z
+      .number()
+      .max(0)
+      .default(-0.07)
+      .describe('The exponent above the target (≤ 0: exceeding the budget can only lower the reward).'),
   })
   .strict();
 
@@ -39,7 +43,10 @@ const mnasObjective = z
   .object({
     objective: z.literal('mnas').describe(OBJECTIVE),
     targetLatencyMs: z.number().positive().describe('The latency target T in milliseconds.'),
-    mode: z.enum(['soft', 'hard']).default('soft').describe("MnasNet's exponents: soft (α = β = −0.07) or hard (α = 0, β = −1: a network over T is penalised hard)."),
+    mode: z
+      .enum(['soft', 'hard'])
+      .default('soft')
+      .describe("MnasNet's exponents: soft (α = β = −0.07) or hard (α = 0, β = −1: a network over T is penalised hard)."),
     alpha: z.number().max(0).optional().describe("The exponent at or under the target, overriding mode's."),
     beta: z.number().max(0).optional().describe("The exponent over the target, overriding mode's."),
     params: costTermSchema.optional().describe('A parameter budget, one more factor (params / target)^weight above it.'),

@@ -49,25 +49,29 @@ export class EvaluatorPool implements CandidateEvaluator {
     const pool = new EvaluatorPool();
     const url = siblingModule('evaluator-worker', import.meta.url);
     await Promise.all(
-      Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
-        const worker = startWorker(url, setup);
-        pool.workers.push(worker);
-        worker.once('error', reject);
-        worker.on('message', (m: PoolMessage) => {
-          if (m === 'ready') {
-            resolve();
-          } else if ('progress' in m) {
-            pool.pending.get(m.id)?.onProgress?.(m.progress);
-            return; // the job goes on
-          } else {
-            const p = pool.pending.get(m.id)!;
-            pool.pending.delete(m.id);
-            if ('error' in m) p.reject(new NasmeshError(m.error));
-            else p.resolve(m.evaluation);
-          }
-          pool.release(worker);
-        });
-      })),
+      Array.from(
+        { length: size },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = startWorker(url, setup);
+            pool.workers.push(worker);
+            worker.once('error', reject);
+            worker.on('message', (m: PoolMessage) => {
+              if (m === 'ready') {
+                resolve();
+              } else if ('progress' in m) {
+                pool.pending.get(m.id)?.onProgress?.(m.progress);
+                return; // the job goes on
+              } else {
+                const p = pool.pending.get(m.id)!;
+                pool.pending.delete(m.id);
+                if ('error' in m) p.reject(new NasmeshError(m.error));
+                else p.resolve(m.evaluation);
+              }
+              pool.release(worker);
+            });
+          }),
+      ),
     );
     return pool;
   }

@@ -83,7 +83,12 @@ export async function trainBaseline(
   const sized = sizeMatchedBaseline(name, network, targetParams);
   const { model, ...result } = await retrain(sized.spec, name, data, opts);
   model.dispose();
-  const architecture = { baseline: name, sizedToParams: targetParams, widthMultiplier: sized.widthMultiplier, channels: [...sized.channels] };
+  const architecture = {
+    baseline: name,
+    sizedToParams: targetParams,
+    widthMultiplier: sized.widthMultiplier,
+    channels: [...sized.channels],
+  };
   return { architecture, ...result };
 }
 
@@ -116,5 +121,13 @@ async function retrain(spec: NetworkSpec, run: string, data: LoadedDataset, opts
   const validationAccuracy = accuracy(model, data.validation, data, rng);
   const testAccuracy = accuracy(model, data.test, data, rng);
   const { params, macs } = specCost(spec);
-  return { model, testAccuracy, validationAccuracy, params, flops: macs, epochs: opts.epochs, seconds: (performance.now() - started) / 1000 };
+  return {
+    model,
+    testAccuracy,
+    validationAccuracy,
+    params,
+    flops: macs,
+    epochs: opts.epochs,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -34,7 +34,9 @@ export async function trainFinalists(
   // The worker threads' batches, as one progress over all the finalists.
   const progress = onProgress && combinedTrainingProgress('finalists', finalists.length, onProgress);
   try {
-    const trained = await Promise.all(finalists.map(async (f, i) => ({ ...f, shortTraining: await evaluator.evaluate(f.arch, progress?.(i)) })));
+    const trained = await Promise.all(
+      finalists.map(async (f, i) => ({ ...f, shortTraining: await evaluator.evaluate(f.arch, progress?.(i)) })),
+    );
     // Array.prototype.sort is stable: equal accuracies keep the derive step's order.
     return trained.sort((a, b) => b.shortTraining.accuracy - a.shortTraining.accuracy);
   } finally {
@@ -42,7 +44,11 @@ export async function trainFinalists(
   }
 }
 
-async function finalistEvaluator(workers: number, setup: PoolSetup, data: LoadedDataset): Promise<{ evaluator: CandidateEvaluator; close: () => Promise<void> }> {
+async function finalistEvaluator(
+  workers: number,
+  setup: PoolSetup,
+  data: LoadedDataset,
+): Promise<{ evaluator: CandidateEvaluator; close: () => Promise<void> }> {
   if (workers > 1) {
     const pool = await EvaluatorPool.start(workers, setup);
     return { evaluator: pool, close: () => pool.close() };

@@ -87,15 +87,18 @@ export async function runLocalSession(search: SearchSpec, opts: LocalSessionOpti
         progress(observed);
       },
     });
+    let candidates: readonly CandidateRecord[];
     try {
       write(session.candidates); // those observed before a restart
       progress(session.candidates.length);
-      return await session.run(opts.signal);
+      candidates = await session.run(opts.signal);
     } finally {
       session.dispose();
       await store.flush(id);
-      if (checkpointError) throw checkpointError;
     }
+    // A checkpoint that could not be stored fails the run: a restart would lose the steps since the last one.
+    if (checkpointError) throw checkpointError;
+    return candidates;
   } finally {
     await close();
   }
@@ -109,9 +112,15 @@ export async function runLocalSession(search: SearchSpec, opts: LocalSessionOpti
 function measuringLatency(search: SearchSpec, backend: EvaluationBackend, network: NetworkConfig | undefined): EvaluationBackend {
   const measurement = latencyMeasurement(search.spec.reward);
   if (!measurement) return backend;
-  if (!network) throw new NasmeshError(`search ${search.metadata.name}: objective mnas measures latency, which needs the dataset's network`);
+  if (!network)
+    throw new NasmeshError(`search ${search.metadata.name}: objective mnas measures latency, which needs the dataset's network`);
   const profiler = new LatencyProfiler(localHardwareProfile(tf.getBackend()));
-  return new LatencyMeasuringBackend(backend, profilerLatencySource(profiler), { space: search.spec.space, network, measurement, before: true });
+  return new LatencyMeasuringBackend(backend, profilerLatencySource(profiler), {
+    space: search.spec.space,
+    network,
+    measurement,
+    before: true,
+  });
 }
 
 async function localBackend(search: SearchSpec, store: SearchStore, opts: LocalSessionOptions) {

@@ -52,7 +52,12 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
       const arch = this.space.fromJSON(job.architecture);
       const accuracy = scoreWithSupernet(net, arch, batch);
       const { params, macs } = architectureCost(this.space, arch, datasetNetwork(this.data, this.spec.network));
-      yield { search: job.search, index: job.index, evaluation: { accuracy, params, flops: macs }, seconds: (performance.now() - started) / 1000 };
+      yield {
+        search: job.search,
+        index: job.index,
+        evaluation: { accuracy, params, flops: macs },
+        seconds: (performance.now() - started) / 1000,
+      };
     }
   }
 
@@ -83,11 +88,21 @@ export class LocalWeightSharingBackend implements EvaluationBackend {
     const checkpoint = await this.store.getCheckpoint(this.id);
     const version = checkpoint?.observed ?? -1;
     if (!checkpoint || version !== epochPolicyVersion(this.spec.evaluation, epoch)) {
-      throw new NasmeshError(`search ${this.id}: epoch ${epoch} trains with policy version ${epochPolicyVersion(this.spec.evaluation, epoch)}, the store has ${version}`);
+      throw new NasmeshError(
+        `search ${this.id}: epoch ${epoch} trains with policy version ${epochPolicyVersion(this.spec.evaluation, epoch)}, the store has ${version}`,
+      );
     }
     const onStep = this.listeners.onStep;
     onStep?.(epoch, 0);
-    const result = await trainEpoch(net, this.spec, this.data, epoch, checkpoint.strategy, signal, onStep && ((...step) => onStep(epoch, ...step)));
+    const result = await trainEpoch(
+      net,
+      this.spec,
+      this.data,
+      epoch,
+      checkpoint.strategy,
+      signal,
+      onStep && ((...step) => onStep(epoch, ...step)),
+    );
     if (result.stopped) {
       // Half an epoch is no state to keep: a resumed run trains the epoch again from the stored one before.
       this.dispose();

@@ -89,7 +89,8 @@ export async function writeSearchResults(
     let finalists: TrainedFinalist[] | undefined;
     // Weight sharing: the derive step's ranking; standalone: the search's own rewards.
     const count = finalistCount(spec);
-    const shortlist = count === 0 ? undefined : (derived ?? ranked.map((r) => ({ arch: space.fromJSON(r.architecture), reward: r.reward })));
+    const shortlist =
+      count === 0 ? undefined : (derived ?? ranked.map((r) => ({ arch: space.fromJSON(r.architecture), reward: r.reward })));
     if (shortlist) {
       const from = derived ? "the derive step's" : "the search's";
       o.onLog?.(`final: short training of ${from} ${Math.min(count, shortlist.length)} best`);
@@ -154,15 +155,24 @@ function finalistSummaries(
  */
 function rankCorrelation(finalists: readonly FinalistSummary[]): RankCorrelation {
   const tau: RankCorrelation = {
-    deriveVsShortTraining: kendallTau(finalists.map((f) => f.deriveReward), finalists.map((f) => f.shortTrainingAccuracy)),
+    deriveVsShortTraining: kendallTau(
+      finalists.map((f) => f.deriveReward),
+      finalists.map((f) => f.shortTrainingAccuracy),
+    ),
   };
   const retrained = finalists.filter((f) => f.retrained);
   if (retrained.length < 2) return tau;
   const final = retrained.map((f) => f.retrained!.testAccuracy);
   return {
     ...tau,
-    deriveVsRetrained: kendallTau(retrained.map((f) => f.deriveReward), final),
-    shortTrainingVsRetrained: kendallTau(retrained.map((f) => f.shortTrainingAccuracy), final),
+    deriveVsRetrained: kendallTau(
+      retrained.map((f) => f.deriveReward),
+      final,
+    ),
+    shortTrainingVsRetrained: kendallTau(
+      retrained.map((f) => f.shortTrainingAccuracy),
+      final,
+    ),
   };
 }
 
@@ -188,7 +198,10 @@ async function derive(
   const strategy = createStrategy(name, space, options, 0);
   try {
     strategy.restore(checkpoint.strategy);
-    const searched = [...records].sort((a, b) => b.reward - a.reward || a.index - b.index).slice(0, 10).map((r) => space.fromJSON(r.architecture));
+    const searched = [...records]
+      .sort((a, b) => b.reward - a.reward || a.index - b.index)
+      .slice(0, 10)
+      .map((r) => space.fromJSON(r.architecture));
     // Its own stream: the derive samples do not depend on how the search's draws went.
     const onScored = (done: number, total: number) => onProgress?.({ phase: 'derive', done, total, unit: 'candidates' });
     return deriveFinalists(space, net, strategy, searched, data, { samples, images }, new Rng((spec.seed ^ 0x5bd1e995) >>> 0), onScored);

@@ -184,7 +184,9 @@ export class SearchSession {
       const stored = this.unobserved.get(p.index);
       if (!stored) continue;
       if (stored.hash !== p.hash) {
-        throw new NasmeshError(`search ${this.id}: candidate ${p.index} is stored as ${stored.hash}, but the checkpoint proposes ${p.hash}`);
+        throw new NasmeshError(
+          `search ${this.id}: candidate ${p.index} is stored as ${stored.hash}, but the checkpoint proposes ${p.hash}`,
+        );
       }
       results.set(p.index, stored);
       this.hooks.onEvaluated?.(stored);
@@ -222,7 +224,11 @@ export class SearchSession {
     batch.forEach((c) => this.unobserved.delete(c.index));
     this.extra.seconds += (performance.now() - this.runStarted) / 1000;
     this.runStarted = performance.now();
-    await this.store.putCheckpoint(this.id, { observed: this.observed.length, strategy: this.strategy.checkpoint(), extra: { ...this.extra } });
+    await this.store.putCheckpoint(this.id, {
+      observed: this.observed.length,
+      strategy: this.strategy.checkpoint(),
+      extra: { ...this.extra },
+    });
     this.hooks.onPolicyUpdated?.(this.observed.length, this.strategy.stats());
   }
 
@@ -230,7 +236,16 @@ export class SearchSession {
     const { accuracy, params, flops, diverged, latencyMs } = ev;
     // A diverged training run has no meaningful accuracy; it earns the lowest reward.
     const reward = diverged ? 0 : this.reward(ev);
-    return { ...p, reward, accuracy, params, flops, seconds, ...(diverged ? { diverged } : {}), ...(latencyMs !== undefined ? { latencyMs } : {}) };
+    return {
+      ...p,
+      reward,
+      accuracy,
+      params,
+      flops,
+      seconds,
+      ...(diverged ? { diverged } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
+    };
   }
 
   private async setPhase(phase: SearchPhase, message?: string): Promise<void> {

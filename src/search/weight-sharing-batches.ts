@@ -7,7 +7,12 @@ import type { Rng } from '../util/rng.js';
 export function endlessBatches(split: Split, data: LoadedDataset, batchSize: number, rng: Rng, train: boolean): () => SupernetBatch {
   const augmented = train && (data.augment.pad > 0 || data.augment.flip);
   const epoch = () =>
-    batches(split, batchSize, rng, augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats });
+    batches(
+      split,
+      batchSize,
+      rng,
+      augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats },
+    );
   let it = epoch();
   return () => {
     let next = it.next();

@@ -19,7 +19,8 @@ export function scoreWithSupernet(net: Supernet, arch: Architecture, validationB
  * the same images.
  */
 export function candidateValidationBatch(data: LoadedDataset, batchSize: number, seed: number, index: number): SupernetBatch {
-  if (data.validation.count === 0) throw new RangeError('weight-sharing scoring needs a validation split (spec.dataset.validation.size > 0)');
+  if (data.validation.count === 0)
+    throw new RangeError('weight-sharing scoring needs a validation split (spec.dataset.validation.size > 0)');
   const rng = new Rng((Math.imul(seed, 0x9e3779b1) ^ index) >>> 0);
   const [h, w, c] = data.shape;
   const picked = takeSamples(data.validation, rng.sampleIndices(data.validation.count, batchSize), h * w * c);

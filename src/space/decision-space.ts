@@ -67,10 +67,7 @@ export abstract class DecisionSpace implements SearchSpace {
       }
     }
     if (labels.length !== this.decisions.length) {
-      throw new InvalidArchitectureError(
-        'arch',
-        `has ${labels.length} decisions, the ${this.name} space has ${this.decisions.length}`,
-      );
+      throw new InvalidArchitectureError('arch', `has ${labels.length} decisions, the ${this.name} space has ${this.decisions.length}`);
     }
     return this.decisions.map((d, i) => {
       if (nodes[i] !== d.node) {
@@ -123,7 +120,11 @@ export abstract class DecisionSpace implements SearchSpace {
     this.decisions.forEach((d, i) => {
       const v = arch[i];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= d.choices.length) {
-        throw new InvalidArchitectureError(d.name, `value ${String(v)} is out of range`, d.choices.map((c, j) => `${j} (${c})`));
+        throw new InvalidArchitectureError(
+          d.name,
+          `value ${String(v)} is out of range`,
+          d.choices.map((c, j) => `${j} (${c})`),
+        );
       }
     });
   }
@@ -133,7 +134,10 @@ export abstract class DecisionSpace implements SearchSpace {
   }
 
   hash(arch: Architecture): string {
-    return createHash('sha256').update(`${this.name}\n${this.encode(arch)}`).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(`${this.name}\n${this.encode(arch)}`)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   protected indexOf(d: Decision, label: string): number {

@@ -24,7 +24,8 @@ const uniqueNumbers = (values: readonly number[]) =>
     .meta({ uniqueItems: true });
 
 /** The `spec.space` section of a search spec; every field but `name` has a default. */
-const NAME = 'The search space: nb201 (NAS-Bench-201 cell), enas-micro (NASNet/ENAS normal and reduction cells), enas-macro (ENAS layer by layer) or mnas (MnasNet blocks).';
+const NAME =
+  'The search space: nb201 (NAS-Bench-201 cell), enas-micro (NASNet/ENAS normal and reduction cells), enas-macro (ENAS layer by layer) or mnas (MnasNet blocks).';
 const CHANNELS = "Channels of the space's own reference network (candidates train in spec.network's).";
 
 export const spaceConfigSchema = z
@@ -33,9 +34,15 @@ export const spaceConfigSchema = z
     z
       .object({
         name: z.literal('enas-micro').describe(NAME),
-        blocks: z.number().int().min(1).max(10).default(5).describe('Blocks per cell; each picks two inputs among earlier nodes and an op for each.'),
+        blocks: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(5)
+          .describe('Blocks per cell; each picks two inputs among earlier nodes and an op for each.'),
         ops: uniqueList(MICRO_OPS, ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity']).describe(
-          "The ops a block may apply to each input (no repeats).",
+          'The ops a block may apply to each input (no repeats).',
         ),
         channels: z.number().int().min(1).default(20).describe(CHANNELS),
       })
@@ -43,7 +50,13 @@ export const spaceConfigSchema = z
     z
       .object({
         name: z.literal('enas-macro').describe(NAME),
-        layers: z.number().int().min(1).max(24).default(12).describe('Layers; each picks an op and a skip connection from every earlier layer or not.'),
+        layers: z
+          .number()
+          .int()
+          .min(1)
+          .max(24)
+          .default(12)
+          .describe('Layers; each picks an op and a skip connection from every earlier layer or not.'),
         ops: uniqueList(MACRO_OPS, [...MACRO_OPS]).describe('The ops a layer may be (no repeats).'),
         channels: z.number().int().min(1).default(36).describe(CHANNELS),
       })
@@ -51,7 +64,9 @@ export const spaceConfigSchema = z
     z
       .object({
         name: z.literal('mnas').describe(NAME),
-        convOps: uniqueList(MNAS_CHOICES.convOps, [...MNAS_CHOICES.convOps]).describe("Each block's convolution: regular, depthwise separable or inverted bottleneck (MBConv) with its expansion."),
+        convOps: uniqueList(MNAS_CHOICES.convOps, [...MNAS_CHOICES.convOps]).describe(
+          "Each block's convolution: regular, depthwise separable or inverted bottleneck (MBConv) with its expansion.",
+        ),
         kernels: uniqueNumbers(MNAS_CHOICES.kernels).describe("Each block's kernel size."),
         seRatios: uniqueNumbers(MNAS_CHOICES.seRatios).describe("Each block's squeeze-and-excite ratio (0: none)."),
         skipOps: uniqueList(MNAS_CHOICES.skipOps, [...MNAS_CHOICES.skipOps]).describe("Each block's skip op."),

@@ -90,7 +90,8 @@ export function checkSpecBounds(spec: Record<string, unknown>, ctx: z.Refinement
 /** metadata.labels within Kubernetes' limits and ours. */
 export function checkLabels(labels: Record<string, string> | undefined, ctx: z.RefinementCtx): void {
   const entries = Object.entries(labels ?? {});
-  const issue = (message: string, key?: string) => ctx.addIssue({ code: 'custom', path: ['labels', ...(key === undefined ? [] : [key])], message });
+  const issue = (message: string, key?: string) =>
+    ctx.addIssue({ code: 'custom', path: ['labels', ...(key === undefined ? [] : [key])], message });
   if (entries.length > MAX_LABELS) issue(`must have at most ${MAX_LABELS} entries`);
   for (const [key, value] of entries) {
     if (key.length > MAX_LABEL_KEY) issue(`keys must be at most ${MAX_LABEL_KEY} characters`);

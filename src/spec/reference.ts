@@ -34,7 +34,9 @@ function section(lines: string[], path: string, node: SchemaNode): void {
   if (rows.length === 0) return;
   lines.push('', '| field | type | default | description |', '|---|---|---|---|');
   for (const [name, child] of rows) {
-    lines.push(`| \`${name}\` | ${typeOf(child)} | ${child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``} | ${describe(child)} |`);
+    lines.push(
+      `| \`${name}\` | ${typeOf(child)} | ${child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``} | ${describe(child)} |`,
+    );
   }
 }
 
@@ -54,9 +56,15 @@ function typeOf(node: SchemaNode): string {
   const bound = (v: unknown) => (typeof v === 'number' && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
   const [min, max] = [bound(node.minimum), bound(node.maximum)];
   const low = min === undefined ? '' : `${node.exclusiveMinimum ? '>' : '≥'} ${min}`;
-  const range = min !== undefined && max !== undefined && !node.exclusiveMinimum ? `${min} to ${max}` : [low, max === undefined ? '' : `≤ ${max}`].filter(Boolean).join(', ');
+  const range =
+    min !== undefined && max !== undefined && !node.exclusiveMinimum
+      ? `${min} to ${max}`
+      : [low, max === undefined ? '' : `≤ ${max}`].filter(Boolean).join(', ');
   return [node.type ?? 'any', range].filter(Boolean).join(', ');
 }
 
 const defaultOf = (node: SchemaNode) => (node.default === undefined ? '' : `, default \`${JSON.stringify(node.default)}\``);
-const describe = (node: SchemaNode) => String(node.description ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const describe = (node: SchemaNode) =>
+  String(node.description ?? '')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', ' ');

@@ -39,7 +39,7 @@ const conditionSchema = z
       .max(1024)
       .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
       .describe('Why, in one CamelCase word (WaitingForGPUs, InvalidSpec, ...).'),
-    message: z.string().max(32768).describe('Why, for people: the field, the scheduler\'s message.'),
+    message: z.string().max(32768).describe("Why, for people: the field, the scheduler's message."),
   })
   .strict();
 
@@ -53,7 +53,11 @@ export const searchStatusSchema = z
     total: count.optional().describe("The budget's candidates."),
     progress: z.string().optional().describe("done/total, for kubectl get's Done column."),
     best: candidateSummarySchema.optional().describe('The best candidate so far.'),
-    paretoFront: z.array(candidateSummarySchema).max(10).optional().describe('The top of the Pareto front over accuracy, latency and parameters (mnas rewards).'),
+    paretoFront: z
+      .array(candidateSummarySchema)
+      .max(10)
+      .optional()
+      .describe('The top of the Pareto front over accuracy, latency and parameters (mnas rewards).'),
     // One condition per type, as every Kubernetes status keeps them (a server-side-apply list map).
     conditions: z
       .array(conditionSchema)
@@ -69,7 +73,7 @@ export const searchStatusSchema = z
       })
       .strict()
       .optional()
-      .describe('Where nasmesh results downloads the search\'s results from, once it Succeeded.'),
+      .describe("Where nasmesh results downloads the search's results from, once it Succeeded."),
     message: z.string().optional().describe('Why the search failed, for people.'),
     startTime: timestamp.optional().describe('When the search started running.'),
     completionTime: timestamp.optional().describe('When it reached a final phase.'),

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { dnsSubdomain } from './kubernetes-names.js';
 
 /** apimachinery's resource.Quantity serialization, as Kubernetes' own OpenAPI schemas state it. */
-const QUANTITY =
-  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
 /**
  * A resource amount as a Pod takes it: a quantity string (`500m`, `1.5`, `4Gi`) or a whole number (YAML's `cpu: 2`).
@@ -28,7 +27,13 @@ const resourcesSchema = z
   .object({
     cpu: quantity.optional().describe("Each worker pod's requests.cpu (500m, 2)."),
     memory: quantity.optional().describe("Each worker pod's requests.memory and limits.memory (4Gi)."),
-    gpu: z.number().int().min(0).max(16).default(0).describe('GPUs per worker pod: the nvidia.com/gpu limit, with the GPU nodes\' toleration.'),
+    gpu: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe("GPUs per worker pod: the nvidia.com/gpu limit, with the GPU nodes' toleration."),
   })
   .strict()
   .describe("Every worker pod's requests, and its GPU limit.");
@@ -71,8 +76,10 @@ const absolutePath = z
 const dataVolumeSchema = z
   .object({
     claimName: dnsSubdomain.optional().describe("A PersistentVolumeClaim in the search's namespace (or hostPath)."),
-    hostPath: absolutePath.optional().describe("A directory on the node (or claimName)."),
-    mountPath: absolutePath.default('/data').describe("Where it is mounted, read-only; also the pods' working directory, where the spec's relative paths resolve."),
+    hostPath: absolutePath.optional().describe('A directory on the node (or claimName).'),
+    mountPath: absolutePath
+      .default('/data')
+      .describe("Where it is mounted, read-only; also the pods' working directory, where the spec's relative paths resolve."),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -96,12 +103,19 @@ const dataVolumeSchema = z
 export const workersSpecSchema = z
   .object({
     parallelism: z.number().int().min(1).max(64).default(1).describe("This search's evaluator pods; a change applies to a running search."),
-    image: z.string().min(1).max(512).optional().describe("The worker pods' image (the operator's default otherwise; on GPU nodes the GPU image)."),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe("The worker pods' image (the operator's default otherwise; on GPU nodes the GPU image)."),
     resources: resourcesSchema.default({ gpu: 0 }),
     nodeSelector: z.record(z.string(), z.string()).optional().describe('Node labels the worker pods must match.'),
-    tolerations: z.array(tolerationSchema).optional().describe('Taints the worker pods tolerate (as a Pod\'s tolerations).'),
+    tolerations: z.array(tolerationSchema).optional().describe("Taints the worker pods tolerate (as a Pod's tolerations)."),
     priorityClassName: dnsSubdomain.optional().describe("The worker pods' PriorityClass."),
-    dataVolume: dataVolumeSchema.optional().describe('The volume the data and tables are read from (dataset.path and evaluation.table resolve inside it).'),
+    dataVolume: dataVolumeSchema
+      .optional()
+      .describe('The volume the data and tables are read from (dataset.path and evaluation.table resolve inside it).'),
   })
   .strict()
   .describe('Cluster only: the pods the operator runs this search in (evaluators, the supernet trainer, the final-training Job).');

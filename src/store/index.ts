@@ -3,4 +3,12 @@ export { assertBlobName, assertBlobPrefix, assertCandidateIndex, assertSearchId,
 export { IntervalCheckpointStore } from './interval-checkpoint-store.js';
 export { LocalDirSearchStore } from './local-dir-store.js';
 export { compareSearches } from './order.js';
-export { ENDED_PHASES, hasEnded, SEARCH_PHASES, type SearchPhase, type SearchStore, type StoredCheckpoint, type StoredSearch } from './types.js';
+export {
+  ENDED_PHASES,
+  hasEnded,
+  SEARCH_PHASES,
+  type SearchPhase,
+  type SearchStore,
+  type StoredCheckpoint,
+  type StoredSearch,
+} from './types.js';

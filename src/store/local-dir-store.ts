@@ -64,7 +64,9 @@ export class LocalDirSearchStore implements SearchStore {
   async listCandidates(id: string): Promise<CandidateRecord[]> {
     const dir = this.path(id, 'candidates');
     const files = (await readdirOrEmpty(dir)).filter((f) => CANDIDATE_FILE.test(f));
-    const records = await Promise.all(files.map((f) => this.read(join(dir, f), (text) => parseStoredCandidate(text, id, Number(f.split('.')[0])))));
+    const records = await Promise.all(
+      files.map((f) => this.read(join(dir, f), (text) => parseStoredCandidate(text, id, Number(f.split('.')[0])))),
+    );
     // Present by construction: candidate files are never removed.
     return records.map((r) => r!).sort((a, b) => a.index - b.index);
   }

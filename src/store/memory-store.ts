@@ -68,7 +68,10 @@ export class MemorySearchStore implements SearchStore {
   async listBlobs(id: string, prefix: string): Promise<string[]> {
     assertBlobPrefix(prefix);
     const start = `${checked(id)}/${prefix}`;
-    return [...this.blobs.keys()].filter((key) => key.startsWith(start)).map((key) => key.slice(id.length + 1)).sort();
+    return [...this.blobs.keys()]
+      .filter((key) => key.startsWith(start))
+      .map((key) => key.slice(id.length + 1))
+      .sort();
   }
 
   async close(): Promise<void> {}

@@ -43,8 +43,7 @@ export class Adam {
   }
 
   toJSON(): AdamState {
-    const dump = (moments: Map<string, tf.Variable>) =>
-      Object.fromEntries([...moments].map(([k, t]) => [k, Array.from(t.dataSync())]));
+    const dump = (moments: Map<string, tf.Variable>) => Object.fromEntries([...moments].map(([k, t]) => [k, Array.from(t.dataSync())]));
     return { t: this.t, m: dump(this.m), v: dump(this.v) };
   }
 
@@ -58,7 +57,8 @@ export class Adam {
       for (const [name, data] of Object.entries(values)) {
         const variable = variables.get(name);
         if (!variable) continue;
-        if (data.length !== variable.size) throw new ValidationError(`strategy.adam.${target === this.m ? 'm' : 'v'}.${name}`, `must hold ${variable.size} numbers`);
+        if (data.length !== variable.size)
+          throw new ValidationError(`strategy.adam.${target === this.m ? 'm' : 'v'}.${name}`, `must hold ${variable.size} numbers`);
         target.set(name, tf.variable(tf.tensor(data, variable.shape), false));
       }
     }

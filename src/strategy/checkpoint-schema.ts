@@ -9,7 +9,11 @@ import { STRATEGY_NAMES, type StrategyCheckpoint } from './types.js';
  * (`strategy.history.observations.3.reward`), never a TypeError in the middle of restoring it.
  */
 
-export const uint32 = z.number().int().min(0).max(2 ** 32 - 1);
+export const uint32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 const rngState = z.tuple([uint32, uint32, uint32, uint32]);
 const observation = z.object({ arch: z.array(z.number().int().min(0)), reward: z.number() });
 const history = z.object({ observations: z.array(observation), taken: z.array(z.string()) });
@@ -48,6 +52,7 @@ export const qLearningCheckpointSchema = base.extend({
 /** `checkpoint` checked against `schema` and against the strategy restoring it; errors name `strategy.<field>`. */
 export function parseCheckpoint<T extends z.ZodType>(schema: T, checkpoint: StrategyCheckpoint, strategy: string): z.output<T> {
   const parsed = parseWith(schema, checkpoint, 'strategy') as z.output<T> & { strategy: string };
-  if (parsed.strategy !== strategy) throw new ValidationError('strategy.strategy', `is ${parsed.strategy}, but it is restored into ${strategy}`);
+  if (parsed.strategy !== strategy)
+    throw new ValidationError('strategy.strategy', `is ${parsed.strategy}, but it is restored into ${strategy}`);
   return parsed;
 }

@@ -12,7 +12,7 @@ export const evolutionOptionsSchema = z
       .int()
       .min(1)
       .default(1)
-      .describe('Evaluations of the incumbent where the reward is noisy, as for reinforce; 1 (the paper\'s) never repeats one.'),
+      .describe("Evaluations of the incumbent where the reward is noisy, as for reinforce; 1 (the paper's) never repeats one."),
   })
   .strict()
   .refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });

@@ -1,11 +1,4 @@
-export type {
-  Observation,
-  Strategy,
-  StrategyCheckpoint,
-  StrategyName,
-  StrategyStats,
-  StrategyStatsRecord,
-} from './types.js';
+export type { Observation, Strategy, StrategyCheckpoint, StrategyName, StrategyStats, StrategyStatsRecord } from './types.js';
 export { STRATEGY_NAMES } from './types.js';
 export { createStrategy, isStrategyName, STRATEGY_OPTIONS } from './registry.js';
 export { RandomSearch } from './random-search.js';

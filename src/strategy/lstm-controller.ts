@@ -17,7 +17,11 @@ export const lstmControllerOptionsSchema = z
   .object({
     units: z.number().int().min(1).default(64).describe("The LSTM's hidden units."),
     temperature: z.number().positive().default(1).describe('Divides the logits before sampling (ENAS).'),
-    tanhConstant: z.number().min(0).default(2.5).describe('Logits are c·tanh(logits/c) (ENAS: 1.1; 0 turns it off); 2.5 lets decisions sharpen.'),
+    tanhConstant: z
+      .number()
+      .min(0)
+      .default(2.5)
+      .describe('Logits are c·tanh(logits/c) (ENAS: 1.1; 0 turns it off); 2.5 lets decisions sharpen.'),
     learningRate: z.number().positive().optional().describe("Adam's step size; default 0.03 for REINFORCE, 0.02 for PPO."),
     baselineDecay: z.number().min(0).max(1).default(0.9).describe("Decay of the rewards' moving-average baseline."),
     entropyWeight: z.number().min(0).default(1e-4).describe('Weight of the entropy bonus in the loss.'),
@@ -130,10 +134,7 @@ export class LstmController implements Strategy {
       } else {
         const oldLogProb = tf.keep(this.policy.evaluate(archs).logProb);
         for (let e = 0; e < this.options.epochs; e++) {
-          this.step(
-            () => ppoLoss(this.policy.evaluate(archs), oldLogProb, adv, w, this.options.clip, this.options.entropyWeight),
-            vars,
-          );
+          this.step(() => ppoLoss(this.policy.evaluate(archs), oldLogProb, adv, w, this.options.clip, this.options.entropyWeight), vars);
         }
         oldLogProb.dispose();
       }

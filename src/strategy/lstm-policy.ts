@@ -97,7 +97,8 @@ export class LstmPolicy {
   setWeights(weights: Record<string, number[]>): void {
     for (const [name, variable] of this.variables) {
       const data = weights[name];
-      if (!data || data.length !== variable.size) throw new ValidationError(`strategy.policy.${name}`, `must hold this policy's ${variable.size} weights`);
+      if (!data || data.length !== variable.size)
+        throw new ValidationError(`strategy.policy.${name}`, `must hold this policy's ${variable.size} weights`);
       variable.assign(tf.tensor(data, variable.shape));
     }
   }
@@ -121,18 +122,13 @@ export class LstmPolicy {
     };
     if (this.space.inputNodes.length > 0) {
       const inputs = v('anchor.inputs');
-      this.space.inputNodes.forEach((node, i) =>
-        setAnchor(node, tf.tile(tf.slice(inputs, [i, 0], [1, h0]), [n, 1]) as tf.Tensor2D),
-      );
+      this.space.inputNodes.forEach((node, i) => setAnchor(node, tf.tile(tf.slice(inputs, [i, 0], [1, h0]), [n, 1]) as tf.Tensor2D));
     }
     let logProb: tf.Tensor1D = tf.zeros([n]);
     let entropy: tf.Tensor1D = tf.zeros([n]);
 
     this.space.decisions.forEach((d, step) => {
-      [c, h] = tf.basicLSTMCell(1.0, v('lstm.kernel') as tf.Tensor2D, v('lstm.bias') as tf.Tensor1D, x, c, h) as [
-        tf.Tensor2D,
-        tf.Tensor2D,
-      ];
+      [c, h] = tf.basicLSTMCell(1.0, v('lstm.kernel') as tf.Tensor2D, v('lstm.bias') as tf.Tensor1D, x, c, h) as [tf.Tensor2D, tf.Tensor2D];
       let logits = this.logits(d, h, keys);
       logits = tf.div(logits, this.options.temperature);
       if (this.options.tanhConstant > 0) logits = tf.mul(tf.tanh(logits), this.options.tanhConstant);
@@ -142,7 +138,16 @@ export class LstmPolicy {
       logProb = tf.add(logProb, tf.sum(tf.mul(logp, oneHot), 1));
       entropy = tf.sub(entropy, tf.sum(tf.mul(tf.exp(logp), logp), 1));
       x = d.selects
-        ? (tf.sum(tf.mul(tf.stack(d.selects.map((id) => anchors.get(id)!), 1), tf.expandDims(oneHot, 2)), 1) as tf.Tensor2D)
+        ? (tf.sum(
+            tf.mul(
+              tf.stack(
+                d.selects.map((id) => anchors.get(id)!),
+                1,
+              ),
+              tf.expandDims(oneHot, 2),
+            ),
+            1,
+          ) as tf.Tensor2D)
         : tf.matMul(oneHot, v(`embedding.${kindKey(d)}`));
       if (d.defines !== undefined) setAnchor(d.defines, h);
     });
@@ -154,7 +159,10 @@ export class LstmPolicy {
     if (d.selects) {
       const n = h.shape[0];
       const k = d.selects.length;
-      const stacked = tf.stack(d.selects.map((id) => keys.get(id)!), 1); // [n, k, units]
+      const stacked = tf.stack(
+        d.selects.map((id) => keys.get(id)!),
+        1,
+      ); // [n, k, units]
       const query = tf.expandDims(tf.matMul(h, v('attention.query')), 1); // [n, 1, units]
       const scores = tf.matMul(tf.reshape(tf.tanh(tf.add(stacked, query)), [n * k, this.units]), v('attention.v'));
       return tf.reshape(scores, [n, k]);

@@ -11,7 +11,12 @@ export const qLearningOptionsSchema = z
   .object({
     learningRate: z.number().positive().max(1).default(0.5).describe("Q-learning's step size."),
     discount: z.number().min(0).max(1).default(1).describe('Discount of later decisions (1: none, as BlockQNN).'),
-    epsilonStart: z.number().min(0).max(1).default(1).describe('Exploration rate at first; it falls linearly to epsilonEnd over epsilonDecaySteps observations.'),
+    epsilonStart: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('Exploration rate at first; it falls linearly to epsilonEnd over epsilonDecaySteps observations.'),
     epsilonEnd: z.number().min(0).max(1).default(0.1).describe('Exploration rate after epsilonDecaySteps observations.'),
     epsilonDecaySteps: z.number().int().min(0).default(100).describe('Observations over which the exploration rate falls.'),
     replayBatch: z.number().int().min(0).default(64).describe('Trajectories replayed from memory after each observation.'),

@@ -16,13 +16,7 @@ export function isStrategyName(name: string): name is StrategyName {
  * Builds a strategy from its name and options (the `spec.strategy` section of a search spec, less `name`);
  * unknown names and bad options are ValidationErrors naming the field.
  */
-export function createStrategy(
-  name: string,
-  space: SearchSpace,
-  options: unknown,
-  seed: number,
-  field = 'spec.strategy',
-): Strategy {
+export function createStrategy(name: string, space: SearchSpace, options: unknown, seed: number, field = 'spec.strategy'): Strategy {
   if (!isStrategyName(name)) throw new ValidationError(`${field}.name`, `unknown strategy '${name}'`, STRATEGY_NAMES);
   const opts = options ?? {};
   switch (name) {

@@ -108,7 +108,9 @@ async function tryBackend(name: BackendName): Promise<{ package?: string } | str
           break;
         } catch (err) {
           const code = (err as { code?: string }).code;
-          reasons.push(`${pkg} ${code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : `failed to load: ${(err as Error).message.split('\n')[0]}`}`);
+          reasons.push(
+            `${pkg} ${code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : `failed to load: ${(err as Error).message.split('\n')[0]}`}`,
+          );
         }
       }
       if (!provider) return reasons.join(', ');

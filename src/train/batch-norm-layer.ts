@@ -33,7 +33,10 @@ export class BatchNormLayer extends BatchNormalizationBase {
       const out = nativeBatchNormTraining(x as tf.Tensor4D, f.gamma.read() as tf.Tensor1D, f.beta.read() as tf.Tensor1D, f.epsilon);
       if (out === null) return super.call(inputs, kwargs) as tf.Tensor;
       // tfjs-layers' moving averages: v <- v - (v - batch) * (1 - momentum).
-      for (const [variable, value] of [[f.movingMean, out.mean], [f.movingVariance, out.variance]] as const) {
+      for (const [variable, value] of [
+        [f.movingMean, out.mean],
+        [f.movingVariance, out.variance],
+      ] as const) {
         const old = variable.read();
         variable.write(tf.sub(old, tf.mul(tf.sub(old, value), 1 - f.momentum)));
       }

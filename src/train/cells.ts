@@ -72,4 +72,3 @@ export function mnasLayer(g: GraphBuilder, block: MnasBlock, x: T, filters: numb
   }
   return block.skipOp === 'identity' && stride === 1 && cin === filters ? g.add([y, x]) : y;
 }
-

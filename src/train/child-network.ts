@@ -82,8 +82,22 @@ function apply(node: LayerNode, ins: Sym[]): Sym {
     case 'zero':
       return one(new Zero({}));
     case 'shift': {
-      const cropped = one(tf.layers.cropping2D({ cropping: [[1, 0], [1, 0]] }));
-      return tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(cropped) as Sym;
+      const cropped = one(
+        tf.layers.cropping2D({
+          cropping: [
+            [1, 0],
+            [1, 0],
+          ],
+        }),
+      );
+      return tf.layers
+        .zeroPadding2d({
+          padding: [
+            [0, 1],
+            [0, 1],
+          ],
+        })
+        .apply(cropped) as Sym;
     }
     case 'add':
       return tf.layers.add().apply(ins) as Sym;

@@ -28,7 +28,8 @@ export class ConvLayer extends Conv2DBase {
     const f = this as unknown as ConvFields;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const undilated = f.dilationRate[0] === 1 && f.dilationRate[1] === 1;
-    const plain = f.bias === null && f.activation.getClassName() === 'linear' && f.dataFormat === 'channelsLast' && undilated && x.rank === 4;
+    const plain =
+      f.bias === null && f.activation.getClassName() === 'linear' && f.dataFormat === 'channelsLast' && undilated && x.rank === 4;
     if (!plain) return super.call(inputs, kwargs);
     return tf.tidy(() => tf.conv2d(x as tf.Tensor4D, f.kernel.read() as tf.Tensor4D, f.strides, f.padding));
   }

@@ -38,10 +38,7 @@ export function specCost(spec: NetworkSpec): NetworkCost {
 }
 
 /** One layer's trainable and non-trainable parameters and MACs, given its (first) input shape. */
-export function layerCost(
-  node: LayerNode,
-  inShape: readonly number[],
-): { trainable: number; nonTrainable: number; macs: number } {
+export function layerCost(node: LayerNode, inShape: readonly number[]): { trainable: number; nonTrainable: number; macs: number } {
   const cin = inShape[inShape.length - 1] ?? 0;
   const outPixels = (node.shape[0] ?? 1) * (node.shape[1] ?? 1);
   switch (node.kind) {

@@ -33,7 +33,10 @@ parentPort!.on('message', (m: ToReplica) => {
     apply(m.apply, m.learningRate);
     if (m.type === 'weights') {
       const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-      post({ type: 'weights', weights }, weights.map((w) => w.buffer as ArrayBuffer));
+      post(
+        { type: 'weights', weights },
+        weights.map((w) => w.buffer as ArrayBuffer),
+      );
       return;
     }
     const x = tf.tensor4d(m.x, [m.count, ...setup.inputShape]);

@@ -60,7 +60,15 @@ export async function fitDataParallel(
   data: LoadedDataset,
   opts: DataParallelOptions,
 ): Promise<{ model: tf.LayersModel } & FitResult> {
-  const setup: ReplicaSetup = { spec, name, seed: opts.seed, learningRate: opts.learningRate, backend: opts.backend, inputShape: data.shape, classes: data.classes };
+  const setup: ReplicaSetup = {
+    spec,
+    name,
+    seed: opts.seed,
+    learningRate: opts.learningRate,
+    backend: opts.backend,
+    inputShape: data.shape,
+    classes: data.classes,
+  };
   const replicas = await Promise.all(Array.from({ length: opts.replicas }, () => Replica.start(setup)));
   try {
     const rng = new Rng(opts.seed ^ 0x5eed);
@@ -74,7 +82,12 @@ export async function fitDataParallel(
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       let total = 0;
       let seen = 0;
-      const stream = batches(data.train, opts.batchSize, rng, augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats });
+      const stream = batches(
+        data.train,
+        opts.batchSize,
+        rng,
+        augmented ? { augment: data.augment, shape: data.shape, normalize: data.stats } : { normalize: data.stats },
+      );
       for (const batch of stream) {
         const sample = batch.x.length / batch.count;
         const shardSize = Math.ceil(batch.count / replicas.length);
@@ -92,7 +105,12 @@ export async function fitDataParallel(
         learningRate = cosineRate(opts.learningRate, ++step, totalSteps);
         pending = average(results.filter((g) => g !== null && g.count > 0) as { loss: number; count: number; grads: Float32Array }[]);
         const loss = results.reduce((s, g) => s + (g && g.count > 0 ? g.loss * g.count : 0), 0) / batch.count;
-        if (!Number.isFinite(loss)) return { model: await collect(replicas, spec, name, pending, learningRate), losses, diverged: `loss became ${loss} in epoch ${epoch + 1} after ${seen} samples` };
+        if (!Number.isFinite(loss))
+          return {
+            model: await collect(replicas, spec, name, pending, learningRate),
+            losses,
+            diverged: `loss became ${loss} in epoch ${epoch + 1} after ${seen} samples`,
+          };
         total += loss * batch.count;
         seen += batch.count;
         opts.onBatch?.({ step, steps: totalSteps, epoch, epochs: opts.epochs, loss: total / seen });

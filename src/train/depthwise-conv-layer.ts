@@ -12,9 +12,25 @@ export function dilateDepthwiseFilter(w: tf.Tensor4D, [rh, rw]: readonly [number
   const dh = (kh - 1) * rh + 1;
   const dw = (kw - 1) * rw + 1;
   // rows: [kh, 1, kw*C*M] padded to [kh, rh, ...] lays rh-1 zero rows after each; the last ones are dropped.
-  const rows = tf.slice(tf.reshape(tf.pad(tf.reshape(w, [kh, 1, kw * c * m]), [[0, 0], [0, rh - 1], [0, 0]]), [kh * rh, kw * c * m]), 0, dh);
+  const rows = tf.slice(
+    tf.reshape(
+      tf.pad(tf.reshape(w, [kh, 1, kw * c * m]), [
+        [0, 0],
+        [0, rh - 1],
+        [0, 0],
+      ]),
+      [kh * rh, kw * c * m],
+    ),
+    0,
+    dh,
+  );
   // columns likewise, within each row.
-  const cols = tf.pad(tf.reshape(rows, [dh, kw, 1, c * m]), [[0, 0], [0, 0], [0, rw - 1], [0, 0]]);
+  const cols = tf.pad(tf.reshape(rows, [dh, kw, 1, c * m]), [
+    [0, 0],
+    [0, 0],
+    [0, rw - 1],
+    [0, 0],
+  ]);
   return tf.reshape(tf.slice(tf.reshape(cols, [dh, kw * rw, c * m]), [0, 0, 0], [dh, dw, c * m]), [dh, dw, c, m]);
 }
 
@@ -54,4 +70,6 @@ export class DepthwiseConvLayer extends DepthwiseConv2DBase {
     });
   }
 }
-tf.serialization.SerializationMap.register(DepthwiseConvLayer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.SerializationMap.register(
+  DepthwiseConvLayer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);

@@ -64,8 +64,8 @@ export function fit(model: tf.LayersModel, data: LoadedDataset, rng: Rng, opts: 
         step += 1;
         const x = tf.tensor4d(batch.x, [batch.count, ...data.shape]);
         const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, 'int32'), data.classes));
-        const value = optimizer.minimize(() =>
-          tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        const value = optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
         );
         tf.dispose([x, labels]);
         if (!Number.isFinite(value)) {

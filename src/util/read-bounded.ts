@@ -54,7 +54,8 @@ export function readBoundedSync(file: string, maxBytes: number): Buffer {
 }
 
 function checkStats(file: string, stats: Stats, maxBytes: number): number {
-  if (!stats.isFile()) throw new FileReadError(file, 'not-a-file', stats.isDirectory() ? 'is a directory, not a file' : 'is not a regular file');
+  if (!stats.isFile())
+    throw new FileReadError(file, 'not-a-file', stats.isDirectory() ? 'is a directory, not a file' : 'is not a regular file');
   if (stats.size > maxBytes) throw tooLarge(file, maxBytes);
   return stats.size;
 }

@@ -93,14 +93,25 @@ describe('nasmesh bench', { concurrency: true }, () => {
     noStackTrace(run.stderr);
   });
 
-  test(
-    '--seed-offset abc is refused naming --seed-offset',
-    async () => {
-      const run = await cli(['bench', '--table', CSV, '--algorithms', 'random', '--queries', '3', '--seeds', '1', '--threads', '1', '--seed-offset', 'abc']);
-      assert.notEqual(run.code, 0);
-      assert.ok(run.stderr.includes('--seed-offset'), run.stderr);
-    },
-  );
+  test('--seed-offset abc is refused naming --seed-offset', async () => {
+    const run = await cli([
+      'bench',
+      '--table',
+      CSV,
+      '--algorithms',
+      'random',
+      '--queries',
+      '3',
+      '--seeds',
+      '1',
+      '--threads',
+      '1',
+      '--seed-offset',
+      'abc',
+    ]);
+    assert.notEqual(run.code, 0);
+    assert.ok(run.stderr.includes('--seed-offset'), run.stderr);
+  });
 
   test('a missing table file is named, without a stack trace', async () => {
     const missing = join(dir, 'no-such-table.csv');
@@ -136,7 +147,23 @@ describe('nasmesh bench under the papers protocols, on a table npm run bench:der
   const derived = () => join(dir, 'proxy.csv');
   before(async () => {
     const run = await new Promise<Run>((resolve, reject) => {
-      const args = ['--import', 'tsx', 'bench/derive-table.ts', '--table', CSV, '--from', 'test_accuracy', '--name', 'proxy', '--sigma', '0.5', '--seed', '3', '--out', derived()];
+      const args = [
+        '--import',
+        'tsx',
+        'bench/derive-table.ts',
+        '--table',
+        CSV,
+        '--from',
+        'test_accuracy',
+        '--name',
+        'proxy',
+        '--sigma',
+        '0.5',
+        '--seed',
+        '3',
+        '--out',
+        derived(),
+      ];
       const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -164,7 +191,19 @@ describe('nasmesh bench under the papers protocols, on a table npm run bench:der
   test('rewards one column with noise and reports another; the JSON records the protocol and the report ceiling', async () => {
     const json = join(dir, 'protocol.json');
     const args = ['bench', '--table', derived(), '--reward-column', 'proxy', '--report-column', 'test_accuracy', '--reward-noise', '1'];
-    const run = await cli([...args, '--algorithms', 'random,reinforce', '--queries', '20', '--seeds', '2', '--threads', '1', '--json', json]);
+    const run = await cli([
+      ...args,
+      '--algorithms',
+      'random,reinforce',
+      '--queries',
+      '20',
+      '--seeds',
+      '2',
+      '--threads',
+      '1',
+      '--json',
+      json,
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /reward: proxy \+ N\(0, 1²\) per query; report: test_accuracy of the best-rewarded, ceiling \d+\.\d+/);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;

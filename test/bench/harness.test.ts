@@ -149,10 +149,7 @@ describe('runBenchmark rejects bad input before searching', () => {
   });
 
   test('evolution sampleSize larger than population', async () => {
-    await rejectsValidation(
-      config({ algorithms: [{ strategy: 'evolution', options: { population: 4, sampleSize: 9 } }] }),
-      'sampleSize',
-    );
+    await rejectsValidation(config({ algorithms: [{ strategy: 'evolution', options: { population: 4, sampleSize: 9 } }] }), 'sampleSize');
   });
 
   test('an unknown option of an LSTM controller', async () => {
@@ -176,28 +173,24 @@ describe('runBenchmark rejects bad input before searching', () => {
   test('an unknown strategy names it and the allowed ones', async () => {
     await assert.rejects(
       runBenchmark(config({ algorithms: [{ strategy: 'magic' }] })),
-      (e: unknown) =>
-        e instanceof ValidationError && e.message.includes('magic') && STRATEGY_NAMES.every((n) => e.message.includes(n)),
+      (e: unknown) => e instanceof ValidationError && e.message.includes('magic') && STRATEGY_NAMES.every((n) => e.message.includes(n)),
     );
   });
 
-  test(
-    'a search reaching an architecture missing from the table rejects with a BenchmarkTableError',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'nasmesh-harness-'));
-      try {
-        const subset = join(dir, 'subset.csv');
-        const lines = readFileSync(CSV, 'utf8').split('\r\n');
-        writeFileSync(subset, `${lines.slice(0, 51).join('\n')}\n`);
-        await assert.rejects(
-          runBenchmark(config({ table: subset, algorithms: [{ strategy: 'random' }], seeds: 1, queries: 10, threads: 1 })),
-          (e: unknown) => e instanceof BenchmarkTableError && e.message.includes('no row for architecture'),
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
+  test('a search reaching an architecture missing from the table rejects with a BenchmarkTableError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nasmesh-harness-'));
+    try {
+      const subset = join(dir, 'subset.csv');
+      const lines = readFileSync(CSV, 'utf8').split('\r\n');
+      writeFileSync(subset, `${lines.slice(0, 51).join('\n')}\n`);
+      await assert.rejects(
+        runBenchmark(config({ table: subset, algorithms: [{ strategy: 'random' }], seeds: 1, queries: 10, threads: 1 })),
+        (e: unknown) => e instanceof BenchmarkTableError && e.message.includes('no row for architecture'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('a missing table is a BenchmarkTableError naming the file', async () => {
     const missing = '/nonexistent/dir/table.csv';

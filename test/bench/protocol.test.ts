@@ -77,7 +77,12 @@ describe('a table of several columns', () => {
     refused(`arch,test,test\n${row(0, 1, 2)}\n`, ['test'], ':1:', 'column 3 repeats the name of column 2');
     refused(`arch,test,a b\n${row(0, 1, 2)}\n`, ['test'], ':1:', "column 3's name");
     refused(`arch,valid,test\n${row(0, 1, 2)}\n${row(1, 1)}\n`, ['test'], ':3:', 'valid');
-    refused(`arch,valid,test\n${row(0, 1, 2)}\n${space.encode(ALL[1]!)},x,2\n`, ['test'], ':3:', 'valid is not a finite non-negative decimal number');
+    refused(
+      `arch,valid,test\n${row(0, 1, 2)}\n${space.encode(ALL[1]!)},x,2\n`,
+      ['test'],
+      ':3:',
+      'valid is not a finite non-negative decimal number',
+    );
   });
 });
 
@@ -96,7 +101,9 @@ describe('runSearch under a protocol', () => {
     });
     assert.deepEqual(trace.bestAfter, expected);
     // The reward's and the report's orders differ, so the best test value seen is above what is reported at times.
-    const bestSeen = strategy.observed.map((_, i) => Math.max(...strategy.observed.slice(0, i + 1).map((o) => table.value(o.arch, 'test'))));
+    const bestSeen = strategy.observed.map((_, i) =>
+      Math.max(...strategy.observed.slice(0, i + 1).map((o) => table.value(o.arch, 'test'))),
+    );
     assert.ok(bestSeen.some((b, i) => b > trace.bestAfter[i]!));
     const { optimum, top01Threshold } = table.columnStats('test');
     assert.equal(trace.foundOptimum, trace.bestAfter.at(-1) === optimum);
@@ -116,10 +123,16 @@ describe('runSearch under a protocol', () => {
 
     const again = recording(createStrategy('random', space, {}, 9));
     assert.deepEqual(runSearch(again, table, 4000, 1, noisy, 9).bestAfter, trace.bestAfter);
-    assert.deepEqual(again.observed.map((o) => o.reward), strategy.observed.map((o) => o.reward));
+    assert.deepEqual(
+      again.observed.map((o) => o.reward),
+      strategy.observed.map((o) => o.reward),
+    );
     const other = recording(createStrategy('random', space, {}, 9));
     runSearch(other, table, 50, 1, noisy, 10);
-    assert.notDeepEqual(other.observed.map((o) => o.reward), strategy.observed.slice(0, 50).map((o) => o.reward));
+    assert.notDeepEqual(
+      other.observed.map((o) => o.reward),
+      strategy.observed.slice(0, 50).map((o) => o.reward),
+    );
   });
 
   test('a repeated proposal is answered with the reward its query drew, not fresh noise, and costs no query', () => {

@@ -38,7 +38,8 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const script = join(import.meta.dirname, '../../bench/random-cells.ts');
-const run = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--spec', specFile, ...args], { maxBuffer: 1 << 24 });
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--spec', specFile, ...args], { maxBuffer: 1 << 24 });
 
 describe('npm run bench:random-cells', () => {
   const json = join(dir, 'report.json');
@@ -57,7 +58,14 @@ describe('npm run bench:random-cells', () => {
     assert.equal(d.max, Math.max(...accuracies));
     for (const c of report.random) assert.ok(c.params > 0 && c.macs > 0 && c.from === 'trained', c.label);
 
-    assert.deepEqual(report.compared.map((c) => [c.kind, c.from]), [['searched', 'summary.json'], ['published', 'trained'], ['baseline', 'summary.json']]);
+    assert.deepEqual(
+      report.compared.map((c) => [c.kind, c.from]),
+      [
+        ['searched', 'summary.json'],
+        ['published', 'trained'],
+        ['baseline', 'summary.json'],
+      ],
+    );
     const [searched, , baseline] = report.compared;
     // Same harness, seed and kernels as the search's own final stage: its retraining is the result.
     assert.equal(searched!.label, 'reinforce search, seed 3');

@@ -90,7 +90,10 @@ describe('runSearch with every strategy on the real table', () => {
           assert.equal(new Set(keys).size, keys.length, 'proposals are distinct architectures');
           assert.equal(keys.length, BUDGET);
           assert.ok(strategy.batches.every((n) => n >= 1 && n <= parallel));
-          assert.equal(strategy.batches.reduce((a, b) => a + b, 0), BUDGET);
+          assert.equal(
+            strategy.batches.reduce((a, b) => a + b, 0),
+            BUDGET,
+          );
           // Observations carry the table's accuracies.
           assert.equal(strategy.observed.length, BUDGET);
           for (const o of strategy.observed) assert.equal(o.reward, table.lookup(o.arch));
@@ -135,16 +138,13 @@ describe('runSearch with every strategy on the real table', () => {
     }
   });
 
-  test(
-    'an LSTM controller frees all its tensors on dispose',
-    () => {
-      const before = tf.memory().numTensors;
-      const s = createStrategy('ppo', space, undefined, 1);
-      runSearch(s, table, 20);
-      s.dispose();
-      assert.equal(tf.memory().numTensors, before);
-    },
-  );
+  test('an LSTM controller frees all its tensors on dispose', () => {
+    const before = tf.memory().numTensors;
+    const s = createStrategy('ppo', space, undefined, 1);
+    runSearch(s, table, 20);
+    s.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
 });
 
 describe('runSearch with scripted strategies on a generated 50-row table', () => {
@@ -185,7 +185,10 @@ describe('runSearch with scripted strategies on a generated 50-row table', () =>
     const order = archs.map((_, k) => k);
     const s = recording(scripted(order));
     const trace = runSearch(s, small, 50);
-    assert.deepEqual(trace.bestAfter, order.map((k) => 50 + k));
+    assert.deepEqual(
+      trace.bestAfter,
+      order.map((k) => 50 + k),
+    );
     assert.equal(trace.queriesToTop01, 50);
     assert.equal(trace.foundOptimum, true);
     checkTrace(trace, s.proposals, 50, small);
@@ -217,7 +220,10 @@ describe('runSearch with scripted strategies on a generated 50-row table', () =>
     const trace = runSearch(s, small, 20, 3);
     assert.equal(trace.bestAfter.length, 20);
     assert.ok(trace.proposals > 20);
-    assert.deepEqual(trace.bestAfter, Array.from({ length: 20 }, (_, k) => 50 + k));
+    assert.deepEqual(
+      trace.bestAfter,
+      Array.from({ length: 20 }, (_, k) => 50 + k),
+    );
     checkTrace(trace, s.proposals, 20, small);
   });
 

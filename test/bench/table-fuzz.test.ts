@@ -17,8 +17,12 @@ const SECRET = 'SECRETxyz';
 
 /** Lines of a table: valid rows, near-valid ones, and garbage carrying the marker. */
 const line = fc.oneof(
-  fc.tuple(fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), fc.float({ min: 0, max: 100, noNaN: true })).map(([arch, acc]) => `${space.encode(arch)},${acc}`),
-  fc.tuple(fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), fc.string({ maxLength: 12 })).map(([arch, acc]) => `${space.encode(arch)},${SECRET}${acc}`),
+  fc
+    .tuple(fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), fc.float({ min: 0, max: 100, noNaN: true }))
+    .map(([arch, acc]) => `${space.encode(arch)},${acc}`),
+  fc
+    .tuple(fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), fc.string({ maxLength: 12 }))
+    .map(([arch, acc]) => `${space.encode(arch)},${SECRET}${acc}`),
   fc.string({ maxLength: 80 }).map((s) => `${SECRET}${s}`),
   fc.string({ maxLength: 80 }).map((s) => `${s},${SECRET}`),
   fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }).map((arch) => `${space.encode(arch)},1e999`),

@@ -58,7 +58,9 @@ describe('the real NB201 CIFAR-10 table', () => {
     assert.equal(table.optimum, 94.3733);
 
     // Independent parse of the CSV.
-    const rows = readFileSync(CSV, 'utf8').split('\r\n').filter((l) => l !== '');
+    const rows = readFileSync(CSV, 'utf8')
+      .split('\r\n')
+      .filter((l) => l !== '');
     assert.equal(rows[0], HEADER);
     const accs = rows.slice(1).map((r) => Number(r.split(',')[1]));
     assert.equal(accs.length, 15625);
@@ -76,9 +78,12 @@ describe('the real NB201 CIFAR-10 table', () => {
     for (const arch of ALL) assert.equal(typeof table.lookup(arch), 'number');
   });
 
-  test('entries() gives every row once, in the file\'s order, each as lookup() has it', () => {
+  test("entries() gives every row once, in the file's order, each as lookup() has it", () => {
     const table = BenchmarkTable.load(CSV, space);
-    const rows = readFileSync(CSV, 'utf8').split('\r\n').filter((l) => l !== '').slice(1);
+    const rows = readFileSync(CSV, 'utf8')
+      .split('\r\n')
+      .filter((l) => l !== '')
+      .slice(1);
     const entries = [...table.entries()];
     assert.equal(entries.length, rows.length);
     entries.forEach(([arch, accuracy], i) => {
@@ -171,7 +176,10 @@ describe('tables other than the full CIFAR-10 one', () => {
   test("another dataset's table in the same format works unchanged", () => {
     // Same archs as CIFAR-10, but accuracy a deterministic permutation-based function of the arch index.
     const accOf = (i: number) => Number((((i * 7919) % 15625) / 156.25).toFixed(4));
-    const realRows = readFileSync(CSV, 'utf8').split('\r\n').slice(1).filter((l) => l !== '');
+    const realRows = readFileSync(CSV, 'utf8')
+      .split('\r\n')
+      .slice(1)
+      .filter((l) => l !== '');
     const archStrings = realRows.map((r) => r.split(',')[0]!);
     const indexOf = (s: string) => space.decode(s).reduce((n, v) => n * 5 + v, 0);
     const text = `${HEADER}\r\n${archStrings.map((s) => `${s},${accOf(indexOf(s))}`).join('\r\n')}\r\n`;

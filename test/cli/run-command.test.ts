@@ -25,6 +25,9 @@ describe('nasmesh run --strategy', () => {
   });
 
   it('refuses an unknown strategy, listing the allowed ones', async () => {
-    await assert.rejects(nasmesh('run', 'deploy/examples/nb201-benchmark.yaml', '--strategy', 'magic', '--out', join(dir, 'x')), /magic.*random, evolution, reinforce, ppo, qlearning/s);
+    await assert.rejects(
+      nasmesh('run', 'deploy/examples/nb201-benchmark.yaml', '--strategy', 'magic', '--out', join(dir, 'x')),
+      /magic.*random, evolution, reinforce, ppo, qlearning/s,
+    );
   });
 });

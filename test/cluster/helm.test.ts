@@ -45,7 +45,11 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
   });
 
   it('helm lint is clean with the default values, the local ones, and the Prometheus-operator resources on', async () => {
-    for (const args of [[], ['--values', LOCAL_VALUES], ['--set', 'metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,metrics.prometheusRule.enabled=true']]) {
+    for (const args of [
+      [],
+      ['--values', LOCAL_VALUES],
+      ['--set', 'metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,metrics.prometheusRule.enabled=true'],
+    ]) {
       const out = await cluster.cluster.helm(['lint', '--strict', CHART, ...args]);
       assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
       assert.doesNotMatch(out, /\[(WARNING|ERROR)\]/, out);
@@ -55,8 +59,20 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
   it('helm template renders objects the API server accepts (server-side dry run), with the default and the local values', async () => {
     await cluster.kubectl('create', 'namespace', 'nasmesh-dryrun');
     for (const values of [[], ['--values', LOCAL_VALUES]]) {
-      const rendered = await cluster.cluster.helm(['template', 'dryrun', CHART, '--namespace', 'nasmesh-dryrun', '--include-crds', '--kube-version', 'v1.37.2', ...values]);
-      const kinds = parseAllDocuments(rendered).map((d) => (d.toJS() as { kind?: string } | null)?.kind).filter(Boolean);
+      const rendered = await cluster.cluster.helm([
+        'template',
+        'dryrun',
+        CHART,
+        '--namespace',
+        'nasmesh-dryrun',
+        '--include-crds',
+        '--kube-version',
+        'v1.37.2',
+        ...values,
+      ]);
+      const kinds = parseAllDocuments(rendered)
+        .map((d) => (d.toJS() as { kind?: string } | null)?.kind)
+        .filter(Boolean);
       assert.ok(kinds.length >= 15, `rendered ${kinds.join(', ')}`);
       const applied = await cluster.cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], rendered);
       assert.equal(applied.trim().split('\n').length, kinds.length, applied);
@@ -106,7 +122,10 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
     const down = targets.filter((t) => t.health !== 'up' && t.labels.namespace === 'nasmesh-system');
     assert.deepEqual(down, [], 'every nasmesh service is scraped');
     for (const component of ['controller', 'operator', 'latency-profiler-cpu']) {
-      assert.ok(targets.some((t) => t.labels.pod?.startsWith(`nasmesh-${component}-`)), `${component} scraped`);
+      assert.ok(
+        targets.some((t) => t.labels.pod?.startsWith(`nasmesh-${component}-`)),
+        `${component} scraped`,
+      );
     }
     // Over the searches' time, as the dashboard would show them, "All" selected in both variables.
     await new Promise((r) => setTimeout(r, 5_000));
@@ -122,8 +141,17 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
   });
 
   it("the operator's RBAC grants exactly the calls it made (the API server's audit log)", async () => {
-    const rendered = parseAllDocuments(await cluster.cluster.helm(['template', 'nasmesh', CHART, '--namespace', 'nasmesh-system', '--kube-version', 'v1.37.2']))
-      .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] })
+    const rendered = parseAllDocuments(
+      await cluster.cluster.helm(['template', 'nasmesh', CHART, '--namespace', 'nasmesh-system', '--kube-version', 'v1.37.2']),
+    )
+      .map(
+        (d) =>
+          d.toJS() as {
+            kind?: string;
+            metadata?: { name?: string };
+            rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+          },
+      )
       .filter((o) => (o?.kind === 'ClusterRole' || o?.kind === 'Role') && o.metadata?.name?.startsWith('nasmesh-operator'));
     const declared = granted(rendered.flatMap((r) => r.rules ?? []));
     const used = new Set<string>();
@@ -148,7 +176,7 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
     assert.deepEqual([...declared].filter((p) => !used.has(p)).sort(), [], 'grants no call used');
   });
 
-  it('helm uninstall leaves only what the chart documents: the CRD, NATS\'s volume claim and the leader Lease', async () => {
+  it("helm uninstall leaves only what the chart documents: the CRD, NATS's volume claim and the leader Lease", async () => {
     await cluster.kubectl('delete', 'nas', '--all', '--all-namespaces', '--timeout=120s');
     await cluster.cluster.helm(['uninstall', 'nasmesh', '--namespace', 'nasmesh-system', '--wait', '--timeout', '2m']);
     // Pods drain on SIGTERM (the controller lets its calls finish) before they go.
@@ -158,11 +186,30 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
       .trim()
       .split('\n')
       .filter((k) => !k.startsWith('events'));
-    const left = (await cluster.kubectl('get', kinds.join(','), '-n', 'nasmesh-system', '-o', 'name', '--ignore-not-found')).trim().split('\n').filter(Boolean);
+    const left = (await cluster.kubectl('get', kinds.join(','), '-n', 'nasmesh-system', '-o', 'name', '--ignore-not-found'))
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     // What every namespace has, and what the chart's README says stays.
-    const expected = ['configmap/kube-root-ca.crt', 'serviceaccount/default', 'persistentvolumeclaim/data-nasmesh-nats-0', 'lease.coordination.k8s.io/nasmesh-operator'];
-    assert.deepEqual(left.filter((o) => !expected.includes(o)), [], 'left in nasmesh-system');
-    const cluster_ = await cluster.kubectl('get', 'clusterroles,clusterrolebindings,crd', '-l', 'app.kubernetes.io/instance=nasmesh', '-o', 'name');
+    const expected = [
+      'configmap/kube-root-ca.crt',
+      'serviceaccount/default',
+      'persistentvolumeclaim/data-nasmesh-nats-0',
+      'lease.coordination.k8s.io/nasmesh-operator',
+    ];
+    assert.deepEqual(
+      left.filter((o) => !expected.includes(o)),
+      [],
+      'left in nasmesh-system',
+    );
+    const cluster_ = await cluster.kubectl(
+      'get',
+      'clusterroles,clusterrolebindings,crd',
+      '-l',
+      'app.kubernetes.io/instance=nasmesh',
+      '-o',
+      'name',
+    );
     assert.equal(cluster_.trim(), '', 'cluster-wide objects of the release left');
     assert.match(await cluster.kubectl('get', 'crd', 'nassearches.nasmesh.io', '-o', 'name'), /nassearches\.nasmesh\.io/);
   });

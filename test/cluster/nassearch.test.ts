@@ -27,7 +27,11 @@ function nasSearch(namespace: string, name: string, spec: object): NASSearch {
 function engineSpec(spec: object, table?: string): SearchSpec {
   const s = structuredClone(spec) as { evaluation: { table?: string } };
   if (table) s.evaluation.table = table;
-  return parseWith(searchSpecSchema, { apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', metadata: { name: 'reference' }, spec: s }, '');
+  return parseWith(
+    searchSpecSchema,
+    { apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', metadata: { name: 'reference' }, spec: s },
+    '',
+  );
 }
 
 const onNode = (pods: V1Pod[], prefix: string) => pods.length > 0 && pods.every((p) => p.spec?.nodeName?.startsWith(prefix));
@@ -71,7 +75,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await assert.rejects(cluster.apply(nasSearch(ns, 'bad', wrongMode)), /spec\.evaluation\.mode.*supported values/s);
   });
 
-  it('a benchmark search runs on CPU nodes to Succeeded with the embedded run\'s candidates, a deleted worker pod replaced', async () => {
+  it("a benchmark search runs on CPU nodes to Succeeded with the embedded run's candidates, a deleted worker pod replaced", async () => {
     const ns = await cluster.namespace('bench');
     const spec = benchmark(600);
     const expected = await embeddedCandidates(engineSpec(spec, table));
@@ -100,14 +104,23 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'nasmesh-results-'));
     const results = await nasmeshWithEnv(cluster.cliEnv, 'results', id, '--out', out);
     assert.equal(results.code, 0, results.stderr);
-    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(outcome(candidates), outcome(expected), 'the cluster search is the embedded run');
     const nats = await cluster.nats();
     const counts = await evaluatedEventCounts(nats.url, id, nats.security);
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'every candidate evaluated exactly once');
+    assert.deepEqual(
+      [...counts.values()].filter((n) => n !== 1),
+      [],
+      'every candidate evaluated exactly once',
+    );
     assert.equal(counts.size, 600);
     // Done: the workers are scaled to zero.
-    await cluster.waitFor('evaluators gone', async () => ((await cluster.searchPods(ns, 'nb201', 'evaluator')).length === 0 ? true : undefined));
+    await cluster.waitFor('evaluators gone', async () =>
+      (await cluster.searchPods(ns, 'nb201', 'evaluator')).length === 0 ? true : undefined,
+    );
   });
 
   it('a weight-sharing search runs its workers on GPU nodes, then the final-training Job exports a downloadable model', async () => {
@@ -125,10 +138,14 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
       return pods.length === 2 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
     });
     assert.ok(onNode(evaluators, 'gpu-node-'));
-    const job = await cluster.waitFor('the final-training pod scheduled', async () => {
-      const pods = await cluster.searchPods(ns, 'enas', 'final-training');
-      return pods[0]?.spec?.nodeName ? pods : undefined;
-    }, 600_000);
+    const job = await cluster.waitFor(
+      'the final-training pod scheduled',
+      async () => {
+        const pods = await cluster.searchPods(ns, 'enas', 'final-training');
+        return pods[0]?.spec?.nodeName ? pods : undefined;
+      },
+      600_000,
+    );
     assert.ok(onNode(job, 'gpu-node-'));
     const done = await cluster.waitForPhase(ns, 'enas', 'Succeeded', 900_000);
     assert.equal(done.status!.conditions!.find((c) => c.type === 'FinalTraining')?.status, 'True');
@@ -138,7 +155,10 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     const results = await nasmeshWithEnv(cluster.cliEnv, 'results', done.status!.searchId!, '--out', out);
     assert.equal(results.code, 0, results.stderr);
     for (const file of done.status!.results!.files) assert.ok(existsSync(join(out, file)), `${file} downloaded`);
-    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(outcome(candidates), outcome(expected), 'the cluster search is the embedded run');
     const model = await loadModel(join(out, 'model'));
     const prediction = model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor;
@@ -151,7 +171,9 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
   it('an operator restarted mid-search carries on without creating anything twice', async () => {
     const ns = await cluster.namespace('restart');
     await cluster.apply(nasSearch(ns, 'nb201', benchmark(300)));
-    await cluster.waitFor('the search running', async () => ((await cluster.nasSearch(ns, 'nb201')).status?.phase === 'Running' ? true : undefined));
+    await cluster.waitFor('the search running', async () =>
+      (await cluster.nasSearch(ns, 'nb201')).status?.phase === 'Running' ? true : undefined,
+    );
     const [operator] = await cluster.searchPodsOf('nasmesh-system', 'app.kubernetes.io/component=operator');
     await cluster.kubectl('delete', 'pod', '-n', 'nasmesh-system', operator!.metadata!.name!);
     await cluster.kubectl('rollout', 'status', '-n', 'nasmesh-system', 'deployment/nasmesh-operator', '--timeout=120s');
@@ -168,19 +190,28 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.kubectl('scale', '-n', 'nasmesh-system', 'deployment/nasmesh-operator', '--replicas=2');
     await cluster.kubectl('rollout', 'status', '-n', 'nasmesh-system', 'deployment/nasmesh-operator', '--timeout=120s');
     const leases = cluster.kc.makeApiClient(CoordinationV1Api);
-    const holder = async () => (await leases.readNamespacedLease({ name: 'nasmesh-operator', namespace: 'nasmesh-system' })).spec?.holderIdentity;
+    const holder = async () =>
+      (await leases.readNamespacedLease({ name: 'nasmesh-operator', namespace: 'nasmesh-system' })).spec?.holderIdentity;
     const operators = await cluster.searchPodsOf('nasmesh-system', 'app.kubernetes.io/component=operator');
     assert.equal(operators.length, 2);
     const leader = await cluster.waitFor('a lease holder among the replicas', async () => {
       const h = await holder();
       return operators.find((p) => p.metadata!.name === h);
     });
-    const leading = async (p: V1Pod) => /^nasmesh_operator_leader (\d)/m.exec(await (await fetch(`http://${p.status!.podIP}:9468/metrics`)).text())?.[1];
-    assert.deepEqual(await Promise.all(operators.map(leading)), operators.map((p) => (p === leader ? '1' : '0')));
+    const leading = async (p: V1Pod) =>
+      /^nasmesh_operator_leader (\d)/m.exec(await (await fetch(`http://${p.status!.podIP}:9468/metrics`)).text())?.[1];
+    assert.deepEqual(
+      await Promise.all(operators.map(leading)),
+      operators.map((p) => (p === leader ? '1' : '0')),
+    );
 
     await cluster.kubectl('delete', 'pod', '-n', 'nasmesh-system', leader.metadata!.name!, '--wait=false');
     const follower = operators.find((p) => p !== leader)!;
-    await cluster.waitFor('the other replica to take the lease', async () => ((await holder()) === follower.metadata!.name ? true : undefined), 60_000);
+    await cluster.waitFor(
+      'the other replica to take the lease',
+      async () => ((await holder()) === follower.metadata!.name ? true : undefined),
+      60_000,
+    );
     const ns = await cluster.namespace('takeover');
     await cluster.apply(nasSearch(ns, 'small', benchmark(20)));
     await cluster.waitForPhase(ns, 'small', 'Succeeded');
@@ -219,10 +250,20 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     assert.equal((await cluster.nasSearch(ns, 'outside')).metadata.resourceVersion, failed.metadata.resourceVersion);
     await assert.rejects(cluster.controller().getSearch(searchId(failed)), /NOT_FOUND|not found/i);
 
-    await cluster.kubectl('patch', 'nas', '-n', ns, 'outside', '--type=merge', '-p', '{"spec":{"evaluation":{"table":"nb201-synthetic.csv"}}}');
+    await cluster.kubectl(
+      'patch',
+      'nas',
+      '-n',
+      ns,
+      'outside',
+      '--type=merge',
+      '-p',
+      '{"spec":{"evaluation":{"table":"nb201-synthetic.csv"}}}',
+    );
     const fixed = await cluster.waitForPhase(ns, 'outside', 'Succeeded');
     assert.equal(fixed.status!.conditions!.find((c) => c.type === 'Valid')!.status, 'True');
     assert.equal(fixed.status!.done, 5);
+    await cluster.kubectl('delete', 'nas', '-n', ns, 'outside');
   });
 
   it('a running search refuses a change of what it searches with a condition, takes a change of its workers, and kubectl delete cancels it', async () => {
@@ -234,7 +275,16 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     });
     const id = searchId(running);
 
-    await cluster.kubectl('patch', 'nas', '-n', ns, 'doomed', '--type=merge', '-p', '{"spec":{"budget":{"candidates":5},"workers":{"parallelism":3}}}');
+    await cluster.kubectl(
+      'patch',
+      'nas',
+      '-n',
+      ns,
+      'doomed',
+      '--type=merge',
+      '-p',
+      '{"spec":{"budget":{"candidates":5},"workers":{"parallelism":3}}}',
+    );
     const refused = await cluster.waitFor('the SpecApplied condition', async () => {
       const c = (await cluster.nasSearch(ns, 'doomed')).status?.conditions?.find((x) => x.type === 'SpecApplied');
       return c?.status === 'False' ? c : undefined;
@@ -251,7 +301,11 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     const search = await cluster.controller().getSearch(id);
     assert.equal(search.phase, SearchPhase.CANCELLED, search.message);
     assert.ok(search.done < 3000);
-    await cluster.waitFor('the search\'s pods gone', async () => ((await cluster.searchPods(ns, 'doomed')).length === 0 ? true : undefined), 120_000);
+    await cluster.waitFor(
+      "the search's pods gone",
+      async () => ((await cluster.searchPods(ns, 'doomed')).length === 0 ? true : undefined),
+      120_000,
+    );
     assert.equal((await cluster.kubectl('get', 'deployments', '-n', ns, '-o', 'name')).trim(), '');
   });
 });

@@ -27,16 +27,21 @@ describe('batches', () => {
         }
       }
       assert.deepEqual(sizes, [5, 5, 5, 5, 3]);
-      assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 23 }, (_, i) => i));
+      assert.deepEqual(
+        [...seen].sort((a, b) => a - b),
+        Array.from({ length: 23 }, (_, i) => i),
+      );
     }
   });
 
   it('shuffles deterministically per seed, and keeps order with shuffle: false', () => {
-    const order = (seed: number, shuffle = true) =>
-      [...batches(split, 4, new Rng(seed), { shuffle })].flatMap((b) => [...b.y]);
+    const order = (seed: number, shuffle = true) => [...batches(split, 4, new Rng(seed), { shuffle })].flatMap((b) => [...b.y]);
     assert.deepEqual(order(3), order(3));
     assert.notDeepEqual(order(3), order(4));
-    assert.deepEqual(order(3, false), Array.from({ length: 23 }, (_, i) => i % 5));
+    assert.deepEqual(
+      order(3, false),
+      Array.from({ length: 23 }, (_, i) => i % 5),
+    );
   });
 
   it('normalises with the given stats', () => {

@@ -97,7 +97,10 @@ describe('data roots: the files a search names', () => {
     const copy = join(root, 'copy');
     mkdirSync(copy);
     for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
-      writeFileSync(join(copy, f), encodeIdx(f.includes('images') ? [1, 2, 2] : [1], f.includes('images') ? new Uint8Array(4) : Uint8Array.of(0)));
+      writeFileSync(
+        join(copy, f),
+        encodeIdx(f.includes('images') ? [1, 2, 2] : [1], f.includes('images') ? new Uint8Array(4) : Uint8Array.of(0)),
+      );
     }
     writeFileSync(join(copy, 'train-images-idx3-ubyte'), `${SECRET}\n`);
     await refused(loadDataset({ ...spec, path: 'copy' }, { roots: data }), 'spec.dataset.path', /bad magic number/);

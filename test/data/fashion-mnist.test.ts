@@ -41,7 +41,10 @@ describe('fashion-mnist conversion (fake package)', () => {
     assert.deepEqual(perClass(ds.train), new Array(10).fill(5));
     assert.deepEqual(perClass(ds.test), new Array(10).fill(2));
     const all = [...ids(ds.train), ...ids(ds.test)];
-    assert.deepEqual([...all].sort((a, b) => a - b), Array.from({ length: 70 }, (_, i) => Math.floor(i / 7) * 10 + (i % 7)));
+    assert.deepEqual(
+      [...all].sort((a, b) => a - b),
+      Array.from({ length: 70 }, (_, i) => Math.floor(i / 7) * 10 + (i % 7)),
+    );
     ds.train.labels.forEach((l, i) => assert.equal(l, Math.floor(ids(ds.train)[i]! / 10), 'label matches image'));
     const [cache] = readdirSync(cacheDir);
     assert.match(cache!, /^fashion-mnist-[0-9a-f]{8}\.bin$/);
@@ -82,7 +85,11 @@ describe('fashion-mnist conversion (fake package)', () => {
     );
     const packageDir = fakePackage();
     writeFileSync(join(packageDir, 'src', 'clothes', '4.json'), JSON.stringify({ data: [[1, 2, 3]] }));
-    await rejectsDataset(() => loadFashionMnist({ ...opts, packageDir, cacheDir: tempDir() }), '4.json:', 'data[0] has 3 values, expected 784');
+    await rejectsDataset(
+      () => loadFashionMnist({ ...opts, packageDir, cacheDir: tempDir() }),
+      '4.json:',
+      'data[0] has 3 values, expected 784',
+    );
     writeFileSync(join(packageDir, 'src', 'clothes', '4.json'), '{"data": [');
     await rejectsDataset(() => loadFashionMnist({ ...opts, packageDir, cacheDir: tempDir() }), '4.json:', 'not valid JSON');
   });

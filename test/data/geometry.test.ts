@@ -11,13 +11,20 @@ describe('datasetGeometry', () => {
     const spec = parseDatasetSpec({ name: 'mnist' });
     const { shape, classes } = await readDataset(spec);
     assert.deepEqual(await datasetGeometry(spec), { shape, classes });
-    assert.deepEqual(await datasetGeometry(parseDatasetSpec({ name: 'cifar10', path: '/nonexistent' })), { shape: [32, 32, 3], classes: 10 });
+    assert.deepEqual(await datasetGeometry(parseDatasetSpec({ name: 'cifar10', path: '/nonexistent' })), {
+      shape: [32, 32, 3],
+      classes: 10,
+    });
   });
 
   it('idx: read from the files (sample shape, classes inferred or given)', async () => {
     const dir = tempDir();
     const img = (n: number) => encodeIdx([n, 5, 3, 2], new Uint8Array(n * 30));
-    const lab = (n: number) => encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 4));
+    const lab = (n: number) =>
+      encodeIdx(
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => i % 4),
+      );
     writeFileSync(join(dir, 'train-images-idx4-ubyte'), img(8));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), lab(8));
     writeFileSync(join(dir, 't10k-images-idx4-ubyte'), img(4));

@@ -26,9 +26,12 @@ export function fakeSplit(count: number, sample: number, classes: number): Split
 
 /** Asserts a (sync or async) failure is a DatasetError whose message contains every fragment. */
 export async function rejectsDataset(fn: () => unknown, ...fragments: string[]): Promise<void> {
-  await assert.rejects(async () => fn(), (err: unknown) => {
-    assert.ok(err instanceof DatasetError, `expected DatasetError, got ${String(err)}`);
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return true;
-  });
+  await assert.rejects(
+    async () => fn(),
+    (err: unknown) => {
+      assert.ok(err instanceof DatasetError, `expected DatasetError, got ${String(err)}`);
+      for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
+      return true;
+    },
+  );
 }

@@ -43,7 +43,11 @@ describe('parseIdx', () => {
 describe('IDX datasets from files', () => {
   function writeSet(dir: string, over: Partial<Record<'trImg' | 'trLab' | 'teImg' | 'teLab', Uint8Array>> = {}) {
     const img = (n: number) => encodeIdx([n, 4, 4, 2], seq(n * 32)); // idx4: 4×4×2
-    const lab = (n: number) => encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 3));
+    const lab = (n: number) =>
+      encodeIdx(
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => i % 3),
+      );
     writeFileSync(join(dir, 'train-images-idx4-ubyte'), over.trImg ?? img(12));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), over.trLab ?? lab(12));
     writeFileSync(join(dir, 't10k-images-idx4-ubyte'), over.teImg ?? img(6));
@@ -65,7 +69,12 @@ describe('IDX datasets from files', () => {
   it('reports a label/image count mismatch naming the label file', async () => {
     const dir = tempDir();
     writeSet(dir, { trLab: encodeIdx([11], new Uint8Array(11)) });
-    await rejectsDataset(() => findIdxFiles(dir).then((f) => loadIdxDataset('idx', f)), 'train-labels-idx1-ubyte:', '11 labels', '12 images');
+    await rejectsDataset(
+      () => findIdxFiles(dir).then((f) => loadIdxDataset('idx', f)),
+      'train-labels-idx1-ubyte:',
+      '11 labels',
+      '12 images',
+    );
   });
 
   it('reports a label not below the class count', async () => {
@@ -86,7 +95,13 @@ describe('IDX datasets from files', () => {
     await rejectsDataset(() => findIdxFiles(dir), dir, 'no train-images-idx3-ubyte');
     await rejectsDataset(() => findIdxFiles(join(dir, 'nope')), 'nope', 'directory not found');
     await rejectsDataset(
-      () => loadIdxDataset('x', { trainImages: join(dir, 'a'), trainLabels: join(dir, 'b'), testImages: join(dir, 'c'), testLabels: join(dir, 'd') }),
+      () =>
+        loadIdxDataset('x', {
+          trainImages: join(dir, 'a'),
+          trainLabels: join(dir, 'b'),
+          testImages: join(dir, 'c'),
+          testLabels: join(dir, 'd'),
+        }),
       'file not found',
     );
   });

@@ -16,12 +16,16 @@ const SECRET = 'SECRETxyz';
 const marker = new TextEncoder().encode(SECRET);
 const hostileBytes = fc.oneof(
   fc.uint8Array({ maxLength: 4000 }),
-  fc.tuple(fc.integer({ min: 0, max: 255 }), fc.array(fc.nat(70_000), { minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 2000 })).map(([dtype, dims, body]) => {
-    const header = encodeIdx(dims, new Uint8Array(0));
-    header[2] = dtype;
-    return new Uint8Array([...header, ...marker, ...body]);
-  }),
-  fc.tuple(fc.array(fc.nat(60), { minLength: 1, maxLength: 3 }), fc.uint8Array({ maxLength: 600 })).map(([dims, data]) => encodeIdx(dims, data)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 255 }), fc.array(fc.nat(70_000), { minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 2000 }))
+    .map(([dtype, dims, body]) => {
+      const header = encodeIdx(dims, new Uint8Array(0));
+      header[2] = dtype;
+      return new Uint8Array([...header, ...marker, ...body]);
+    }),
+  fc
+    .tuple(fc.array(fc.nat(60), { minLength: 1, maxLength: 3 }), fc.uint8Array({ maxLength: 600 }))
+    .map(([dims, data]) => encodeIdx(dims, data)),
   fc.uint8Array({ maxLength: 3000 }).map((b) => new Uint8Array([...marker, ...b])),
 );
 
@@ -56,16 +60,23 @@ describe('fuzz: dataset loaders and data roots', () => {
     let n = 0;
     const limit = 50_000;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostileBytes, hostileBytes.map((b) => new Uint8Array(gzipSync(b))), fc.nat(200_000).map((size) => new Uint8Array(gzipSync(Buffer.alloc(size))))), async (bytes) => {
-        seen();
-        const file = join(dir, `f${n++}.gz`);
-        writeFileSync(file, bytes);
-        try {
-          assert.ok((await readDatasetFile(file, undefined, limit)).length <= limit);
-        } catch (e) {
-          clearDatasetError(e);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          hostileBytes,
+          hostileBytes.map((b) => new Uint8Array(gzipSync(b))),
+          fc.nat(200_000).map((size) => new Uint8Array(gzipSync(Buffer.alloc(size)))),
+        ),
+        async (bytes) => {
+          seen();
+          const file = join(dir, `f${n++}.gz`);
+          writeFileSync(file, bytes);
+          try {
+            assert.ok((await readDatasetFile(file, undefined, limit)).length <= limit);
+          } catch (e) {
+            clearDatasetError(e);
+          }
+        },
+      ),
       runs(2000),
     );
   });
@@ -82,8 +93,26 @@ describe('fuzz: dataset loaders and data roots', () => {
     symlinkSync(join(root, 'a', 'b'), join(root, 'in'));
     symlinkSync('/', join(root, 'slash'));
     const data = await openDataRoots([root]);
-    const segment = fc.constantFrom('..', '.', 'a', 'b', 'file', 'out', 'in', 'slash', 'secret', 'etc', 'passwd', '', '%2e%2e', '\\..', 'x\u0000');
-    const path = fc.tuple(fc.constantFrom('', '/', `${root}/`, `${base}/`, '/etc/'), fc.array(segment, { maxLength: 6 })).map(([start, parts]) => start + parts.join('/'));
+    const segment = fc.constantFrom(
+      '..',
+      '.',
+      'a',
+      'b',
+      'file',
+      'out',
+      'in',
+      'slash',
+      'secret',
+      'etc',
+      'passwd',
+      '',
+      '%2e%2e',
+      '\\..',
+      'x\u0000',
+    );
+    const path = fc
+      .tuple(fc.constantFrom('', '/', `${root}/`, `${base}/`, '/etc/'), fc.array(segment, { maxLength: 6 }))
+      .map(([start, parts]) => start + parts.join('/'));
     await fc.assert(
       fc.asyncProperty(path, async (p) => {
         seen();

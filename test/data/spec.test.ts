@@ -4,12 +4,15 @@ import { loadDataset, parseDatasetSpec, resolveAugment } from '../../src/data/in
 import { ValidationError } from '../../src/util/errors.js';
 
 async function rejectsField(fn: () => unknown, field: string, fragment: string) {
-  await assert.rejects(async () => fn(), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    assert.equal(err.field, field);
-    assert.ok(err.message.includes(fragment), `"${err.message}" lacks "${fragment}"`);
-    return true;
-  });
+  await assert.rejects(
+    async () => fn(),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
+      assert.equal(err.field, field);
+      assert.ok(err.message.includes(fragment), `"${err.message}" lacks "${fragment}"`);
+      return true;
+    },
+  );
 }
 
 describe('datasetSpecSchema', () => {
@@ -31,6 +34,10 @@ describe('datasetSpecSchema', () => {
   });
 
   it('rejects a validation split that leaves nothing to train on', async () => {
-    await rejectsField(() => loadDataset({ name: 'mnist', validation: { size: 60000 } }), 'spec.dataset.validation.size', 'leaves no training samples');
+    await rejectsField(
+      () => loadDataset({ name: 'mnist', validation: { size: 60000 } }),
+      'spec.dataset.validation.size',
+      'leaves no training samples',
+    );
   });
 });

@@ -5,8 +5,7 @@ import { Rng } from '../../src/util/rng.js';
 import { fakeSplit } from './helpers.js';
 
 /** Sample ids of a split built by fakeSplit with count < 251 (first byte of each sample is its id). */
-const ids = (images: ArrayLike<number>, count: number, sample: number) =>
-  Array.from({ length: count }, (_, i) => images[i * sample]!);
+const ids = (images: ArrayLike<number>, count: number, sample: number) => Array.from({ length: count }, (_, i) => images[i * sample]!);
 
 describe('validation split', () => {
   const split = fakeSplit(200, 3, 4);

@@ -15,7 +15,8 @@ const hasPodman = spawnSync('podman', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'nasmesh-image-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const podman = (...args: string[]) => promisify(execFile)('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, maxBuffer: 1 << 24 });
+const podman = (...args: string[]) =>
+  promisify(execFile)('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, maxBuffer: 1 << 24 });
 /** `podman run --rm --read-only` of the image, stdout and stderr together. */
 async function runImage(options: string[], ...args: string[]): Promise<string> {
   const { stdout, stderr } = await podman('run', '--rm', '--read-only', ...options, IMAGE, ...args);
@@ -45,8 +46,9 @@ describe('the image', { skip: hasPodman ? false : 'podman is not installed (make
     assert.match(await runImage([], '--version'), /^\d+\.\d+\.\d+/);
   });
 
-  it("trains on the native `tensorflow` backend, as uid 10001, on a read-only root", async () => {
-    const script = "const tf = require('@tensorflow/tfjs-node'); tf.tensor([1, 2]).square().dataSync(); console.log(tf.getBackend(), process.getuid())";
+  it('trains on the native `tensorflow` backend, as uid 10001, on a read-only root', async () => {
+    const script =
+      "const tf = require('@tensorflow/tfjs-node'); tf.tensor([1, 2]).square().dataSync(); console.log(tf.getBackend(), process.getuid())";
     assert.match(await runImage(['--entrypoint', 'node'], '-e', script), /^tensorflow 10001$/m);
   });
 
@@ -60,7 +62,12 @@ describe('the image', { skip: hasPodman ? false : 'podman is not installed (make
     assert.match(await runImage(volumes, 'validate', '/spec/search.yaml'), /name: in-a-container/);
     const log = await runImage(volumes, 'run', '/spec/search.yaml', '--out', '/out/search');
     assert.match(log, /tfjs backend tensorflow via @tensorflow\/tfjs-node/);
-    assert.equal(readFileSync(join(out, 'search', 'candidates.jsonl'), 'utf8').trim().split('\n').length, 2);
+    assert.equal(
+      readFileSync(join(out, 'search', 'candidates.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+      2,
+    );
   });
 
   it('refuses a write outside its mounted volumes: the root filesystem is read-only', async () => {

@@ -41,7 +41,10 @@ test('profile: p90 >= median > 0, cost equal to src/train/cost.ts, then served f
 test('concurrent identical requests measure once', async () => {
   const profiler = new LatencyProfiler(hardware, { warmup: 1 });
   const results = await Promise.all([profiler.profile(request()), profiler.profile(request())]);
-  assert.deepEqual(results.map((r) => r.cached), [false, true]);
+  assert.deepEqual(
+    results.map((r) => r.cached),
+    [false, true],
+  );
 });
 
 test('the cache keeps the most recent cacheSize measurements', async () => {

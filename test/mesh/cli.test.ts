@@ -62,8 +62,14 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
     const before = await nasmesh('results', 'cli-done', '--out', out, '--controller', controller);
     assert.equal(before.code, 0, before.stderr);
     assert.deepEqual(readdirSync(out), ['candidates.jsonl']);
-    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CandidateRecord);
-    assert.deepEqual(candidates.map((c) => c.index), [0, 1, 2, 3, 4]);
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CandidateRecord);
+    assert.deepEqual(
+      candidates.map((c) => c.index),
+      [0, 1, 2, 3, 4],
+    );
     const final = await nasmesh('final', 'cli-done', '--nats', nats.url);
     assert.equal(final.code, 0, final.stderr);
     const after = await nasmesh('results', 'cli-done', '--out', out, '--controller', controller);
@@ -92,7 +98,12 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
   });
 
   it('reports what the controller refuses, naming the field, with exit code 2', async () => {
-    const bad = await nasmesh('submit', file('cli-bad', 5, (s) => (s.spec.budget = { candidates: -1 })), '--controller', controller);
+    const bad = await nasmesh(
+      'submit',
+      file('cli-bad', 5, (s) => (s.spec.budget = { candidates: -1 })),
+      '--controller',
+      controller,
+    );
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^nasmesh: INVALID_ARGUMENT: spec\.budget\.candidates: /);
     const missing = await nasmesh('status', 'absent', '--controller', controller);

@@ -63,7 +63,10 @@ describe('mesh: MnasNet reward with the latency-profiler', { skip: skipWithoutNa
     const plain = connect(await start('controller'));
     await assert.rejects(plain.createSearch(renamed(search, 'refused')), (e: ServiceError) => {
       assert.equal(e.code, status.FAILED_PRECONDITION);
-      assert.match(e.details, /^spec\.reward\.objective: mnas needs measured latency, and this controller was started without --latency-profiler/);
+      assert.match(
+        e.details,
+        /^spec\.reward\.objective: mnas needs measured latency, and this controller was started without --latency-profiler/,
+      );
       return true;
     });
     await assert.rejects(plain.getSearch('refused'), { code: status.NOT_FOUND });

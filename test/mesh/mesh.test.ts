@@ -46,8 +46,14 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     assert.equal(done.done, CANDIDATES);
     assert.deepEqual(outcome(await watchedCandidates(client, id)), outcome(expected));
     const counts = await evaluatedEventCounts(nats.url, id);
-    assert.deepEqual([...counts.keys()].sort((a, b) => a - b), expected.map((c) => c.index));
-    assert.ok([...counts.values()].every((n) => n === 1), `an evaluated event was published twice: ${JSON.stringify([...counts])}`);
+    assert.deepEqual(
+      [...counts.keys()].sort((a, b) => a - b),
+      expected.map((c) => c.index),
+    );
+    assert.ok(
+      [...counts.values()].every((n) => n === 1),
+      `an evaluated event was published twice: ${JSON.stringify([...counts])}`,
+    );
     const best = expected.reduce((b, c) => (c.reward > b.reward ? c : b));
     assert.equal(done.best?.index, best.index);
   };
@@ -86,7 +92,10 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
         assert.equal(e.metadata.get('field')[0], 'spec.budget.candidates');
         return true;
       });
-      await assert.rejects(client.getSearch('Not_An_Id'), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /^searchId: /.test(e.details));
+      await assert.rejects(
+        client.getSearch('Not_An_Id'),
+        (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /^searchId: /.test(e.details),
+      );
       await assert.rejects(client.getSearch('absent'), { code: status.NOT_FOUND });
 
       const created = await client.createSearch(renamed(search, 'e2e'));
@@ -138,7 +147,11 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
       await client.createSearch(renamed(search, 'evaluator-killed'));
       await new Promise((r) => setTimeout(r, 700));
       const held = parsePrometheusText(await slow.scrape());
-      assert.equal(sampleValue(held, 'nasmesh_evaluation_queue_wait_seconds_count', { search: 'evaluator-killed' }), 1, 'it took the first job');
+      assert.equal(
+        sampleValue(held, 'nasmesh_evaluation_queue_wait_seconds_count', { search: 'evaluator-killed' }),
+        1,
+        'it took the first job',
+      );
       assert.equal((await client.getSearch('evaluator-killed')).done, 0, 'and had not finished it');
       await slow.kill('SIGKILL');
       await start('evaluator', ['--ack-wait-ms', '1500']);

@@ -112,7 +112,10 @@ export function nasmesh(...args: string[]): Promise<{ code: number; stdout: stri
 }
 
 /** `nasmesh <args>` with `env` added to its environment. */
-export async function nasmeshWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function nasmeshWithEnv(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const options = { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], options);
@@ -191,7 +194,15 @@ export async function embeddedCandidates(search: SearchSpec): Promise<CandidateR
 
 /** What must agree between two runs of one search: which architecture each index is, and its reward. */
 export function outcome(candidates: readonly CandidateRecord[]) {
-  return candidates.map(({ index, hash, architecture, accuracy, reward, params, flops }) => ({ index, hash, arch: architecture.arch, accuracy, reward, params, flops }));
+  return candidates.map(({ index, hash, architecture, accuracy, reward, params, flops }) => ({
+    index,
+    hash,
+    arch: architecture.arch,
+    accuracy,
+    reward,
+    params,
+    flops,
+  }));
 }
 
 /** Polls GetSearch until the search is in `phase`; fails on another final phase or after `timeoutMs`. */
@@ -237,7 +248,11 @@ export async function evaluatedAtLeast(controller: Controller, id: string, n: nu
  * How often each candidate's `evaluated` event is in the events stream itself (not de-duplicated as WatchSearch
  * does): a restarted controller that published a result's event twice shows up here.
  */
-export async function evaluatedEventCounts(natsUrl: string, id: string, security?: Partial<ConnectionOptions>): Promise<Map<number, number>> {
+export async function evaluatedEventCounts(
+  natsUrl: string,
+  id: string,
+  security?: Partial<ConnectionOptions>,
+): Promise<Map<number, number>> {
   const nc = await connectNats({ servers: natsUrl, name: 'test-events-reader', ...(security ? { security } : {}) });
   const counts = new Map<number, number>();
   const abort = new AbortController();

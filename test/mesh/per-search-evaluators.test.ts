@@ -17,7 +17,16 @@ import { EvaluationJob, EvaluatorClient } from '../../services/gen/nasmesh/v1/ev
 import { waitFor } from '../services/nats/helpers.js';
 import { NatsServer, skipWithoutNatsServer } from '../support/nats-server.js';
 import { parsePrometheusText, sampleValue } from '../support/prom-text.js';
-import { benchmarkSearch, embeddedCandidates, MeshProcesses, outcome, renamed, type ServiceProcess, waitForPhase, watchedCandidates } from './mesh.js';
+import {
+  benchmarkSearch,
+  embeddedCandidates,
+  MeshProcesses,
+  outcome,
+  renamed,
+  type ServiceProcess,
+  waitForPhase,
+  watchedCandidates,
+} from './mesh.js';
 import { writeSyntheticNb201Table } from './synthetic-table.js';
 
 const CANDIDATES = 8;
@@ -42,14 +51,18 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
   let jsm: JetStreamManager;
   let client: Controller;
   const mesh = new MeshProcesses(() => nats.url);
-  const evaluator = (search: string, extra: string[] = []) => mesh.start('evaluator', ['--modes', 'benchmark', '--search', search, ...extra]);
+  const evaluator = (search: string, extra: string[] = []) =>
+    mesh.start('evaluator', ['--modes', 'benchmark', '--search', search, ...extra]);
   const expected = new Map<string, CandidateRecord[]>();
 
   before(async () => {
     await initBackend();
     dir = mkdtempSync(join(tmpdir(), 'nasmesh-per-search-'));
     table = writeSyntheticNb201Table(dir);
-    for (const [id, seed] of [['alpha', 1], ['beta', 2]] as const) {
+    for (const [id, seed] of [
+      ['alpha', 1],
+      ['beta', 2],
+    ] as const) {
       expected.set(id, await embeddedCandidates(benchmarkSearch(id, table, CANDIDATES, { seed })));
     }
     nats = await NatsServer.start();
@@ -68,12 +81,17 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
     sampleValue(parsePrometheusText(await service.scrape()), 'nasmesh_evaluation_queue_wait_seconds_count', { search }) ?? 0;
 
   it("runs two searches at once, each on its own evaluator, which sees only its search's jobs", async () => {
-    const evaluators = { alpha: await evaluator('alpha', ['--test-delay-ms', '20']), beta: await evaluator('beta', ['--test-delay-ms', '20']) };
+    const evaluators = {
+      alpha: await evaluator('alpha', ['--test-delay-ms', '20']),
+      beta: await evaluator('beta', ['--test-delay-ms', '20']),
+    };
     assert.deepEqual(await workConsumers(jsm), {
       'workers-evaluate-benchmark-alpha': 'nasmesh.work.evaluate-benchmark.alpha',
       'workers-evaluate-benchmark-beta': 'nasmesh.work.evaluate-benchmark.beta',
     });
-    await Promise.all(['alpha', 'beta'].map((id, i) => client.createSearch(renamed(benchmarkSearch(id, table, CANDIDATES, { seed: i + 1 }), id))));
+    await Promise.all(
+      ['alpha', 'beta'].map((id, i) => client.createSearch(renamed(benchmarkSearch(id, table, CANDIDATES, { seed: i + 1 }), id))),
+    );
     for (const id of ['alpha', 'beta'] as const) {
       await waitForPhase(() => client, id, SearchPhase.SUCCEEDED);
       assert.deepEqual(outcome(await watchedCandidates(client, id)), outcome(expected.get(id)!));
@@ -86,8 +104,11 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
     const rpc = new EvaluatorClient(evaluators.alpha.address, credentials.createInsecure());
     try {
       await assert.rejects(
-        new Promise((resolve, reject) => rpc.evaluate(EvaluationJob.fromPartial({ searchId: 'beta', index: 0 }), (e, r) => (e ? reject(e) : resolve(r)))),
-        (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /^searchId: 'beta' is not alpha, the one search this evaluator serves/.test(e.details),
+        new Promise((resolve, reject) =>
+          rpc.evaluate(EvaluationJob.fromPartial({ searchId: 'beta', index: 0 }), (e, r) => (e ? reject(e) : resolve(r))),
+        ),
+        (e: ServiceError) =>
+          e.code === status.INVALID_ARGUMENT && /^searchId: 'beta' is not alpha, the one search this evaluator serves/.test(e.details),
       );
     } finally {
       rpc.close();
@@ -96,7 +117,9 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
     // Once the searches ended, nothing of them is left in the work queue, and their evaluators idle, quietly.
     await waitFor('the per-search consumers deleted', async () => Object.keys(await workConsumers(jsm)).length === 0);
     for (const [id, service] of Object.entries(evaluators)) {
-      await waitFor(`the evaluator of ${id} to idle`, () => service.log.includes(`search ${id} ended: this evaluator takes no more jobs and idles`));
+      await waitFor(`the evaluator of ${id} to idle`, () =>
+        service.log.includes(`search ${id} ended: this evaluator takes no more jobs and idles`),
+      );
     }
     // A worker still pulling from its deleted consumer would have reported an error by now (its pulls fail in ~2 s).
     await new Promise((r) => setTimeout(r, 3_000));
@@ -134,7 +157,10 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
   it('refuses to mix per-search and shared evaluators on one NATS, naming the consumers in the way', async () => {
     // The evaluator of a search not created yet waits for its jobs.
     const own = await evaluator('gamma');
-    await assert.rejects(mesh.start('evaluator', ['--modes', 'benchmark']), /per-search consumers take some of them \(workers-evaluate-benchmark-gamma\)/);
+    await assert.rejects(
+      mesh.start('evaluator', ['--modes', 'benchmark']),
+      /per-search consumers take some of them \(workers-evaluate-benchmark-gamma\)/,
+    );
     await own.kill();
     await jsm.consumers.delete(WORK_STREAM, 'workers-evaluate-benchmark-gamma');
     await mesh.start('evaluator', ['--modes', 'benchmark']);

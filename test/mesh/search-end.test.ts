@@ -113,7 +113,10 @@ describe('mesh: the end of a search', { skip: skipWithoutNatsServer, timeout: 30
     assert.ok(await events.has('ended', 'finished'));
 
     const failed = await watchToEnd(client, 'failed-quietly');
-    assert.deepEqual(failed.map((e) => e.event?.$case), ['failed']);
+    assert.deepEqual(
+      failed.map((e) => e.event?.$case),
+      ['failed'],
+    );
     assert.ok(failed[0]!.event?.$case === 'failed');
     assert.equal(failed[0]!.event.value.message, 'the table went away');
   });

@@ -27,7 +27,10 @@ describe('soak: concurrent searches through kills of every process', { skip: ski
     const { rss, ...summary } = report;
     t.diagnostic(JSON.stringify(summary));
     assert.ok(report.searches >= 6, `only ${report.searches} searches`);
-    assert.ok(report.killsByTarget.controller >= 1 && report.killsByTarget.evaluator >= 1 && report.killsByTarget['nats-server'] >= 1, JSON.stringify(report.killsByTarget));
+    assert.ok(
+      report.killsByTarget.controller >= 1 && report.killsByTarget.evaluator >= 1 && report.killsByTarget['nats-server'] >= 1,
+      JSON.stringify(report.killsByTarget),
+    );
     assert.deepEqual(
       { lost: report.lost, duplicated: report.duplicated, mismatched: report.mismatched, failedSearches: report.failedSearches },
       { lost: 0, duplicated: 0, mismatched: 0, failedSearches: 0 },

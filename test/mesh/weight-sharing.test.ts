@@ -74,7 +74,8 @@ async function supernetEpochs(natsUrl: string, id: string): Promise<[number, str
     const events = await SearchEvents.open(nc, searchEventCodec);
     for await (const e of events.replay(id, { signal: abort.signal })) {
       const { event } = e.event;
-      if (event?.$case === 'supernetCheckpoint') seen.set(event.value.epoch, [event.value.epoch, event.value.objectName, event.value.policyVersion]);
+      if (event?.$case === 'supernetCheckpoint')
+        seen.set(event.value.epoch, [event.value.epoch, event.value.objectName, event.value.policyVersion]);
       if (e.pending === 0) break;
     }
   } finally {
@@ -125,7 +126,10 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
     const standalone = tinySearch('standalone', { evaluation: { mode: 'standalone', epochs: 1 }, budget: { candidates: 2 } });
     await assert.rejects(client.createSearch(documentFromSpec(standalone), '127.0.0.1:50053'), (e: ServiceError) => {
       assert.equal(e.code, status.INVALID_ARGUMENT);
-      assert.match(e.details, /^supernetTrainer: only weight-sharing searches have a supernet-trainer; this one evaluates in mode standalone/);
+      assert.match(
+        e.details,
+        /^supernetTrainer: only weight-sharing searches have a supernet-trainer; this one evaluates in mode standalone/,
+      );
       assert.equal(e.metadata.get('field')[0], 'supernetTrainer');
       return true;
     });
@@ -215,11 +219,27 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
       const out = join(dir, 'downloaded');
       const download = await nasmeshWithEnv({ NASMESH_CONTROLLER: controller.address }, 'results', 'ws-final', '--out', out);
       assert.equal(download.code, 0, download.stderr);
-      const files = ['best-architecture.json', 'best-architectures.json', 'candidates.jsonl', 'finalists.json', 'model/model.json', 'model/weights.bin', 'summary.json'];
-      assert.deepEqual(readdirSync(out, { recursive: true }).filter((f) => f !== 'model').sort(), files);
+      const files = [
+        'best-architecture.json',
+        'best-architectures.json',
+        'candidates.jsonl',
+        'finalists.json',
+        'model/model.json',
+        'model/weights.bin',
+        'summary.json',
+      ];
+      assert.deepEqual(
+        readdirSync(out, { recursive: true })
+          .filter((f) => f !== 'model')
+          .sort(),
+        files,
+      );
       assert.match(download.stdout, /^7 files, \d+ bytes in /m);
       assert.deepEqual(untimed(candidateLines(join(out, 'candidates.jsonl'))), untimed(candidates));
-      assert.deepEqual(untimed(readJson(join(out, 'best-architectures.json'))), untimed(readJson(join(embeddedDir, 'best-architectures.json'))));
+      assert.deepEqual(
+        untimed(readJson(join(out, 'best-architectures.json'))),
+        untimed(readJson(join(embeddedDir, 'best-architectures.json'))),
+      );
       for (const file of ['finalists.json', 'best-architecture.json']) {
         assert.deepEqual(readJson(join(out, file)), readJson(join(embeddedDir, file)), file);
       }

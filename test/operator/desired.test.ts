@@ -8,7 +8,13 @@ import { childName, searchId } from '../../services/operator/names.js';
 import type { NASSearch, OperatorConfig } from '../../services/operator/types.js';
 import { type SearchSpecInput, searchSpecSchema } from '../../src/spec/search-spec.js';
 
-const config: OperatorConfig = { image: 'nasmesh:test', natsUrl: 'nats://nats.nasmesh-system.svc:4222', ports: { grpc: 50052, metrics: 9465 }, insecure: false, controller: 'nasmesh-controller.nasmesh-system.svc:50051' };
+const config: OperatorConfig = {
+  image: 'nasmesh:test',
+  natsUrl: 'nats://nats.nasmesh-system.svc:4222',
+  ports: { grpc: 50052, metrics: 9465 },
+  insecure: false,
+  controller: 'nasmesh-controller.nasmesh-system.svc:50051',
+};
 
 function nas(name: string, spec: SearchSpecInput['spec']): NASSearch {
   return {
@@ -35,7 +41,8 @@ const enas: SearchSpecInput['spec'] = {
   },
 };
 
-const parse = (n: NASSearch) => searchSpecSchema.parse({ apiVersion: n.apiVersion, kind: n.kind, metadata: { name: searchId(n) }, spec: n.spec });
+const parse = (n: NASSearch) =>
+  searchSpecSchema.parse({ apiVersion: n.apiVersion, kind: n.kind, metadata: { name: searchId(n) }, spec: n.spec });
 
 describe('operator: desired objects', () => {
   it('names stay DNS labels however long the NASSearch name, and the search id carries the uid', () => {
@@ -47,7 +54,7 @@ describe('operator: desired objects', () => {
     assert.notEqual(childName(nas(`${'a'.repeat(50)}x`, enas), 'evaluator'), childName(nas(`${'a'.repeat(50)}y`, enas), 'evaluator'));
   });
 
-  it('evaluators: parallelism pods asking for GPUs, tolerating the GPU taint, only this search\'s jobs, zero once ended', () => {
+  it("evaluators: parallelism pods asking for GPUs, tolerating the GPU taint, only this search's jobs, zero once ended", () => {
     const n = nas('cifar', enas);
     const d = desiredEvaluators(n, parse(n), config, true);
     assert.equal(d.spec!.replicas, 3);
@@ -66,7 +73,9 @@ describe('operator: desired objects', () => {
     // The data volume is its only data root; plaintext only when the operator itself is started --insecure.
     assert.deepEqual(c.args!.slice(c.args!.indexOf('--data-root'), c.args!.indexOf('--data-root') + 2), ['--data-root', '/datasets']);
     assert.ok(!c.args!.includes('--insecure'));
-    assert.ok(desiredEvaluators(n, parse(n), { ...config, insecure: true }, true).spec!.template.spec!.containers[0]!.args!.includes('--insecure'));
+    assert.ok(
+      desiredEvaluators(n, parse(n), { ...config, insecure: true }, true).spec!.template.spec!.containers[0]!.args!.includes('--insecure'),
+    );
     // Relative dataset and table paths resolve inside the data volume.
     assert.equal(c.workingDir, '/datasets');
     assert.deepEqual(pod.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } }]);
@@ -79,7 +88,12 @@ describe('operator: desired objects', () => {
   });
 
   it('a search without GPUs gets no GPU limit and no GPU toleration', () => {
-    const n = nas('bench', { space: { name: 'nb201' }, strategy: { name: 'random' }, evaluation: { mode: 'benchmark', table: 't.csv' }, budget: { candidates: 5 } });
+    const n = nas('bench', {
+      space: { name: 'nb201' },
+      strategy: { name: 'random' },
+      evaluation: { mode: 'benchmark', table: 't.csv' },
+      budget: { candidates: 5 },
+    });
     const pod = desiredEvaluators(n, parse(n), config, true).spec!.template.spec!;
     assert.deepEqual(pod.containers[0]!.resources, {});
     assert.equal(pod.tolerations, undefined);
@@ -97,7 +111,7 @@ describe('operator: desired objects', () => {
     assert.equal(desiredSupernetTrainer(n, parse(n), config, false)[0].spec!.replicas, 0);
   });
 
-  it('final training: a Job on the workers\' resources running `nasmesh final` for the search, never restarted in place', () => {
+  it("final training: a Job on the workers' resources running `nasmesh final` for the search, never restarted in place", () => {
     const n = nas('cifar', enas);
     const job = desiredFinalTraining(n, parse(n), config);
     const pod = job.spec!.template.spec!;
@@ -120,7 +134,13 @@ describe('operator: desired objects', () => {
     assert.equal(value('--trusted-controller'), secure.controller);
     assert.ok(!args.includes('--insecure'));
     assert.deepEqual(pod.containers[0]!.readinessProbe!.httpGet, { path: '/readyz', port: 'metrics' });
-    const secret = desiredWorkerSecret(n, { 'tls.crt': 'Yw==', 'tls.key': 'aw==', 'ca.crt': 'YQ==', 'nats-password': 'cA==', 'admin-token': 'dA==' });
+    const secret = desiredWorkerSecret(n, {
+      'tls.crt': 'Yw==',
+      'tls.key': 'aw==',
+      'ca.crt': 'YQ==',
+      'nats-password': 'cA==',
+      'admin-token': 'dA==',
+    });
     assert.deepEqual(pod.volumes!.find((v) => v.name === 'mesh')!.secret!.secretName, secret.metadata!.name);
     assert.deepEqual(Object.keys(secret.data!).sort(), ['ca.crt', 'nats-password', 'tls.crt', 'tls.key'], 'the admin token stays behind');
     assert.equal(secret.metadata!.namespace, 'team-a');

@@ -9,12 +9,15 @@ describe('operator work queue', () => {
     let most = 0;
     const calls: string[] = [];
     const gates: (() => void)[] = [];
-    const queue = new ReconcileQueue(async (key) => {
-      calls.push(key);
-      most = Math.max(most, ++running);
-      await new Promise<void>((r) => gates.push(r));
-      running--;
-    }, { clock: new FakeClock() });
+    const queue = new ReconcileQueue(
+      async (key) => {
+        calls.push(key);
+        most = Math.max(most, ++running);
+        await new Promise<void>((r) => gates.push(r));
+        running--;
+      },
+      { clock: new FakeClock() },
+    );
     queue.add('ns/a');
     queue.add('ns/a'); // still queued: merged
     await settle();
@@ -34,11 +37,14 @@ describe('operator work queue', () => {
     const gates: (() => void)[] = [];
     let running = 0;
     let most = 0;
-    const queue = new ReconcileQueue(async () => {
-      most = Math.max(most, ++running);
-      await new Promise<void>((r) => gates.push(r));
-      running--;
-    }, { clock: new FakeClock(), concurrency: 2 });
+    const queue = new ReconcileQueue(
+      async () => {
+        most = Math.max(most, ++running);
+        await new Promise<void>((r) => gates.push(r));
+        running--;
+      },
+      { clock: new FakeClock(), concurrency: 2 },
+    );
     for (const k of ['a', 'b', 'c']) queue.add(k);
     await settle();
     assert.equal(most, 2);
@@ -77,10 +83,13 @@ describe('operator work queue', () => {
   it('runs a key again after the delay its reconcile asked for; the earliest pending delay wins', async () => {
     const clock = new FakeClock();
     const times: number[] = [];
-    const queue = new ReconcileQueue(async () => {
-      times.push(clock.now());
-      return times.length === 1 ? { requeueAfterMs: 5_000 } : {};
-    }, { clock });
+    const queue = new ReconcileQueue(
+      async () => {
+        times.push(clock.now());
+        return times.length === 1 ? { requeueAfterMs: 5_000 } : {};
+      },
+      { clock },
+    );
     queue.add('k');
     await settle();
     queue.addAfter('k', 1_000);

@@ -9,7 +9,7 @@ const pending = (gpus: number, message: string): V1Pod => ({
 });
 
 describe('operator: status', () => {
-  it('moves a condition\'s lastTransitionTime only when its status changes', () => {
+  it("moves a condition's lastTransitionTime only when its status changes", () => {
     const t0 = new Date('2026-01-01T00:00:00Z');
     const t1 = new Date('2026-01-01T00:01:00Z');
     const a = withCondition([], { type: 'Registered', status: 'False', reason: 'Waiting', message: 'm' }, t0);
@@ -23,7 +23,10 @@ describe('operator: status', () => {
 
   it('says the search waits for GPUs when a worker pod asking for GPUs cannot be placed', () => {
     const why = '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 node(s) had untolerated taint.';
-    assert.deepEqual(unschedulable([pending(4, why), pending(4, why)]), { reason: 'WaitingForGPUs', message: `2 worker pods wait for GPUs: ${why}` });
+    assert.deepEqual(unschedulable([pending(4, why), pending(4, why)]), {
+      reason: 'WaitingForGPUs',
+      message: `2 worker pods wait for GPUs: ${why}`,
+    });
     assert.equal(unschedulable([pending(0, 'Insufficient cpu')])!.reason, 'Unschedulable');
     assert.equal(unschedulable([{ status: { phase: 'Running' } }]), undefined);
   });

@@ -143,7 +143,14 @@ describe('report.html of an enas-micro search', () => {
     bestArch: arch,
     summaryFields: {
       finalists: [
-        { architecture: { arch }, deriveReward: 0.41, shortTrainingAccuracy: 0.83, params: 1234, flops: 1, retrained: { validationAccuracy: 0.9, testAccuracy: 0.9123 } },
+        {
+          architecture: { arch },
+          deriveReward: 0.41,
+          shortTrainingAccuracy: 0.83,
+          params: 1234,
+          flops: 1,
+          retrained: { validationAccuracy: 0.9, testAccuracy: 0.9123 },
+        },
         { architecture: { arch: 'other' }, deriveReward: 0.52, shortTrainingAccuracy: 0.8, params: 900, flops: 1 },
       ],
       kendallTau: { deriveVsShortTraining: -1 },

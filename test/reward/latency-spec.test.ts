@@ -7,7 +7,11 @@ kind: NASSearch
 metadata: {name: t}
 spec: {${dataset}space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: benchmark, table: t.csv}, budget: {candidates: 5}, reward: ${reward}}
 `;
-const rejects = (text: string, pattern: RegExp) => assert.throws(() => parseSearchSpec(text, 'doc.yaml'), (e: unknown) => pattern.test((e as Error).message));
+const rejects = (text: string, pattern: RegExp) =>
+  assert.throws(
+    () => parseSearchSpec(text, 'doc.yaml'),
+    (e: unknown) => pattern.test((e as Error).message),
+  );
 
 describe('spec.reward for measured latency', () => {
   it('an mnas reward needs spec.dataset, whose input the latency is measured for', () => {

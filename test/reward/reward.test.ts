@@ -3,8 +3,7 @@ import { describe, it } from 'node:test';
 import { ValidationError } from '../../src/util/errors.js';
 import { createReward, mnasReward, ParetoFront, parseRewardSpec } from '../../src/reward/index.js';
 
-const close = (actual: number, expected: number) =>
-  assert.ok(Math.abs(actual - expected) < 1e-12, `expected ${expected}, got ${actual}`);
+const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `expected ${expected}, got ${actual}`);
 
 /** Asserts `fn` throws a ValidationError whose message contains every fragment. */
 function throwsValidation(fn: () => unknown, field: string, ...fragments: string[]) {

@@ -22,7 +22,7 @@ const NO_WEIGHTS = '|none~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|skip_connec
 const near = (actual: number, expected: number, tol: number, label: string) =>
   assert.ok(Math.abs(actual - expected) <= tol * expected, `${label}: ${actual} is not within ${tol * 100} % of ${expected}`);
 
-describe('benchmark mode: each candidate costs what it costs in the table\'s network', () => {
+describe("benchmark mode: each candidate costs what it costs in the table's network", () => {
   it("NAS-Bench-201's CIFAR-10 network: NATS-Bench's published parameters and multiply-adds, largest and smallest", () => {
     // NATS-Bench (topology, CIFAR-10): 1.5313 M parameters and 220.11 M FLOPs (multiply-adds) with every edge a
     // 3x3 conv; 0.0733 M and 7.78 M where no edge has weights (the stem, reduction blocks and classifier remain).
@@ -78,9 +78,16 @@ spec:
   budget: {candidates: 4}
 `;
     const refused = (network: string, field: string) =>
-      assert.throws(() => parseSearchSpec(spec(network)), (e: unknown) => e instanceof ValidationError && e.field === field, network);
+      assert.throws(
+        () => parseSearchSpec(spec(network)),
+        (e: unknown) => e instanceof ValidationError && e.field === field,
+        network,
+      );
     refused('{inputShape: [32, 32], classes: 10, channels: 16, cellsPerStage: 5, stages: 3}', 'spec.evaluation.tableNetwork.inputShape');
-    refused('{inputShape: [32, 32, 3], classes: 10, channels: 16, cellsPerStage: 17, stages: 3}', 'spec.evaluation.tableNetwork.cellsPerStage');
+    refused(
+      '{inputShape: [32, 32, 3], classes: 10, channels: 16, cellsPerStage: 17, stages: 3}',
+      'spec.evaluation.tableNetwork.cellsPerStage',
+    );
     refused('{inputShape: [32, 32, 3], classes: 10, channels: 16, stages: 3}', 'spec.evaluation.tableNetwork.cellsPerStage');
   });
 });

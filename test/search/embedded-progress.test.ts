@@ -43,19 +43,34 @@ describe('embedded search progress', () => {
     for (const [key, rs] of byKey) {
       assert.equal(rs[0]!.done, 0, `${key} reports its start`);
       assert.equal(new Set(rs.map((r) => r.total)).size, 1, `${key} keeps its total`);
-      assert.ok(rs.every((r, i) => i === 0 || r.done >= rs[i - 1]!.done), `${key} only moves forward`);
+      assert.ok(
+        rs.every((r, i) => i === 0 || r.done >= rs[i - 1]!.done),
+        `${key} only moves forward`,
+      );
       assert.equal(rs.at(-1)!.done, rs[0]!.total, `${key} reports its end`);
     }
     const only = (key: string) => byKey.get(key)!;
     assert.equal(only('search')[0]!.total, 4);
     assert.equal(only('supernet')[0]!.total, 2 * SHARED_STEPS);
-    assert.deepEqual(only('supernet').filter((r) => r.loss !== undefined).map((r) => r.done), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      only('supernet')
+        .filter((r) => r.loss !== undefined)
+        .map((r) => r.done),
+      [1, 2, 3, 4, 5, 6],
+    );
     // The retraining and the baseline (data-parallel replicas) and the finalists (evaluator threads): every batch.
     for (const key of ['final 1/1', 'baseline resnet-small']) {
       const rs = only(key);
-      assert.deepEqual(rs.map((r) => r.done), Array.from({ length: rs[0]!.total + 1 }, (_, i) => i), key);
+      assert.deepEqual(
+        rs.map((r) => r.done),
+        Array.from({ length: rs[0]!.total + 1 }, (_, i) => i),
+        key,
+      );
       assert.deepEqual(new Set(rs.map((r) => r.detail)), new Set(['epoch 1/2', 'epoch 2/2']), key);
-      assert.ok(rs.slice(1).every((r) => r.unit === 'batches' && Number.isFinite(r.loss)), key);
+      assert.ok(
+        rs.slice(1).every((r) => r.unit === 'batches' && Number.isFinite(r.loss)),
+        key,
+      );
     }
     const finalists = only('finalists');
     // 96 images in batches of 32, per finalist; each reports its start and every batch.
@@ -70,7 +85,14 @@ describe('embedded search progress', () => {
     const text = written.join('');
     assert.ok(!text.includes('\r'));
     const logged = text.trimEnd().split('\n');
-    assert.ok(logged.every((l) => / ETA (-|\d+s|\d+m\d\ds)$/.test(l)), text);
-    for (const key of byKey.keys()) assert.ok(logged.some((l) => l.startsWith(`${key}: `)), `${key} in\n${text}`);
+    assert.ok(
+      logged.every((l) => / ETA (-|\d+s|\d+m\d\ds)$/.test(l)),
+      text,
+    );
+    for (const key of byKey.keys())
+      assert.ok(
+        logged.some((l) => l.startsWith(`${key}: `)),
+        `${key} in\n${text}`,
+      );
   });
 });

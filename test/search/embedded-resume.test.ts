@@ -28,13 +28,23 @@ describe('embedded benchmark search', () => {
     const search = benchmarkSpec(table, 'ppo', 3);
     const whole = join(dir, 'whole');
     await runEmbeddedSearch(search, { outDir: whole });
-    assert.deepEqual(candidates(whole).map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
+    assert.deepEqual(
+      candidates(whole).map(({ hash, reward }) => ({ hash, reward })),
+      referenceSearch(search),
+    );
 
     const out = join(dir, 'interrupted');
     const stop = new AbortController();
-    const interrupted = runEmbeddedSearch(search, { outDir: out, signal: stop.signal, onProgress: (p) => p.phase === 'search' && p.done >= 6 && stop.abort() });
+    const interrupted = runEmbeddedSearch(search, {
+      outDir: out,
+      signal: stop.signal,
+      onProgress: (p) => p.phase === 'search' && p.done >= 6 && stop.abort(),
+    });
     await assert.rejects(interrupted, { name: 'AbortError' });
-    assert.deepEqual(candidates(out).map((c) => c.index), range(6));
+    assert.deepEqual(
+      candidates(out).map((c) => c.index),
+      range(6),
+    );
 
     await assert.rejects(runEmbeddedSearch(search, { outDir: out, resume: true, seed: 6 }), /stored with another spec or seed/);
     const summary = await runEmbeddedSearch(search, { outDir: out, resume: true });
@@ -63,7 +73,10 @@ describe('embedded benchmark search', () => {
     await runEmbeddedSearch(search, { outDir: out });
     await runEmbeddedSearch(search, { outDir: out, seed: 9 });
     const reseeded = referenceSearch({ ...search, spec: { ...search.spec, seed: 9 } });
-    assert.deepEqual(candidates(out).map(({ hash, reward }) => ({ hash, reward })), reseeded);
+    assert.deepEqual(
+      candidates(out).map(({ hash, reward }) => ({ hash, reward })),
+      reseeded,
+    );
     assert.notDeepEqual(reseeded, referenceSearch(search));
   });
 });

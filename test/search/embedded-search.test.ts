@@ -55,7 +55,10 @@ describe('embedded search', () => {
     assert.ok(summary.best && summary.baseline);
     // One epoch on 256 images: only the bookkeeping is checked here, not the accuracy reached.
     assert.ok(summary.best.testAccuracy >= 0 && summary.best.testAccuracy <= 1);
-    assert.equal(summary.best.params, recs.find((r) => r.architecture.arch === (summary.best!.architecture as { arch: string }).arch)!.params);
+    assert.equal(
+      summary.best.params,
+      recs.find((r) => r.architecture.arch === (summary.best!.architecture as { arch: string }).arch)!.params,
+    );
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).best, summary.best);
     // Where it reproduces: results are seeded per backend and kind of CPU.
     assert.equal(summary.machine.backend, tf.getBackend());
@@ -76,29 +79,42 @@ describe('embedded search', () => {
   });
 
   it('weight sharing: ENAS epochs score candidates with the stored supernet; an interrupted run resumes exactly', async () => {
-    const evaluation = '{mode: weight-sharing, epochs: 2, sharedStepsPerEpoch: 2, controllerStepsPerEpoch: 2, batchSize: 16, deriveSamples: 2, deriveImages: 32}';
+    const evaluation =
+      '{mode: weight-sharing, epochs: 2, sharedStepsPerEpoch: 2, controllerStepsPerEpoch: 2, batchSize: 16, deriveSamples: 2, deriveImages: 32}';
     const search = spec(evaluation, '', 4);
     const out = join(dir, 'ws');
     const summary = await runEmbeddedSearch(search, { outDir: out });
     const recs = candidates(out);
-    assert.deepEqual(recs.map((r) => r.index), [0, 1, 2, 3]);
+    assert.deepEqual(
+      recs.map((r) => r.index),
+      [0, 1, 2, 3],
+    );
     assert.equal(summary.candidates, 4);
     assert.ok(recs.every((r) => r.reward >= 0 && r.reward <= 1 && r.reward === r.accuracy));
     // Weight sharing trains no candidate network, yet each gets the cost of the one it stands for.
     const space = createSpace(search.spec.space);
     for (const r of recs) {
-      const cost = architectureCost(space, space.fromJSON(r.architecture), { inputShape: [28, 28, 1], classes: 10, ...search.spec.network });
+      const cost = architectureCost(space, space.fromJSON(r.architecture), {
+        inputShape: [28, 28, 1],
+        classes: 10,
+        ...search.spec.network,
+      });
       assert.deepEqual([r.params, r.flops], [cost.params, cost.macs]);
       assert.ok(r.params > 0 && r.flops > 0);
     }
-    for (const epoch of [1, 2]) assert.ok(existsSync(join(out, 'state', 'tiny', 'blobs', 'supernet', String(epoch))), `epoch ${epoch} stored`);
+    for (const epoch of [1, 2])
+      assert.ok(existsSync(join(out, 'state', 'tiny', 'blobs', 'supernet', String(epoch))), `epoch ${epoch} stored`);
     const finalists = JSON.parse(readFileSync(join(out, 'finalists.json'), 'utf8')) as { validationReward: number }[];
     assert.ok(finalists.length >= 2 && finalists.every((f, i) => i === 0 || f.validationReward <= finalists[i - 1]!.validationReward));
 
     // Stopped in epoch 2, then resumed: epoch 1's weights come from the store, epoch 2 is trained as before.
     const cut = join(dir, 'ws-cut');
     const stop = new AbortController();
-    const interrupted = runEmbeddedSearch(search, { outDir: cut, signal: stop.signal, onProgress: (p) => p.phase === 'search' && p.done >= 3 && stop.abort() });
+    const interrupted = runEmbeddedSearch(search, {
+      outDir: cut,
+      signal: stop.signal,
+      onProgress: (p) => p.phase === 'search' && p.done >= 3 && stop.abort(),
+    });
     await assert.rejects(interrupted, { name: 'AbortError' });
     await runEmbeddedSearch(search, { outDir: cut, resume: true });
     assert.deepEqual(withoutTimes(candidates(cut)), withoutTimes(recs));
@@ -118,7 +134,13 @@ describe('evaluator pool', () => {
     const space = createSpace(spaceConfig);
     const data = await loadDataset(dataset);
     const arch = space.decisions.map((d, i) => i % d.choices.length);
-    const local = await new StandaloneEvaluator(space, data, { inputShape: data.shape, classes: data.classes, ...network }, options, 9).evaluate(arch);
+    const local = await new StandaloneEvaluator(
+      space,
+      data,
+      { inputShape: data.shape, classes: data.classes, ...network },
+      options,
+      9,
+    ).evaluate(arch);
     const pool = await EvaluatorPool.start(1, { space: spaceConfig, dataset, network, options, seed: 9, backend: 'wasm' });
     try {
       assert.deepEqual(await pool.evaluate(arch), local);

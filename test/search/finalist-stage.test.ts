@@ -47,17 +47,26 @@ describe('final stage: finalists picked by a short standalone training', () => {
     const written = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SearchSummary;
     assert.deepEqual(written.finalists, summary.finalists);
     const finalists = summary.finalists!;
-    const derived = JSON.parse(readFileSync(join(out, 'finalists.json'), 'utf8')) as { architecture: { arch: string }; validationReward: number }[];
+    const derived = JSON.parse(readFileSync(join(out, 'finalists.json'), 'utf8')) as {
+      architecture: { arch: string };
+      validationReward: number;
+    }[];
     assert.equal(finalists.length, 3);
     // The finalists are the derive step's three best, each with its derive reward.
     assert.deepEqual(
       finalists.map((f) => [f.architecture.arch, f.deriveReward]).sort(),
-      derived.slice(0, 3).map((d) => [d.architecture.arch, d.validationReward]).sort(),
+      derived
+        .slice(0, 3)
+        .map((d) => [d.architecture.arch, d.validationReward])
+        .sort(),
     );
     for (const f of finalists) assert.ok(f.shortTrainingAccuracy >= 0 && f.shortTrainingAccuracy <= 1 && f.params > 0 && f.flops > 0);
     // Best first by short training; the two best were retrained, and the exported best is the better of them.
     for (let i = 1; i < finalists.length; i++) assert.ok(finalists[i]!.shortTrainingAccuracy <= finalists[i - 1]!.shortTrainingAccuracy);
-    assert.deepEqual(finalists.map((f) => f.retrained !== undefined), [true, true, false]);
+    assert.deepEqual(
+      finalists.map((f) => f.retrained !== undefined),
+      [true, true, false],
+    );
     const retrained = finalists.slice(0, 2).map((f) => f.retrained!);
     const pick = retrained[0]!.validationAccuracy >= retrained[1]!.validationAccuracy ? 0 : 1;
     assert.equal((summary.best!.architecture as { arch: string }).arch, finalists[pick]!.architecture.arch);
@@ -67,11 +76,29 @@ describe('final stage: finalists picked by a short standalone training', () => {
   it('reports Kendall τ of the search ranking against the short trainings and the retrained accuracy', () => {
     const finalists = summary.finalists!;
     const tau = summary.kendallTau!;
-    assert.equal(tau.deriveVsShortTraining, kendallTau(finalists.map((f) => f.deriveReward), finalists.map((f) => f.shortTrainingAccuracy)));
+    assert.equal(
+      tau.deriveVsShortTraining,
+      kendallTau(
+        finalists.map((f) => f.deriveReward),
+        finalists.map((f) => f.shortTrainingAccuracy),
+      ),
+    );
     const two = finalists.slice(0, 2);
     const final = two.map((f) => f.retrained!.testAccuracy);
-    assert.equal(tau.deriveVsRetrained, kendallTau(two.map((f) => f.deriveReward), final));
-    assert.equal(tau.shortTrainingVsRetrained, kendallTau(two.map((f) => f.shortTrainingAccuracy), final));
+    assert.equal(
+      tau.deriveVsRetrained,
+      kendallTau(
+        two.map((f) => f.deriveReward),
+        final,
+      ),
+    );
+    assert.equal(
+      tau.shortTrainingVsRetrained,
+      kendallTau(
+        two.map((f) => f.shortTrainingAccuracy),
+        final,
+      ),
+    );
     assert.ok('deriveVsShortTraining' in JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).kendallTau);
   });
 
@@ -127,10 +154,16 @@ spec:
   });
 
   it("short-trains the search's best by its own reward and retrains the best of that training", () => {
-    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { architecture: { arch: string }; reward: number; index: number });
+    const candidates = readFileSync(join(out, 'candidates.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { architecture: { arch: string }; reward: number; index: number });
     const best = [...candidates].sort((a, b) => b.reward - a.reward || a.index - b.index).slice(0, 2);
     const finalists = summary.finalists!;
-    assert.deepEqual(finalists.map((f) => [f.architecture.arch, f.deriveReward]).sort(), best.map((c) => [c.architecture.arch, c.reward]).sort());
+    assert.deepEqual(
+      finalists.map((f) => [f.architecture.arch, f.deriveReward]).sort(),
+      best.map((c) => [c.architecture.arch, c.reward]).sort(),
+    );
     assert.ok(finalists[0]!.shortTrainingAccuracy >= finalists[1]!.shortTrainingAccuracy);
     assert.equal((summary.best!.architecture as { arch: string }).arch, finalists[0]!.architecture.arch);
     assert.ok(finalists[0]!.retrained && !finalists[1]!.retrained);

@@ -94,16 +94,26 @@ spec:
     const first = new LatencyMeasuringBackend(new ScriptedBackend(tableBackend(search), { crashAfter: 7 }), firstSource, options);
     await assert.rejects(runSession(search, { store, backend: first }), /controller killed/);
     const stored = await store.listCandidates(SEARCH_ID);
-    assert.deepEqual(stored.map((c) => c.index), range(7));
+    assert.deepEqual(
+      stored.map((c) => c.index),
+      range(7),
+    );
 
     // A profiler of its own: its cache cannot answer for the first run's measurements.
     const fresh = new LatencyProfiler(profiler.hardware, { warmup: 1 });
     const secondSource = new CountingSource(profilerLatencySource(fresh));
     const second = new LatencyMeasuringBackend(tableBackend(search), secondSource, options);
     const resumed = await runSession(search, { store, backend: second });
-    assert.deepEqual(resumed.map((c) => c.index), range(12));
+    assert.deepEqual(
+      resumed.map((c) => c.index),
+      range(12),
+    );
     assert.deepEqual(resumed.slice(0, 7), stored, 'the stored candidates, latency included, are reused as stored');
-    assert.deepEqual(secondSource.asked, resumed.slice(7).map((c) => c.architecture.arch), 'only the unstored candidates are measured');
+    assert.deepEqual(
+      secondSource.asked,
+      resumed.slice(7).map((c) => c.architecture.arch),
+      'only the unstored candidates are measured',
+    );
     for (const r of resumed) {
       assert.ok(r.latencyMs! > 0);
       assert.equal(r.reward, expectedReward(search, r));

@@ -61,14 +61,23 @@ describe('SearchSession', () => {
       const search = benchmarkSpec(table, name);
       assert.equal(search.spec.evaluation.mode === 'benchmark' && search.spec.evaluation.candidatesPerStep, 1);
       const got = await runSession(search);
-      assert.deepEqual(got.map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
-      assert.deepEqual(got.map((c) => c.index), range(14));
+      assert.deepEqual(
+        got.map(({ hash, reward }) => ({ hash, reward })),
+        referenceSearch(search),
+      );
+      assert.deepEqual(
+        got.map((c) => c.index),
+        range(14),
+      );
     });
 
     it(`${name}: killed mid-step and resumed, ends with the uninterrupted candidates, each evaluated once`, async () => {
       const search = benchmarkSpec(table, name, 3);
       const whole = await runSession(search);
-      assert.deepEqual(whole.map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
+      assert.deepEqual(
+        whole.map(({ hash, reward }) => ({ hash, reward })),
+        referenceSearch(search),
+      );
 
       const store = new MemorySearchStore();
       // Step 3 holds candidates 6-8: 6 is stored, then the controller dies.
@@ -81,7 +90,10 @@ describe('SearchSession', () => {
       const resumed = await runSession(search, { store, backend: second });
       assert.deepEqual(withoutTimes(resumed), withoutTimes(whole));
       assert.deepEqual([...first.evaluated, ...second.evaluated], range(14));
-      assert.deepEqual((await store.listCandidates(SEARCH_ID)).map((c) => c.index), range(14));
+      assert.deepEqual(
+        (await store.listCandidates(SEARCH_ID)).map((c) => c.index),
+        range(14),
+      );
       assert.equal((await store.getSearch(SEARCH_ID))?.phase, 'succeeded');
     });
 
@@ -96,7 +108,10 @@ describe('SearchSession', () => {
       const resumed = await runSession(search, { store, backend: second });
       assert.deepEqual(first.evaluated, range(6));
       assert.deepEqual(second.evaluated, range(14).slice(6));
-      assert.deepEqual(resumed.map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
+      assert.deepEqual(
+        resumed.map(({ hash, reward }) => ({ hash, reward })),
+        referenceSearch(search),
+      );
     });
 
     it(`${name}: outcomes handed over in reverse give the same search`, async () => {
@@ -114,8 +129,17 @@ describe('SearchSession', () => {
           onFinished: (cs) => (finished = cs.length),
         },
       });
-      assert.deepEqual(got.map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
-      assert.deepEqual(proposals, [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 13]]);
+      assert.deepEqual(
+        got.map(({ hash, reward }) => ({ hash, reward })),
+        referenceSearch(search),
+      );
+      assert.deepEqual(proposals, [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+        [9, 10, 11],
+        [12, 13],
+      ]);
       assert.deepEqual(arrivals, [2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 13, 12]);
       assert.deepEqual(updates, [3, 6, 9, 12, 14]);
       assert.equal(finished, 14);
@@ -127,15 +151,26 @@ describe('SearchSession', () => {
     const store = new MemorySearchStore();
     const stop = new AbortController();
     const first = new ScriptedBackend(tableBackend(search));
-    const run = runSession(search, { store, backend: first, signal: stop.signal, hooks: { onEvaluated: (c) => c.index === 7 && stop.abort() } });
+    const run = runSession(search, {
+      store,
+      backend: first,
+      signal: stop.signal,
+      hooks: { onEvaluated: (c) => c.index === 7 && stop.abort() },
+    });
     await assert.rejects(run, { name: 'AbortError' });
     assert.equal((await store.getSearch(SEARCH_ID))?.phase, 'running');
-    assert.deepEqual((await store.listCandidates(SEARCH_ID)).map((c) => c.index), range(8));
+    assert.deepEqual(
+      (await store.listCandidates(SEARCH_ID)).map((c) => c.index),
+      range(8),
+    );
 
     const second = new ScriptedBackend(tableBackend(search));
     const resumed = await runSession(search, { store, backend: second });
     assert.deepEqual([...first.evaluated, ...second.evaluated], range(14));
-    assert.deepEqual(resumed.map(({ hash, reward }) => ({ hash, reward })), referenceSearch(search));
+    assert.deepEqual(
+      resumed.map(({ hash, reward }) => ({ hash, reward })),
+      referenceSearch(search),
+    );
   });
 
   it('resumed from a stale checkpoint, replays the stored steps after it without evaluating them', async () => {
@@ -151,7 +186,10 @@ describe('SearchSession', () => {
   it('refuses to reuse a stored candidate the checkpoint does not propose', async () => {
     const search = benchmarkSpec(table, 'evolution', 3);
     const store = new MemorySearchStore();
-    await assert.rejects(runSession(search, { store, backend: new ScriptedBackend(tableBackend(search), { crashAfter: 4 }) }), /controller killed/);
+    await assert.rejects(
+      runSession(search, { store, backend: new ScriptedBackend(tableBackend(search), { crashAfter: 4 }) }),
+      /controller killed/,
+    );
     // Candidates 0-2 are observed, 3 is stored but not observed: forge it in a copy of the store.
     const forged = new MemorySearchStore();
     await SearchSession.create(forged, SEARCH_ID, search);
@@ -167,7 +205,11 @@ describe('SearchSession', () => {
     const store = new MemorySearchStore();
     const failures: string[] = [];
     await assert.rejects(
-      runSession(search, { store, backend: new ScriptedBackend(tableBackend(search), { dropLast: true }), hooks: { onFailed: (e) => failures.push(e.message) } }),
+      runSession(search, {
+        store,
+        backend: new ScriptedBackend(tableBackend(search), { dropLast: true }),
+        hooks: { onFailed: (e) => failures.push(e.message) },
+      }),
       /no result for candidate 2/,
     );
     const stored = await store.getSearch(SEARCH_ID);
@@ -178,7 +220,10 @@ describe('SearchSession', () => {
   it('will not open a store that lacks an observed candidate', async () => {
     const search = benchmarkSpec(table, 'random', 3);
     const store = new MemorySearchStore();
-    await assert.rejects(runSession(search, { store, backend: new ScriptedBackend(tableBackend(search), { crashAfter: 4 }) }), /controller killed/);
+    await assert.rejects(
+      runSession(search, { store, backend: new ScriptedBackend(tableBackend(search), { crashAfter: 4 }) }),
+      /controller killed/,
+    );
     const gappy = new MemorySearchStore();
     await SearchSession.create(gappy, SEARCH_ID, search);
     await gappy.putCheckpoint(SEARCH_ID, (await store.getCheckpoint(SEARCH_ID))!);

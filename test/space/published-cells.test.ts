@@ -23,7 +23,7 @@ test("ENAS's cell decodes in the default ops, as the paper draws it", () => {
   assert.deepEqual(reduce.concat, [2, 4, 5, 6]);
 });
 
-test("NASNet-A decodes once sep_conv_7x7 is an op, and names it when it is not", () => {
+test('NASNet-A decodes once sep_conv_7x7 is an op, and names it when it is not', () => {
   const s = space([...DEFAULT_OPS, 'sep_conv_7x7']);
   const { normal, reduce } = s.cells(s.decode(PUBLISHED_CELLS['nasnet-a']));
   assert.deepEqual(normal.blocks[4], { inputs: [1, 1], ops: ['sep_conv_3x3', 'identity'] });

@@ -188,7 +188,10 @@ describe('enas-micro', () => {
       }
     }
     assert.equal(defines, 2 * 3);
-    assert.deepEqual([...defined].sort((a, b) => a - b), [...Array(2 * (3 + 2)).keys()]);
+    assert.deepEqual(
+      [...defined].sort((a, b) => a - b),
+      [...Array(2 * (3 + 2)).keys()],
+    );
   });
 
   test('cells describes blocks and the concatenated outputs', () => {
@@ -210,8 +213,18 @@ describe('enas-macro', () => {
   test('op then skips per layer; skips come from defined layers', () => {
     assert.deepEqual(
       space.decisions.map((d) => d.name),
-      ['layer0.op', 'layer1.op', 'layer1.skip0', 'layer2.op', 'layer2.skip0', 'layer2.skip1',
-        'layer3.op', 'layer3.skip0', 'layer3.skip1', 'layer3.skip2'],
+      [
+        'layer0.op',
+        'layer1.op',
+        'layer1.skip0',
+        'layer2.op',
+        'layer2.skip0',
+        'layer2.skip1',
+        'layer3.op',
+        'layer3.skip0',
+        'layer3.skip1',
+        'layer3.skip2',
+      ],
     );
     assert.deepEqual(space.inputNodes, []);
     const defined = new Set<number>();
@@ -257,9 +270,7 @@ describe('mnas', () => {
   test('blocks applies the MobileNetV2 skeleton', () => {
     const arch = space.fromJSON({
       space: 'mnas',
-      decisions: Object.fromEntries(
-        space.decisions.map((d) => [d.name, d.name.startsWith('block1.') ? d.choices.at(-1)! : d.choices[0]!]),
-      ),
+      decisions: Object.fromEntries(space.decisions.map((d) => [d.name, d.name.startsWith('block1.') ? d.choices.at(-1)! : d.choices[0]!])),
     });
     const blocks = space.blocks(arch);
     assert.equal(blocks.length, 7);

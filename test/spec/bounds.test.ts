@@ -21,7 +21,12 @@ function spec(): Record<string, unknown> {
 }
 
 function parse(section: Record<string, unknown>, labels?: Record<string, string>) {
-  const document = { apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', metadata: { name: 't', ...(labels ? { labels } : {}) }, spec: section };
+  const document = {
+    apiVersion: 'nasmesh.io/v1alpha1',
+    kind: 'NASSearch',
+    metadata: { name: 't', ...(labels ? { labels } : {}) },
+    spec: section,
+  };
   return parseWith(searchSpecSchema, document, '');
 }
 
@@ -36,13 +41,25 @@ function set(section: Record<string, unknown>, path: string, value: unknown): vo
 function withValue(path: string, value: unknown): Record<string, unknown> {
   const s = spec();
   if (path.startsWith('strategy.') && path === 'strategy.population') s.strategy = { name: 'evolution' };
-  if (path.startsWith('strategy.') && ['replayBatch', 'epsilonDecaySteps'].includes(path.split('.')[1]!)) s.strategy = { name: 'qlearning' };
-  if (['evaluation.sharedStepsPerEpoch', 'evaluation.controllerStepsPerEpoch', 'evaluation.deriveSamples', 'evaluation.deriveImages'].includes(path)) {
+  if (path.startsWith('strategy.') && ['replayBatch', 'epsilonDecaySteps'].includes(path.split('.')[1]!))
+    s.strategy = { name: 'qlearning' };
+  if (
+    [
+      'evaluation.sharedStepsPerEpoch',
+      'evaluation.controllerStepsPerEpoch',
+      'evaluation.deriveSamples',
+      'evaluation.deriveImages',
+    ].includes(path)
+  ) {
     s.evaluation = { mode: 'weight-sharing', epochs: 1, controllerStepsPerEpoch: 10 };
   }
   if (path.startsWith('evaluation.tableNetwork.')) {
     s.space = { name: 'nb201' };
-    s.evaluation = { mode: 'benchmark', table: 't.csv', tableNetwork: { inputShape: [32, 32, 3], classes: 10, channels: 16, cellsPerStage: 5, stages: 3 } };
+    s.evaluation = {
+      mode: 'benchmark',
+      table: 't.csv',
+      tableNetwork: { inputShape: [32, 32, 3], classes: 10, channels: 16, cellsPerStage: 5, stages: 3 },
+    };
     delete s.final;
   }
   set(s, path, value);
@@ -68,14 +85,27 @@ describe('the documented maxima of a search spec', () => {
       const many = path.endsWith('tolerations')
         ? Array.from({ length: max + 1 }, () => ({ key: 'k', operator: 'Exists' }))
         : Object.fromEntries(Array.from({ length: max + 1 }, (_, i) => [`k${i}`, 'v']));
-      assert.throws(() => parse(withValue(path, many)), (e: unknown) => e instanceof ValidationError && e.field === `spec.${path}`, path);
+      assert.throws(
+        () => parse(withValue(path, many)),
+        (e: unknown) => e instanceof ValidationError && e.field === `spec.${path}`,
+        path,
+      );
     }
   });
 
   it('the budget never exceeds the space: 2,000,000,000 or 15,626 candidates on NB201 are refused', () => {
-    const nb201 = { ...spec(), space: { name: 'nb201' }, evaluation: { mode: 'benchmark', table: 't.csv' }, dataset: undefined, final: undefined };
+    const nb201 = {
+      ...spec(),
+      space: { name: 'nb201' },
+      evaluation: { mode: 'benchmark', table: 't.csv' },
+      dataset: undefined,
+      final: undefined,
+    };
     for (const candidates of [2_000_000_000, 100_001]) {
-      assert.throws(() => parse({ ...nb201, budget: { candidates } }), { field: 'spec.budget.candidates', problem: 'must be at most 100000' });
+      assert.throws(() => parse({ ...nb201, budget: { candidates } }), {
+        field: 'spec.budget.candidates',
+        problem: 'must be at most 100000',
+      });
     }
     assert.throws(() => parse({ ...nb201, budget: { candidates: 15_626 } }), {
       field: 'spec.budget.candidates',

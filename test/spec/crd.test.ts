@@ -92,10 +92,7 @@ describe('NASSearch CRD', () => {
     for (const [path, node] of nodes(openAPIV3Schema())) {
       count++;
       if (path.endsWith('|')) continue; // int-or-string's anyOf branches: bare types by design
-      assert.ok(
-        node.type || node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-int-or-string'],
-        `${path}: no type`,
-      );
+      assert.ok(node.type || node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-int-or-string'], `${path}: no type`);
       for (const key of forbidden) assert.equal(node[key], undefined, `${path}: ${key}`);
       assert.notEqual(node.additionalProperties, false, `${path}: additionalProperties: false`);
       if (node.anyOf) assert.equal(node['x-kubernetes-int-or-string'], true, `${path}: anyOf`);
@@ -110,7 +107,17 @@ describe('NASSearch CRD', () => {
   it('has spec from searchSpecSchema and status from the status schema', () => {
     const { properties, required } = openAPIV3Schema();
     assert.deepEqual(Object.keys(properties!.spec!.properties!).sort(), [
-      'backend', 'budget', 'dataset', 'evaluation', 'final', 'network', 'reward', 'seed', 'space', 'strategy', 'workers',
+      'backend',
+      'budget',
+      'dataset',
+      'evaluation',
+      'final',
+      'network',
+      'reward',
+      'seed',
+      'space',
+      'strategy',
+      'workers',
     ]);
     assert.deepEqual(required, ['spec']);
     const status = properties!.status!;
@@ -224,8 +231,18 @@ describe('structural conversion', () => {
     assert.deepEqual(node.properties!.size, { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
     assert.deepEqual(node.required, ['kind']);
     assert.deepEqual(node['x-kubernetes-validations'], [
-      { rule: 'self.kind != "a" || has(self.only)', message: 'u.only is required when kind is a', fieldPath: '.only', reason: 'FieldValueRequired' },
-      { rule: '!has(self.only) || self.kind == "a"', message: 'u.only is only for kind a', fieldPath: '.only', reason: 'FieldValueForbidden' },
+      {
+        rule: 'self.kind != "a" || has(self.only)',
+        message: 'u.only is required when kind is a',
+        fieldPath: '.only',
+        reason: 'FieldValueRequired',
+      },
+      {
+        rule: '!has(self.only) || self.kind == "a"',
+        message: 'u.only is only for kind a',
+        fieldPath: '.only',
+        reason: 'FieldValueForbidden',
+      },
       { rule: '!has(self.opt) || self.kind == "b"', message: 'u.opt is only for kind b', fieldPath: '.opt', reason: 'FieldValueForbidden' },
     ]);
   });
@@ -233,20 +250,29 @@ describe('structural conversion', () => {
   it('drops the default of a property only some members have (the API server would add it to the others)', () => {
     const merged = mergeSchemas([{ type: 'string', enum: ['x'], default: 'x' }], false, 'p');
     assert.deepEqual(merged, { type: 'string', enum: ['x'] });
-    const shared = mergeSchemas([{ type: 'integer', default: 2, minimum: 0, exclusiveMinimum: true }, { type: 'integer', default: 2, minimum: 0 }], true, 'p');
+    const shared = mergeSchemas(
+      [
+        { type: 'integer', default: 2, minimum: 0, exclusiveMinimum: true },
+        { type: 'integer', default: 2, minimum: 0 },
+      ],
+      true,
+      'p',
+    );
     assert.deepEqual(shared, { type: 'integer', default: 2, minimum: 0 });
   });
 
   it('turns literals into enums, catchalls into preserved fields, unique lists into sets, int|string into int-or-string', () => {
     const node = toStructural(
       openApiSchema(
-        z.object({
-          stride: z.union([z.literal(1), z.literal(2)]),
-          open: z.object({ name: z.string() }).catchall(z.unknown()),
-          tags: z.array(z.string()).meta({ uniqueItems: true }),
-          amount: z.union([z.string().regex(/^[0-9]+m?$/), z.number().int()]),
-          labels: z.record(z.string(), z.string()),
-        }).strict(),
+        z
+          .object({
+            stride: z.union([z.literal(1), z.literal(2)]),
+            open: z.object({ name: z.string() }).catchall(z.unknown()),
+            tags: z.array(z.string()).meta({ uniqueItems: true }),
+            amount: z.union([z.string().regex(/^[0-9]+m?$/), z.number().int()]),
+            labels: z.record(z.string(), z.string()),
+          })
+          .strict(),
       ),
       '',
     );
@@ -264,10 +290,19 @@ describe('structural conversion', () => {
   });
 
   it('refuses, naming the path, what a structural schema cannot say', () => {
-    assert.throws(() => toStructural(openApiSchema(z.object({ v: z.union([z.string(), z.boolean()]) })), 'spec'), /spec\.v: .*branch between string, boolean/);
-    assert.throws(() => toStructural({ type: 'object', properties: { r: { $ref: '#/$defs/x' } } }, 'spec'), /spec\.r: a CRD cannot hold a \$ref/);
+    assert.throws(
+      () => toStructural(openApiSchema(z.object({ v: z.union([z.string(), z.boolean()]) })), 'spec'),
+      /spec\.v: .*branch between string, boolean/,
+    );
+    assert.throws(
+      () => toStructural({ type: 'object', properties: { r: { $ref: '#/$defs/x' } } }, 'spec'),
+      /spec\.r: a CRD cannot hold a \$ref/,
+    );
     assert.throws(() => toStructural({ type: 'object', properties: { n: {} } }, 'spec'), /spec\.n: every node .* needs a type/);
-    assert.throws(() => toStructural({ type: 'string', contentEncoding: 'base64' }, 'spec.s'), /spec\.s: a CRD schema cannot hold contentEncoding/);
+    assert.throws(
+      () => toStructural({ type: 'string', contentEncoding: 'base64' }, 'spec.s'),
+      /spec\.s: a CRD schema cannot hold contentEncoding/,
+    );
     const tree: z.ZodType = z.lazy(() => z.object({ children: z.array(tree) }));
     assert.throws(() => openApiSchema(tree));
   });

@@ -14,10 +14,13 @@ kind: NASSearch
 metadata: {name: t}
 `;
 const rejects = (spec: string, pattern: RegExp) =>
-  assert.throws(() => parseSearchSpec(base + spec, 'doc.yaml'), (e: unknown) => {
-    assert.match((e as Error).message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseSearchSpec(base + spec, 'doc.yaml'),
+    (e: unknown) => {
+      assert.match((e as Error).message, pattern);
+      return true;
+    },
+  );
 
 describe('NASSearch spec', () => {
   const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'));
@@ -29,7 +32,8 @@ describe('NASSearch spec', () => {
 
   it('fills defaults from the owning modules', () => {
     const spec = parseSearchSpec(
-      base + 'spec: {space: {name: enas-micro}, strategy: {name: ppo}, evaluation: {mode: benchmark, table: t.csv}, budget: {candidates: 5}}',
+      base +
+        'spec: {space: {name: enas-micro}, strategy: {name: ppo}, evaluation: {mode: benchmark, table: t.csv}, budget: {candidates: 5}}',
     ).spec;
     assert.equal(spec.space.name === 'enas-micro' && spec.space.blocks, 5);
     assert.deepEqual(spec.reward, { objective: 'accuracy' });
@@ -39,11 +43,23 @@ describe('NASSearch spec', () => {
   it('names the field path and the allowed values in errors', () => {
     const ok = 'evaluation: {mode: benchmark, table: t.csv}, budget: {candidates: 5}';
     rejects(`spec: {space: {name: nb201}, strategy: {name: ppo, clip: 3}, ${ok}}`, /doc\.yaml: spec\.strategy\.clip/);
-    rejects(`spec: {space: {name: nb201}, strategy: {name: magic}, ${ok}}`, /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/);
+    rejects(
+      `spec: {space: {name: nb201}, strategy: {name: magic}, ${ok}}`,
+      /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/,
+    );
     rejects(`spec: {space: {name: enas-micro, ops: [conv_9x9]}, strategy: {name: ppo}, ${ok}}`, /spec\.space\.ops\.0.*sep_conv_3x3/);
-    rejects(`spec: {space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: standalone}, budget: {candidates: 5}}`, /spec\.dataset: required for evaluation mode standalone/);
-    rejects(`spec: {space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: training}, budget: {candidates: 5}}`, /spec\.evaluation\.mode/);
-    rejects(`spec: {space: {name: nb201}, strategy: {name: ppo}, ${ok}, reward: {objective: mnas, targetLatencyMs: 5, mode: medium}}`, /spec\.reward\.mode.*soft, hard/);
+    rejects(
+      `spec: {space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: standalone}, budget: {candidates: 5}}`,
+      /spec\.dataset: required for evaluation mode standalone/,
+    );
+    rejects(
+      `spec: {space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: training}, budget: {candidates: 5}}`,
+      /spec\.evaluation\.mode/,
+    );
+    rejects(
+      `spec: {space: {name: nb201}, strategy: {name: ppo}, ${ok}, reward: {objective: mnas, targetLatencyMs: 5, mode: medium}}`,
+      /spec\.reward\.mode.*soft, hard/,
+    );
     rejects(`spec: {space: {name: nb201}, strategy: {name: ppo}, evaluation: {mode: benchmark, table: t.csv}}`, /spec\.budget/);
     assert.throws(() => parseSearchSpec(base.replace('name: t', 'name: My_Search') + `spec: {}`), /metadata\.name.*DNS-1123/);
     assert.throws(() => parseSearchSpec('kind: [unclosed', 'bad.yaml'), /bad\.yaml: not valid YAML/);
@@ -66,16 +82,29 @@ describe('NASSearch spec', () => {
     assert.equal(standalone.final!.topK, 5);
     assert.equal(finalistCount(standalone), 0);
     assert.equal(finalistCount(parseSearchSpec(search('{mode: standalone}', '{topK: 2, finalists: 3}')).spec), 3);
-    rejects(search('{mode: standalone}', '{topK: 5, finalists: 3}').slice(base.length), /spec\.final\.finalists: must be at least final\.topK \(5\)/);
+    rejects(
+      search('{mode: standalone}', '{topK: 5, finalists: 3}').slice(base.length),
+      /spec\.final\.finalists: must be at least final\.topK \(5\)/,
+    );
   });
 
   it('weight sharing: uniformEpochs defaults to 0 and is at most evaluation.epochs', () => {
     const search = (evaluation: string) =>
       `spec: {dataset: {name: mnist}, space: {name: enas-micro}, strategy: {name: reinforce}, evaluation: ${evaluation}, budget: {candidates: 4}}`;
     const evaluationOf = (evaluation: string) => parseSearchSpec(base + search(evaluation)).spec.evaluation;
-    assert.equal((evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2}') as { uniformEpochs: number }).uniformEpochs, 0);
-    assert.equal((evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 2}') as { uniformEpochs: number }).uniformEpochs, 2);
-    rejects(search('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 3}'), /spec\.evaluation\.uniformEpochs: must be at most evaluation\.epochs \(2\)/);
+    assert.equal(
+      (evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2}') as { uniformEpochs: number }).uniformEpochs,
+      0,
+    );
+    assert.equal(
+      (evaluationOf('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 2}') as { uniformEpochs: number })
+        .uniformEpochs,
+      2,
+    );
+    rejects(
+      search('{mode: weight-sharing, epochs: 2, controllerStepsPerEpoch: 2, uniformEpochs: 3}'),
+      /spec\.evaluation\.uniformEpochs: must be at most evaluation\.epochs \(2\)/,
+    );
     rejects(search('{mode: standalone, uniformEpochs: 1}'), /spec\.evaluation/);
   });
 
@@ -84,7 +113,17 @@ describe('NASSearch spec', () => {
       properties: { spec: { properties: Record<string, unknown>; required: string[] } };
     };
     assert.deepEqual(Object.keys(schema.properties.spec.properties).sort(), [
-      'backend', 'budget', 'dataset', 'evaluation', 'final', 'network', 'reward', 'seed', 'space', 'strategy', 'workers',
+      'backend',
+      'budget',
+      'dataset',
+      'evaluation',
+      'final',
+      'network',
+      'reward',
+      'seed',
+      'space',
+      'strategy',
+      'workers',
     ]);
     assert.deepEqual(schema.properties.spec.required.sort(), ['budget', 'evaluation', 'space', 'strategy']);
   });

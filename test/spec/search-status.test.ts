@@ -15,7 +15,13 @@ const status: SearchStatus = {
   paretoFront: [candidate],
   conditions: [
     { type: 'Ready', status: 'False', observedGeneration: 2, lastTransitionTime: '2026-12-01T20:00:00Z', reason: 'Searching', message: '' },
-    { type: 'nasmesh.io/Evaluators', status: 'True', lastTransitionTime: '2026-12-01T20:00:00+01:00', reason: 'AllReady', message: '2 of 2' },
+    {
+      type: 'nasmesh.io/Evaluators',
+      status: 'True',
+      lastTransitionTime: '2026-12-01T20:00:00+01:00',
+      reason: 'AllReady',
+      message: '2 of 2',
+    },
   ],
   results: { objectStore: 'nasmesh-results', prefix: 'default/nb201-benchmark/', files: ['summary.json'], model: 'model/model.json' },
   message: 'evaluating',
@@ -31,7 +37,10 @@ describe('NASSearch status', () => {
   });
 
   it('refuses what Kubernetes would, naming the field', () => {
-    assert.throws(() => parse({ phase: 'Done' }), /status\.phase: invalid value \(allowed: Pending, Running, Succeeded, Failed, Cancelled\)/);
+    assert.throws(
+      () => parse({ phase: 'Done' }),
+      /status\.phase: invalid value \(allowed: Pending, Running, Succeeded, Failed, Cancelled\)/,
+    );
     assert.throws(() => parse({ ...status, done: -1 }), /status\.done: .*>=0/);
     assert.throws(() => parse({ ...status, paretoFront: Array(11).fill(candidate) }), /status\.paretoFront: .*<=10/);
     assert.throws(() => parse({ ...status, best: { ...candidate, params: 1.5 } }), /status\.best\.params/);
@@ -39,7 +48,10 @@ describe('NASSearch status', () => {
     const condition = status.conditions![0]!;
     assert.throws(() => parse({ ...status, conditions: [{ ...condition, reason: 'not a reason' }] }), /status\.conditions\.0\.reason/);
     assert.throws(() => parse({ ...status, conditions: [{ ...condition, type: 'bad type!' }] }), /status\.conditions\.0\.type/);
-    assert.throws(() => parse({ ...status, conditions: [{ ...condition, status: 'Maybe' }] }), /status\.conditions\.0\.status.*True, False, Unknown/);
+    assert.throws(
+      () => parse({ ...status, conditions: [{ ...condition, status: 'Maybe' }] }),
+      /status\.conditions\.0\.status.*True, False, Unknown/,
+    );
     assert.throws(() => parse({ ...status, conditions: [{ ...condition, message: 'm'.repeat(32769) }] }), /status\.conditions\.0\.message/);
     assert.throws(() => parse({ ...status, results: { objectStore: 'x', prefix: 'p' } }), /status\.results\.files/);
   });

@@ -21,7 +21,9 @@ const SLOW_MS = 2_000;
 /** Every accepted spec keeps within the documented bounds (bounds.ts), whatever was asked. */
 function assertWithinBounds(spec: SearchSpec): void {
   for (const [path, max] of SPEC_MAXIMA) {
-    const value = path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), spec.spec);
+    const value = path
+      .split('.')
+      .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), spec.spec);
     if (typeof value === 'number') assert.ok(value <= max, `${path} = ${value} passed the bound ${max}`);
   }
   assert.ok(BigInt(spec.spec.budget.candidates) <= createSpace(spec.spec.space).count(), 'a budget larger than the space was accepted');

@@ -88,11 +88,19 @@ dataVolume: {claimName: nas-data}`);
 
   it('checks Kubernetes names, tolerations and the data volume', () => {
     rejects('priorityClassName: High_Priority', 'spec.workers.priorityClassName', /DNS-1123 subdomain/);
-    rejects('tolerations: [{key: k, operator: Sometimes}]', 'spec.workers.tolerations.0.operator', /invalid value \(allowed: Exists, Equal\)/);
+    rejects(
+      'tolerations: [{key: k, operator: Sometimes}]',
+      'spec.workers.tolerations.0.operator',
+      /invalid value \(allowed: Exists, Equal\)/,
+    );
     rejects('tolerations: [{key: k, operator: Exists, value: v}]', 'spec.workers.tolerations.0.value', /empty when operator is Exists/);
     rejects('tolerations: [{effect: NoSchedule}]', 'spec.workers.tolerations.0.operator', /must be Exists when key is empty/);
     rejects('tolerations: [{key: k, effect: NoSchedule, tolerationSeconds: 5}]', 'spec.workers.tolerations.0.effect', /NoExecute/);
-    rejects('tolerations: [{key: k, tolerationSeconds: 1.5, effect: NoExecute}]', 'spec.workers.tolerations.0.tolerationSeconds', /expected int/);
+    rejects(
+      'tolerations: [{key: k, tolerationSeconds: 1.5, effect: NoExecute}]',
+      'spec.workers.tolerations.0.tolerationSeconds',
+      /expected int/,
+    );
     rejects('dataVolume: {mountPath: /data}', 'spec.workers.dataVolume.claimName', /required: a PersistentVolumeClaim name, or hostPath/);
     rejects('dataVolume: {claimName: nas-data, hostPath: /srv}', 'spec.workers.dataVolume.hostPath', /not allowed with claimName/);
     rejects('dataVolume: {hostPath: srv/data}', 'spec.workers.dataVolume.hostPath', /absolute path/);

@@ -16,7 +16,12 @@ describe('LocalDirSearchStore', () => {
     open: async () => new LocalDirSearchStore(root, () => {}),
     restart: async () => {},
     corrupt: async (id, record, text) => {
-      const file = record === 'search' ? 'search.json' : record === 'checkpoint' ? 'checkpoint.json' : join('candidates', `${padIndex(record.candidate)}.json`);
+      const file =
+        record === 'search'
+          ? 'search.json'
+          : record === 'checkpoint'
+            ? 'checkpoint.json'
+            : join('candidates', `${padIndex(record.candidate)}.json`);
       mkdirSync(dirname(join(root, id, file)), { recursive: true });
       writeFileSync(join(root, id, file), text);
     },
@@ -29,6 +34,9 @@ describe('LocalDirSearchStore', () => {
     const dir = join(root, 'tidy', 'candidates');
     assert.deepEqual(readdirSync(dir), ['000000000.json']);
     writeFileSync(join(dir, '000000001.json.tmp-1-abcd'), '{"index": 1, "tor');
-    assert.deepEqual((await store.listCandidates('tidy')).map((c) => c.index), [0]);
+    assert.deepEqual(
+      (await store.listCandidates('tidy')).map((c) => c.index),
+      [0],
+    );
   });
 });

@@ -18,7 +18,8 @@ const search = { id: 'fuzzed', spec, phase: 'running', createdAt: '2025-01-01T00
 
 /** A strategy that has proposed and observed a little, so its checkpoint holds every part (history, policy, Adam). */
 function trained(name: (typeof STRATEGY_NAMES)[number]): Strategy {
-  const options = name === 'reinforce' || name === 'ppo' ? { units: 8, batchSize: 2 } : name === 'evolution' ? { population: 3, sampleSize: 2 } : {};
+  const options =
+    name === 'reinforce' || name === 'ppo' ? { units: 8, batchSize: 2 } : name === 'evolution' ? { population: 3, sampleSize: 2 } : {};
   const strategy = createStrategy(name, createSpace('nb201'), options, 3);
   for (let step = 0; step < 3; step++) strategy.observe(strategy.propose(2).map((arch, i) => ({ arch, reward: 0.1 * (step + i) })));
   return strategy;
@@ -27,7 +28,9 @@ function trained(name: (typeof STRATEGY_NAMES)[number]): Strategy {
 /** Stored text: the record as JSON with one value replaced, or garbage carrying the marker. */
 const storedText = (record: unknown) =>
   fc.oneof(
-    fc.tuple(fc.array(fc.nat(40), { minLength: 1, maxLength: 6 }), hostileJson()).map(([path, value]) => JSON.stringify(mutateAt(record, path, value)) ?? 'null'),
+    fc
+      .tuple(fc.array(fc.nat(40), { minLength: 1, maxLength: 6 }), hostileJson())
+      .map(([path, value]) => JSON.stringify(mutateAt(record, path, value)) ?? 'null'),
     fc.string({ maxLength: 200 }).map((s) => `${SECRET}${s}`),
     fc.constant(JSON.stringify(record)),
   );
@@ -43,16 +46,19 @@ describe('fuzz: stored records and checkpoints read back', () => {
       [{ observed: 2, strategy: { strategy: 'random' }, extra: { seconds: 1 } }, (text: string) => parseStoredCheckpoint(text, 'fuzzed')],
     ] as const;
     fc.assert(
-      fc.property(fc.nat(readers.length - 1).chain((i) => storedText(readers[i]![0]).map((text) => [i, text] as const)), ([i, text]) => {
-        seen();
-        try {
-          readers[i]![1](text);
-        } catch (e) {
-          assert.ok(e instanceof StoreReadError, `not a StoreReadError: ${e instanceof Error ? e.stack : String(e)}`);
-          assert.ok(e.message.startsWith('search fuzzed: its stored '), e.message);
-          assert.ok(!e.message.includes(SECRET), e.message);
-        }
-      }),
+      fc.property(
+        fc.nat(readers.length - 1).chain((i) => storedText(readers[i]![0]).map((text) => [i, text] as const)),
+        ([i, text]) => {
+          seen();
+          try {
+            readers[i]![1](text);
+          } catch (e) {
+            assert.ok(e instanceof StoreReadError, `not a StoreReadError: ${e instanceof Error ? e.stack : String(e)}`);
+            assert.ok(e.message.startsWith('search fuzzed: its stored '), e.message);
+            assert.ok(!e.message.includes(SECRET), e.message);
+          }
+        },
+      ),
       runs(5000),
     );
   });

@@ -74,7 +74,10 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     for (const i of order) assert.equal(await store.putCandidate(id, candidate(i)), true);
     assert.equal(await store.putCandidate(id, candidate(2, 0.99)), false);
     const listed = await store.listCandidates(id);
-    assert.deepEqual(listed, [0, 1, 2, 5, 123, 1000].map((i) => candidate(i)));
+    assert.deepEqual(
+      listed,
+      [0, 1, 2, 5, 123, 1000].map((i) => candidate(i)),
+    );
     assert.deepEqual(await store.listCandidates(newId()), []);
   });
 
@@ -106,7 +109,11 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await store.putSearch(search(good));
     await store.putSearch(search(bad));
     await h.corrupt(bad, 'search', JSON.stringify({ ...search(bad), phase: 'exploded' }));
-    await assert.rejects(store.getSearch(bad), (e: unknown) => e instanceof StoreReadError && e.message.startsWith(`search ${bad}: its stored search record`) && /phase/.test(e.message));
+    await assert.rejects(
+      store.getSearch(bad),
+      (e: unknown) =>
+        e instanceof StoreReadError && e.message.startsWith(`search ${bad}: its stored search record`) && /phase/.test(e.message),
+    );
     const listed = (await store.listSearches()).map((s) => s.id);
     assert.ok(listed.includes(good) && !listed.includes(bad), 'the corrupt search is left out of the list, the good one stays');
 
@@ -114,7 +121,10 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await h.corrupt(bad, 'checkpoint', JSON.stringify({ strategy: { strategy: 'reinforce' } }));
     await assert.rejects(store.getCheckpoint(bad), (e: unknown) => e instanceof StoreReadError && /checkpoint.*observed/.test(e.message));
     await h.corrupt(bad, 'checkpoint', 'root:x:0:0:not json');
-    await assert.rejects(store.getCheckpoint(bad), (e: unknown) => e instanceof StoreReadError && /is not JSON$/.test(e.message) && !e.message.includes('root:x'));
+    await assert.rejects(
+      store.getCheckpoint(bad),
+      (e: unknown) => e instanceof StoreReadError && /is not JSON$/.test(e.message) && !e.message.includes('root:x'),
+    );
     assert.deepEqual(await store.getCheckpoint(good), bigCheckpoint(1));
 
     await store.putCandidate(bad, candidate(0));
@@ -153,7 +163,11 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await store.putBlob(id, 'results/summary.json', new Uint8Array([9, 9]));
     await store.putBlob(other, 'results/best-architecture.json', new Uint8Array(1));
     await store.putCheckpoint(id, bigCheckpoint(1));
-    assert.deepEqual(await store.listBlobs(id, 'results/'), ['results/model/model.json', 'results/model/weights.bin', 'results/summary.json']);
+    assert.deepEqual(await store.listBlobs(id, 'results/'), [
+      'results/model/model.json',
+      'results/model/weights.bin',
+      'results/summary.json',
+    ]);
     assert.deepEqual(await store.listBlobs(id, 'results'), [
       'results-complete',
       'results/model/model.json',
@@ -174,7 +188,10 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await store.putBlob(id, 'supernet', versions[0]!);
     for (const version of versions.slice(1)) {
       const [read] = await Promise.all([reader.getBlob(id, 'supernet'), store.putBlob(id, 'supernet', version)]);
-      assert.ok(versions.some((v) => Buffer.from(v).equals(read!)), 'a read returned a mix of versions');
+      assert.ok(
+        versions.some((v) => Buffer.from(v).equals(read!)),
+        'a read returned a mix of versions',
+      );
     }
     assert.deepEqual(await reader.getBlob(id, 'supernet'), versions.at(-1));
   });
@@ -191,7 +208,10 @@ export function searchStoreContract(harness: () => StoreHarness): void {
     await h.restart();
     for (const s of [store, await h.open()]) {
       assert.deepEqual(await s.getSearch(id), search(id));
-      assert.deepEqual(await s.listCandidates(id), [0, 1, 2].map((i) => candidate(i)));
+      assert.deepEqual(
+        await s.listCandidates(id),
+        [0, 1, 2].map((i) => candidate(i)),
+      );
       assert.deepEqual(await s.getCheckpoint(id), bigCheckpoint(3));
       assert.deepEqual(await s.getBlob(id, 'supernet'), blob);
       assert.deepEqual(await s.listBlobs(id, ''), ['supernet']);

@@ -25,8 +25,7 @@ describe('PPO clipped surrogate', () => {
     const weights = tf.ones([4]) as tf.Tensor1D;
     const old = tf.zeros([4]) as tf.Tensor1D;
     const logProb = tf.tensor1d(ratios.map(Math.log));
-    const loss = (lp: tf.Tensor) =>
-      ppoLoss({ logProb: lp as tf.Tensor1D, entropy: tf.zeros([4]) }, old, advantages, weights, 0.2, 0);
+    const loss = (lp: tf.Tensor) => ppoLoss({ logProb: lp as tf.Tensor1D, entropy: tf.zeros([4]) }, old, advantages, weights, 0.2, 0);
     close(loss(logProb).dataSync(), [-(1.2 + 0.5 - 0.8 - 1.5) / 4]);
     // d(−mean(r·A))/d log r = −r·A/4 where unclipped.
     close(tf.grad(loss)(logProb).dataSync(), [0, -0.5 / 4, 0, 1.5 / 4]);

@@ -125,11 +125,14 @@ describe('every strategy on a toy space', () => {
   });
 
   it('rejects unknown strategies and bad options naming the field', () => {
-    assert.throws(() => createStrategy('annealing', space, undefined, 1), (e: unknown) => {
-      assert.ok(e instanceof ValidationError);
-      assert.match(e.message, /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/);
-      return true;
-    });
+    assert.throws(
+      () => createStrategy('annealing', space, undefined, 1),
+      (e: unknown) => {
+        assert.ok(e instanceof ValidationError);
+        assert.match(e.message, /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/);
+        return true;
+      },
+    );
     assert.throws(() => createStrategy('ppo', space, { clip: 3 }, 1), /spec\.strategy\.clip/);
     assert.throws(() => createStrategy('reinforce', space, { rewardTransform: 'log' }, 1), /spec\.strategy\.rewardTransform.*rank, raw/);
     assert.throws(() => createStrategy('evolution', space, { population: 5, sampleSize: 9 }, 1), /spec\.strategy\.sampleSize/);

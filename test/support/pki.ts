@@ -19,13 +19,32 @@ export class TestPki {
   private readonly caKey: string;
   private serial = 0;
 
-  private constructor(readonly dir: string, name: string) {
+  private constructor(
+    readonly dir: string,
+    name: string,
+  ) {
     this.ca = join(dir, `${name}.pem`);
     this.caKey = join(dir, `${name}.key`);
     openssl(
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', `/CN=${name}`, '-keyout', this.caKey, '-out', this.ca,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      this.caKey,
+      '-out',
+      this.ca,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     );
   }
 
@@ -44,8 +63,38 @@ export class TestPki {
     writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n`);
     // Written beside the target and renamed over it, so a watcher never reads half a file.
     const [keyTmp, certTmp] = [`${out.key}.new`, `${out.cert}.new`];
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', keyTmp, '-out', csr);
-    openssl('x509', '-req', '-in', csr, '-CA', this.ca, '-CAkey', this.caKey, '-set_serial', String(Date.now() * 100 + n), '-days', '2', '-extfile', ext, '-out', certTmp);
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      keyTmp,
+      '-out',
+      csr,
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      this.ca,
+      '-CAkey',
+      this.caKey,
+      '-set_serial',
+      String(Date.now() * 100 + n),
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      certTmp,
+    );
     execFileSync('mv', ['-f', keyTmp, out.key]);
     execFileSync('mv', ['-f', certTmp, out.cert]);
     return out;

@@ -43,7 +43,11 @@ export class Prometheus {
     const port = await freePort();
     const child = spawn(
       'prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
@@ -76,17 +80,33 @@ export class Prometheus {
   }
 
   /** The series a PromQL range query returns over [start, end] (what a dashboard panel would draw). */
-  async queryRange(expr: string, start: Date, end: Date, stepSeconds = 5): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
-    const params = new URLSearchParams({ query: expr, start: String(start.getTime() / 1000), end: String(end.getTime() / 1000), step: String(stepSeconds) });
+  async queryRange(
+    expr: string,
+    start: Date,
+    end: Date,
+    stepSeconds = 5,
+  ): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const params = new URLSearchParams({
+      query: expr,
+      start: String(start.getTime() / 1000),
+      end: String(end.getTime() / 1000),
+      step: String(stepSeconds),
+    });
     const response = await fetch(`${this.url}/api/v1/query_range?${params}`);
-    const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    };
     if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
     return body.data!.result;
   }
 
   /** The scrape targets Prometheus found, with their health. */
   async targets(): Promise<{ labels: Record<string, string>; health: string }[]> {
-    const body = (await (await fetch(`${this.url}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } };
+    const body = (await (await fetch(`${this.url}/api/v1/targets`)).json()) as {
+      data: { activeTargets: { labels: Record<string, string>; health: string }[] };
+    };
     return body.data.activeTargets;
   }
 

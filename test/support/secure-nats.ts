@@ -49,6 +49,17 @@ export function secureNats(pki: TestPki): SecureNatsSetup {
     user,
     passwordFile,
     nkeyFile,
-    flags: ['--nats-ca', pki.ca, '--nats-cert', clientCert.cert, '--nats-key', clientCert.key, '--nats-user', user, '--nats-password-file', passwordFile],
+    flags: [
+      '--nats-ca',
+      pki.ca,
+      '--nats-cert',
+      clientCert.cert,
+      '--nats-key',
+      clientCert.key,
+      '--nats-user',
+      user,
+      '--nats-password-file',
+      passwordFile,
+    ],
   };
 }

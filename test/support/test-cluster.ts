@@ -82,7 +82,13 @@ export class TestCluster {
 
   async nasSearch(namespace: string, name: string): Promise<NASSearch> {
     const custom = this.kc.makeApiClient(CustomObjectsApi);
-    return (await custom.getNamespacedCustomObject({ group: NASSEARCH.group, version: NASSEARCH.version, plural: NASSEARCH.plural, namespace, name })) as NASSearch;
+    return (await custom.getNamespacedCustomObject({
+      group: NASSEARCH.group,
+      version: NASSEARCH.version,
+      plural: NASSEARCH.plural,
+      namespace,
+      name,
+    })) as NASSearch;
   }
 
   /** Pods of a NASSearch (its `nasmesh.io/search` label), optionally of one component. */

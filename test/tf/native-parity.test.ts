@@ -57,7 +57,8 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   const scale = scaleOf(expected);
   for (let i = 0; i < expected.length; i++) {
     const diff = Math.abs(actual[i]! - expected[i]!);
-    if (!(diff <= tol * scale)) assert.fail(`${label}: element ${i} is ${actual[i]} on tensorflow, ${expected[i]} on wasm (scale ${scale})`);
+    if (!(diff <= tol * scale))
+      assert.fail(`${label}: element ${i} is ${actual[i]} on tensorflow, ${expected[i]} on wasm (scale ${scale})`);
   }
 }
 
@@ -90,16 +91,31 @@ const x4 = [2, 9, 9, 4];
 const OPS: OpCase[] = [];
 for (const k of [1, 3, 5, 7]) {
   for (const stride of [1, 2]) {
-    OPS.push({ name: `conv2d ${k}x${k} stride ${stride}`, inputs: [x4, [k, k, 4, 6]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same') });
-    OPS.push({ name: `depthwiseConv2d ${k}x${k} stride ${stride}`, inputs: [x4, [k, k, 4, 1]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same') });
+    OPS.push({
+      name: `conv2d ${k}x${k} stride ${stride}`,
+      inputs: [x4, [k, k, 4, 6]],
+      f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
+    });
+    OPS.push({
+      name: `depthwiseConv2d ${k}x${k} stride ${stride}`,
+      inputs: [x4, [k, k, 4, 1]],
+      f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
+    });
   }
 }
 // Wider than 3x3 over more than 16 channels, the filter gradient takes TensorFlow's own kernel through explicit pads
 // (depthwise-filter-grad.ts): 'same' on odd and even sizes (uneven pads at stride 2) and 'valid'.
-for (const [size, stride, pad] of [[9, 1, 'same'], [8, 2, 'same'], [9, 2, 'valid']] as const) {
+for (const [size, stride, pad] of [
+  [9, 1, 'same'],
+  [8, 2, 'same'],
+  [9, 2, 'valid'],
+] as const) {
   OPS.push({
     name: `depthwiseConv2d 5x5 stride ${stride} ${pad} on ${size}x${size} over 24 channels`,
-    inputs: [[2, size, size, 24], [5, 5, 24, 1]],
+    inputs: [
+      [2, size, size, 24],
+      [5, 5, 24, 1],
+    ],
     f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
   });
 }
@@ -107,13 +123,20 @@ for (const [size, stride, pad] of [[9, 1, 'same'], [8, 2, 'same'], [9, 2, 'valid
 for (const channels of [4, 8]) {
   OPS.push({
     name: `conv2d 1x1 stride 2 on 8x8 over ${channels} channels`,
-    inputs: [[2, 8, 8, channels], [1, 1, channels, 6]],
+    inputs: [
+      [2, 8, 8, channels],
+      [1, 1, channels, 6],
+    ],
     f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
   });
 }
 for (const k of [3, 5]) {
   // tfjs has no gradient for dilated convolutions: child networks' are checked end to end below.
-  OPS.push({ name: `conv2d ${k}x${k} dilation 2 (forward)`, inputs: [x4, [k, k, 4, 6]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2) });
+  OPS.push({
+    name: `conv2d ${k}x${k} dilation 2 (forward)`,
+    inputs: [x4, [k, k, 4, 6]],
+    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2),
+  });
   // Dilated depthwise convolutions run through the dilated filter (TensorFlow's CPU kernel refuses dilations without oneDNN).
   OPS.push({
     name: `depthwiseConv2d ${k}x${k} dilation 2 (dilated filter)`,
@@ -121,10 +144,18 @@ for (const k of [3, 5]) {
     f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, dilateDepthwiseFilter(w as tf.Tensor4D, [2, 2]), 1, 'same'),
   });
 }
-for (const [size, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid']] as const) {
+for (const [size, stride, pad] of [
+  [3, 1, 'same'],
+  [3, 2, 'same'],
+  [2, 2, 'valid'],
+] as const) {
   OPS.push({ name: `maxPool ${size} stride ${stride} ${pad}`, inputs: [x4], f: (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad) });
   // ReLU's zeros tie within windows: the gradient must go to the same (first) maximum on both backends.
-  OPS.push({ name: `maxPool ${size} stride ${stride} ${pad} after ReLU (ties)`, inputs: [x4], f: (x) => tf.maxPool(tf.relu(x as tf.Tensor4D), size, stride, pad) });
+  OPS.push({
+    name: `maxPool ${size} stride ${stride} ${pad} after ReLU (ties)`,
+    inputs: [x4],
+    f: (x) => tf.maxPool(tf.relu(x as tf.Tensor4D), size, stride, pad),
+  });
   OPS.push({ name: `avgPool ${size} stride ${stride} ${pad}`, inputs: [x4], f: (x) => tf.avgPool(x as tf.Tensor4D, size, stride, pad) });
 }
 OPS.push(
@@ -148,7 +179,17 @@ OPS.push(
   { name: 'sigmoid', inputs: [x4], f: (x) => tf.sigmoid(x!) },
   { name: 'add, mul', inputs: [x4, x4], f: (a, b) => tf.add(tf.mul(a!, b!), a!) },
   { name: 'concat on channels', inputs: [x4, [2, 9, 9, 3]], f: (a, b) => tf.concat([a!, b!], 3) },
-  { name: 'slice and pad (shift)', inputs: [x4], f: (x) => tf.pad(tf.slice(x!, [0, 1, 1, 0], [-1, -1, -1, -1]), [[0, 0], [0, 1], [0, 1], [0, 0]]) },
+  {
+    name: 'slice and pad (shift)',
+    inputs: [x4],
+    f: (x) =>
+      tf.pad(tf.slice(x!, [0, 1, 1, 0], [-1, -1, -1, -1]), [
+        [0, 0],
+        [0, 1],
+        [0, 1],
+        [0, 0],
+      ]),
+  },
   { name: 'global average pool (mean)', inputs: [x4], f: (x) => tf.mean(x!, [1, 2]) },
   { name: 'matMul + bias', inputs: [[5, 12], [12, 7], [7]], f: (x, w, b) => tf.add(tf.matMul(x!, w!), b!) },
   {
@@ -156,7 +197,11 @@ OPS.push(
     inputs: [[6, 10]],
     f: (logits) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 3, 9, 2, 2, 7], 'int32'), 10), logits!),
   },
-  { name: 'square, sum, sqrt, minimum, div (gradient clipping)', inputs: [[3, 5], [8]], f: (a, b) => tf.div(tf.minimum(1, tf.sqrt(tf.addN([tf.sum(tf.square(a!)), tf.sum(tf.square(b!))]))), 3) },
+  {
+    name: 'square, sum, sqrt, minimum, div (gradient clipping)',
+    inputs: [[3, 5], [8]],
+    f: (a, b) => tf.div(tf.minimum(1, tf.sqrt(tf.addN([tf.sum(tf.square(a!)), tf.sum(tf.square(b!))]))), 3),
+  },
 );
 
 /** Output of `c.f` and the gradient of sum(f(x) * r) for every input, on the active backend. */
@@ -170,7 +215,14 @@ function opAndGrads(c: OpCase, values: Float32Array[], r: Float32Array) {
   });
 }
 
-const SMALL: NetworkConfig = { inputShape: [16, 16, 1], classes: 5, channels: 8, cellsPerStage: 1, widthMultiplier: 0.25, headChannels: 64 };
+const SMALL: NetworkConfig = {
+  inputShape: [16, 16, 1],
+  classes: 5,
+  channels: 8,
+  cellsPerStage: 1,
+  widthMultiplier: 0.25,
+  headChannels: 64,
+};
 
 function batchOf(rng: Rng, n: number, shape: readonly number[], classes: number, scale = 1) {
   const x = Float32Array.from({ length: n * count(shape) }, () => scale * rng.normal());
@@ -194,12 +246,16 @@ function trainChild(space: SearchSpace, arch: Architecture, steps: number, input
     const b = batchOf(rng, 8, SMALL.inputShape, SMALL.classes, inputScale);
     const x = tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]);
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, 'int32'), SMALL.classes));
-    losses.push(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar));
+    losses.push(
+      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar),
+    );
     tf.dispose([x, labels]);
   }
   // Inference mode: batch norm uses the moving averages the training steps kept.
   const b = batchOf(rng, 8, SMALL.inputShape, SMALL.classes);
-  const logits = tf.tidy(() => (model.apply(tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]), { training: false }) as tf.Tensor).dataSync() as Float32Array);
+  const logits = tf.tidy(
+    () => (model.apply(tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]), { training: false }) as tf.Tensor).dataSync() as Float32Array,
+  );
   model.dispose();
   return { losses, logits };
 }
@@ -212,7 +268,9 @@ function lossAndGrads(space: SearchSpace, arch: Architecture, inputScale = 1): {
   const out = tf.tidy(() => {
     const x = tf.tensor4d(b.x, [b.count, ...SMALL.inputShape]);
     const labels = tf.oneHot(tf.tensor1d(b.y, 'int32'), SMALL.classes);
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    );
     const ordered = model.trainableWeights.map((w) => grads[(w as unknown as { val: tf.Variable }).val.name]!);
     return { loss: value.dataSync()[0]!, grads: Float32Array.from(ordered.flatMap((g) => Array.from(g.dataSync()))) };
   });
@@ -257,7 +315,12 @@ describe('the tensorflow and wasm backends agree', { skip }, () => {
     await initBackend('tensorflow');
     assert.ok(hasKernel(NATIVE_MAX_POOL_GRAD), 'the oneDNN max-pool gradient is not registered on this build');
     const b = tf.backend() as unknown as TensorflowOps;
-    for (const [size, stride, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid'], [3, 2, 'valid']] as const) {
+    for (const [size, stride, pad] of [
+      [3, 1, 'same'],
+      [3, 2, 'same'],
+      [2, 2, 'valid'],
+      [3, 2, 'valid'],
+    ] as const) {
       for (const ties of [false, true]) {
         const [ours, tensorflows] = tf.tidy(() => {
           const raw = tf.tensor4d(rand(count(x4)), x4 as [number, number, number, number]);

@@ -65,7 +65,11 @@ for (const w of workers) {
 describe('the native backend in worker threads', { skip }, () => {
   it(`${RUNS} fresh processes of ${WORKERS} workers training at once all finish`, () => {
     for (let run = 1; run <= RUNS; run++) {
-      const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 120_000 });
+      const out = spawnSync(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+        timeout: 120_000,
+      });
       assert.equal(out.signal, null, `run ${run} was killed by ${out.signal} (a crash in the native binding)`);
       assert.equal(out.status, 0, `run ${run} exited with ${out.status}: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       assert.equal(out.stdout.trim(), Array(WORKERS).fill('tensorflow').join(','), `run ${run}`);

@@ -29,7 +29,10 @@ test('without the wheel the setup says why in one line and leaves node_modules a
   assert.equal(result.reason.includes('\n'), false, 'one line');
   assert.deepEqual(readdirSync(join(repo, 'node_modules')), [], 'nothing installed');
   assert.deepEqual(existsSync(cache) ? readdirSync(cache) : [], [], 'no partial download left in the cache');
-  assert.ok(lines.some((l) => l.includes('pip download')), 'progress lines name the step');
+  assert.ok(
+    lines.some((l) => l.includes('pip download')),
+    'progress lines name the step',
+  );
 });
 
 test("the binding patch locks tfjs-node's attribute-name set once, and refuses a source it does not recognise", () => {
@@ -58,7 +61,11 @@ test("the binding patch locks tfjs-node's attribute-name set once, and refuses a
   assert.throws(() => patchBinding(pkg), /binding\/tfjs_backend\.cc of @tensorflow\/tfjs-node no longer has the attribute-name set/);
 });
 
-test('make deps leaves the installed binding patched', { skip: !existsSync(join(REPO, 'node_modules/@tensorflow/tfjs-node/binding')) && 'tfjs-node not installed' }, () => {
-  const source = readFileSync(join(REPO, 'node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc'), 'utf8');
-  assert.ok(source.includes(`// ${BINDING_PATCH}`), 'make deps patched it');
-});
+test(
+  'make deps leaves the installed binding patched',
+  { skip: !existsSync(join(REPO, 'node_modules/@tensorflow/tfjs-node/binding')) && 'tfjs-node not installed' },
+  () => {
+    const source = readFileSync(join(REPO, 'node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc'), 'utf8');
+    assert.ok(source.includes(`// ${BINDING_PATCH}`), 'make deps patched it');
+  },
+);

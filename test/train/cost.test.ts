@@ -150,7 +150,11 @@ test('params equal model.countParams() for random archs of all four spaces (32x3
 test('enas-macro with fewer layers than stages and skips across reductions', () => {
   const space = createSpace({ name: 'enas-macro', layers: 2 });
   const config: NetworkConfig = { inputShape: [16, 16, 1], classes: 3, channels: 4 };
-  for (const arch of [[0, 0, 0], [2, 4, 1], [5, 1, 1]]) {
+  for (const arch of [
+    [0, 0, 0],
+    [2, 4, 1],
+    [5, 1, 1],
+  ]) {
     const spec = networkSpec(space, arch, config);
     const model = specToModel(spec);
     assert.equal(specCost(spec).params, model.countParams());

@@ -17,8 +17,14 @@ function dataset(count: number): LoadedDataset {
   const labels = Uint8Array.from({ length: count }, (_, i) => (images[i * 36]! > 127 ? 1 : 0) + (i % 2) * 2);
   const split = { images, labels, count };
   return {
-    name: 'synthetic', train: split, test: split, validation: split, classes: 4, shape: [6, 6, 1],
-    stats: { mean: Float32Array.of(0.5), std: Float32Array.of(0.29) }, augment: { pad: 0, flip: false },
+    name: 'synthetic',
+    train: split,
+    test: split,
+    validation: split,
+    classes: 4,
+    shape: [6, 6, 1],
+    stats: { mean: Float32Array.of(0.5), std: Float32Array.of(0.29) },
+    augment: { pad: 0, flip: false },
   };
 }
 
@@ -39,7 +45,10 @@ describe('data-parallel training', () => {
     const three = await fitDataParallel(network(false), 'n', data, { ...opts, replicas: 3 });
     const [a, b] = [weightsOf(one.model), weightsOf(three.model)];
     a.forEach((w, i) => w.forEach((v, k) => assert.ok(Math.abs(v - b[i]![k]!) < 1e-4, `weight ${i}[${k}]: ${v} vs ${b[i]![k]}`)));
-    assert.deepEqual(one.losses.map((l) => l.toFixed(4)), three.losses.map((l) => l.toFixed(4)));
+    assert.deepEqual(
+      one.losses.map((l) => l.toFixed(4)),
+      three.losses.map((l) => l.toFixed(4)),
+    );
     assert.ok(one.losses[1]! < one.losses[0]!, `loss did not fall: ${one.losses}`);
     one.model.dispose();
     three.model.dispose();

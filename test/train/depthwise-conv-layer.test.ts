@@ -14,9 +14,14 @@ before(async () => {
 });
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-const tensor4d = (shape: [number, number, number, number], seed: number) => tf.tensor4d(seededFloats(seed)(shape.reduce((a, b) => a * b)), shape);
+const tensor4d = (shape: [number, number, number, number], seed: number) =>
+  tf.tensor4d(seededFloats(seed)(shape.reduce((a, b) => a * b)), shape);
 
-for (const [k, rate, m] of [[3, [2, 2], 1], [5, [2, 2], 1], [3, [1, 3], 2]] as const) {
+for (const [k, rate, m] of [
+  [3, [2, 2], 1],
+  [5, [2, 2], 1],
+  [3, [1, 3], 2],
+] as const) {
   test(`a ${k}x${k} filter dilated by ${rate} (multiplier ${m}) convolves as the dilated depthwise convolution`, () => {
     const x = tensor4d([2, 11, 11, 3], 1);
     const w = tensor4d([k, k, 3, m], 2);

@@ -9,10 +9,23 @@ before(async () => {
 
 /** A small least-squares problem whose variables both optimisers train from the same start. */
 function problem() {
-  const a = tf.variable(tf.tensor2d([[0.3, -0.2], [0.1, 0.4]]));
+  const a = tf.variable(
+    tf.tensor2d([
+      [0.3, -0.2],
+      [0.1, 0.4],
+    ]),
+  );
   const b = tf.variable(tf.tensor1d([0.05, -0.1]));
-  const x = tf.tensor2d([[1, 2], [3, -1], [0.5, 0.5]]);
-  const y = tf.tensor2d([[1, 0], [0, 1], [0.5, 0.5]]);
+  const x = tf.tensor2d([
+    [1, 2],
+    [3, -1],
+    [0.5, 0.5],
+  ]);
+  const y = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [0.5, 0.5],
+  ]);
   const loss = () => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, a), b), y))) as tf.Scalar;
   return { a, b, loss, dispose: () => tf.dispose([a, b, x, y]) };
 }
@@ -27,7 +40,10 @@ describe('FusedAdam', () => {
       fused.minimize(ours.loss);
       reference.minimize(theirs.loss);
     }
-    for (const [p, q] of [[ours.a, theirs.a], [ours.b, theirs.b]] as const) {
+    for (const [p, q] of [
+      [ours.a, theirs.a],
+      [ours.b, theirs.b],
+    ] as const) {
       const [u, v] = [p.dataSync(), q.dataSync()];
       u.forEach((value, i) => assert.ok(Math.abs(value - v[i]!) < 1e-5, `${value} vs ${v[i]}`));
     }

@@ -44,7 +44,14 @@ function trainingBnGrads(shape: Shape4, xd: Float32Array, gd: Float32Array | nul
     const r = tf.tensor4d(rd, shape);
     const f = (a: tf.Tensor, b: tf.Tensor, g?: tf.Tensor) => {
       const { mean, variance } = tf.moments(a, [0, 1, 2]);
-      const y = tf.batchNorm4d(a as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D | undefined, 1e-3);
+      const y = tf.batchNorm4d(
+        a as tf.Tensor4D,
+        mean as tf.Tensor1D,
+        variance as tf.Tensor1D,
+        b as tf.Tensor1D,
+        g as tf.Tensor1D | undefined,
+        1e-3,
+      );
       return tf.sum(tf.mul(y, r));
     };
     const args = gd === null ? [x, beta] : [x, beta, gamma];
@@ -89,28 +96,28 @@ describe('tile-free FusedBatchNorm gradient', () => {
   }
 
   for (const withScale of [true, false]) {
-  it(`gives every partial (x, mean, variance, scale, offset) equal to tfjs-core${withScale ? '' : ', no scale'}`, () => {
-    const shape: Shape4 = [3, 4, 5, 6];
-    const n = shape.reduce((a, b) => a * b, 1);
-    tf.tidy(() => {
-      const x = tf.tensor4d(rand(n, -1, 2), shape);
-      const dy = tf.tensor4d(rand(n), shape);
-      const mean = tf.tensor1d(rand(6));
-      const variance = tf.tensor1d(rand(6, 0.1, 2));
-      const scale = withScale ? tf.tensor1d(rand(6, 0.5, 2)) : undefined;
-      const attrs = { varianceEpsilon: 1e-3 } as unknown as tf.NamedAttrMap;
-      const orig = originalFusedBatchNormGrad().gradFunc;
-      const saved = [x, mean, variance, scale] as tf.Tensor[];
-      const ref = orig(dy, saved, attrs);
-      const got = makeFusedBatchNormGrad(orig)(dy, saved, attrs);
-      for (const k of ['x', 'mean', 'variance', 'scale', 'offset']) {
-        const a = got[k]!();
-        const b = ref[k]!();
-        assert.deepEqual(a.shape, b.shape, `${k}: shape`);
-        assertClose(a.dataSync() as Float32Array, b.dataSync() as Float32Array, k);
-      }
+    it(`gives every partial (x, mean, variance, scale, offset) equal to tfjs-core${withScale ? '' : ', no scale'}`, () => {
+      const shape: Shape4 = [3, 4, 5, 6];
+      const n = shape.reduce((a, b) => a * b, 1);
+      tf.tidy(() => {
+        const x = tf.tensor4d(rand(n, -1, 2), shape);
+        const dy = tf.tensor4d(rand(n), shape);
+        const mean = tf.tensor1d(rand(6));
+        const variance = tf.tensor1d(rand(6, 0.1, 2));
+        const scale = withScale ? tf.tensor1d(rand(6, 0.5, 2)) : undefined;
+        const attrs = { varianceEpsilon: 1e-3 } as unknown as tf.NamedAttrMap;
+        const orig = originalFusedBatchNormGrad().gradFunc;
+        const saved = [x, mean, variance, scale] as tf.Tensor[];
+        const ref = orig(dy, saved, attrs);
+        const got = makeFusedBatchNormGrad(orig)(dy, saved, attrs);
+        for (const k of ['x', 'mean', 'variance', 'scale', 'offset']) {
+          const a = got[k]!();
+          const b = ref[k]!();
+          assert.deepEqual(a.shape, b.shape, `${k}: shape`);
+          assertClose(a.dataSync() as Float32Array, b.dataSync() as Float32Array, k);
+        }
+      });
     });
-  });
   }
 
   it('agrees between wasm and cpu after registerWasmTrainingKernels', async () => {

@@ -43,9 +43,7 @@ async function gradsOn(backend: string, c: Case, xd: Float32Array, wd: Float32Ar
     const w = tf.tensor4d(wd, wShape);
     const outShape = conv(x, w).shape;
     const r = tf.tensor4d(rd ?? rand(size(outShape)), outShape);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)),
-    )([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
     return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array, r: r.dataSync() as Float32Array };
   });
 }
@@ -115,15 +113,14 @@ describe('wasm convolution gradient kernels with dilation 2', () => {
           const ref = await gradsOn('cpu', { depthwise, x: xs, k: ke, out, stride: 1, pad }, xd, we, null);
           const dwRef = new Float32Array(wd.length);
           for (let i = 0; i < k; i++) {
-            for (let j = 0; j < k; j++) dwRef.set(ref.dw.subarray((i * d * ke + j * d) * tap, (i * d * ke + j * d + 1) * tap), (i * k + j) * tap);
+            for (let j = 0; j < k; j++)
+              dwRef.set(ref.dw.subarray((i * d * ke + j * d) * tap, (i * d * ke + j * d + 1) * tap), (i * k + j) * tap);
           }
           await tf.setBackend('wasm');
           const got = tf.tidy(() => {
             const x = tf.tensor4d(xd, xs);
             const w = tf.tensor4d(wd, [k, k, xs[3], out]);
-            const fwd = depthwise
-              ? tf.depthwiseConv2d(x, w, 1, pad, 'NHWC', d)
-              : tf.conv2d(x, w, 1, pad, 'NHWC', d);
+            const fwd = depthwise ? tf.depthwiseConv2d(x, w, 1, pad, 'NHWC', d) : tf.conv2d(x, w, 1, pad, 'NHWC', d);
             const dy = tf.tensor4d(ref.r, fwd.shape);
             const attrs = { strides: 1, pad, dilations: d, dataFormat: 'NHWC' };
             const inName = depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput';

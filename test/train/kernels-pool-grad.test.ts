@@ -22,7 +22,16 @@ function pool(mode: Mode, x: tf.Tensor4D, k: number, s: number, pad: 'same' | 'v
 }
 
 /** d/dx sum(pool(x) * r) on the given backend. */
-async function grad(backend: string, mode: Mode, shape: Shape4, xd: Float32Array, rd: Float32Array, k: number, s: number, pad: 'same' | 'valid') {
+async function grad(
+  backend: string,
+  mode: Mode,
+  shape: Shape4,
+  xd: Float32Array,
+  rd: Float32Array,
+  k: number,
+  s: number,
+  pad: 'same' | 'valid',
+) {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const r = tf.tensor(rd, pool(mode, tf.zeros(shape), k, s, pad).shape);
@@ -61,7 +70,8 @@ before(async () => {
 });
 
 const cases: { shape: Shape4; k: number; s: number; pad: 'same' | 'valid' }[] = [];
-for (const k of [2, 3]) for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) cases.push({ shape: [2, 7, 6, 3], k, s, pad });
+for (const k of [2, 3])
+  for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) cases.push({ shape: [2, 7, 6, 3], k, s, pad });
 cases.push({ shape: [1, 5, 5, 17], k: 3, s: 1, pad: 'same' });
 
 describe('wasm pooling gradients', () => {

@@ -28,10 +28,14 @@ const SETTINGS: SgdSettings[] = [
   { learningRate: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0 },
 ];
 
-test('sgdStep gives sgdStepTensors\' float32 results bit for bit, with and without momentum, Nesterov and decay', () => {
+test("sgdStep gives sgdStepTensors' float32 results bit for bit, with and without momentum, Nesterov and decay", () => {
   const rng = new Rng(5);
   for (const settings of SETTINGS) {
-    for (const [scale, first] of [[1, true], [1, false], [0.4172, false]] as const) {
+    for (const [scale, first] of [
+      [1, true],
+      [1, false],
+      [0.4172, false],
+    ] as const) {
       const w = spread(rng, 4096);
       const g = spread(rng, 4096);
       const prev = first ? undefined : spread(rng, 4096);

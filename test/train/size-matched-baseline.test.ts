@@ -14,7 +14,11 @@ before(async () => {
 });
 
 const fashion = { inputShape: [28, 28, 1], classes: 10 } as const;
-const space = createSpace({ name: 'enas-micro', blocks: 5, ops: ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'] });
+const space = createSpace({
+  name: 'enas-micro',
+  blocks: 5,
+  ops: ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'],
+});
 /** Every op of both cells the same: `op` indexes the space's ops, inputs the cell's two inputs. */
 const uniform = (op: number) => space.decisions.map((d) => (d.kind === 'op' ? op : 0));
 
@@ -43,9 +47,15 @@ describe('the size-matched baseline', () => {
         const model = specToModel(sized.spec);
         assert.equal(model.countParams(), sized.params);
         model.dispose();
-        assert.deepEqual(sized.channels, [0, 1, 2].slice(0, network.stages).map((s) => Math.max(1, Math.round(network.channels * 2 ** s * sized.widthMultiplier))));
+        assert.deepEqual(
+          sized.channels,
+          [0, 1, 2].slice(0, network.stages).map((s) => Math.max(1, Math.round(network.channels * 2 ** s * sized.widthMultiplier))),
+        );
         // Depth and stem are the network's: only the width changed.
-        assert.equal(specCost(sized.spec).params, specCost(baselineSpec('resnet-small', { ...network, widthMultiplier: sized.widthMultiplier })).params);
+        assert.equal(
+          specCost(sized.spec).params,
+          specCost(baselineSpec('resnet-small', { ...network, widthMultiplier: sized.widthMultiplier })).params,
+        );
       }
     }
   });
@@ -65,11 +75,17 @@ describe('the size-matched baseline', () => {
   it('says so, with the nearest sizes, when no width comes within ±15 %', () => {
     const tiny: NetworkConfig = { ...fashion, channels: 4, cellsPerStage: 1, stages: 2 };
     // Narrower than the narrowest resnet-small (one channel everywhere: 90 parameters).
-    assert.throws(() => sizeMatchedBaseline('resnet-small', tiny, 60), (e: unknown) => {
-      assert.ok(e instanceof NasmeshError);
-      assert.match(e.message, /cannot be sized to the searched network's 60 parameters within ±15 %: the nearest widths give 90 \(channels 1, 1\)/);
-      return true;
-    });
+    assert.throws(
+      () => sizeMatchedBaseline('resnet-small', tiny, 60),
+      (e: unknown) => {
+        assert.ok(e instanceof NasmeshError);
+        assert.match(
+          e.message,
+          /cannot be sized to the searched network's 60 parameters within ±15 %: the nearest widths give 90 \(channels 1, 1\)/,
+        );
+        return true;
+      },
+    );
     // Between two widths where one channel more is a large step: 149 and 331 parameters around 230.
     assert.throws(() => sizeMatchedBaseline('resnet-small', tiny, 230), /give 149 \(channels 1, 2\) and 331 \(channels 2, 3\)/);
   });

@@ -22,7 +22,11 @@ function logits(net: Supernet, arch: number[], x: Float32Array): Float32Array {
 test('checkpoint bytes rebuild the supernet: same config, logits, step count and optimiser state', () => {
   const rng = new Rng(1);
   const a = new Supernet(space, { ...CONFIG, learningRate: 0.07 });
-  a.trainShared(3, () => quadrantBatch(rng), () => space.sample(rng));
+  a.trainShared(
+    3,
+    () => quadrantBatch(rng),
+    () => space.sample(rng),
+  );
   const bytes = supernetToBytes(a);
   const b = supernetFromBytes(space, bytes);
   const batch = quadrantBatch(rng);

@@ -53,7 +53,11 @@ test('a training step updates only the weights the sampled architecture uses', (
   const rng = new Rng(2);
   const arch = withOps(space, space.sample(rng), 0); // all sep_conv_3x3
   const before = new Map(net.store.keys().map((k) => [k, values(net, k).slice()]));
-  net.trainShared(2, () => quadrantBatch(rng), () => arch);
+  net.trainShared(
+    2,
+    () => quadrantBatch(rng),
+    () => arch,
+  );
   const changed = net.store.keys().filter((k) => !before.get(k)!.every((v, i) => v === values(net, k)[i]));
   assert.ok(changed.includes('stem/conv'));
   assert.ok(changed.includes('classifier/w'));
@@ -61,7 +65,10 @@ test('a training step updates only the weights the sampled architecture uses', (
   for (const k of changed) {
     assert.ok(!/sep_conv_5x5|identity/.test(k), `unused weight ${k} changed`);
   }
-  assert.deepEqual(values(net, `${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`), before.get(`${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`));
+  assert.deepEqual(
+    values(net, `${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`),
+    before.get(`${Supernet.opKey(0, 0, 0, 'sep_conv_5x5')}/dw1`),
+  );
   net.dispose();
 });
 
@@ -83,10 +90,16 @@ test('shared training lowers the loss on an easy task', () => {
   // 150 steps at ENAS's SGD rate 0.05: after 60 steps at 0.1, whether the loss fell by 15 % depended on the
   // initialisation seed (at 0.1 one seed in eight failed even after 150).
   const steps = 150;
-  const { losses } = net.trainShared(steps, () => quadrantBatch(rng), () => space.sample(rng));
+  const { losses } = net.trainShared(
+    steps,
+    () => quadrantBatch(rng),
+    () => space.sample(rng),
+  );
   const perStep = (performance.now() - t0) / steps;
   const final = meanLoss();
-  console.log(`supernet: ${net.store.size()} weights, ${perStep.toFixed(1)} ms/step; eval loss ${initial.toFixed(3)} -> ${final.toFixed(3)}; train ${losses[0]!.toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
+  console.log(
+    `supernet: ${net.store.size()} weights, ${perStep.toFixed(1)} ms/step; eval loss ${initial.toFixed(3)} -> ${final.toFixed(3)}; train ${losses[0]!.toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`,
+  );
   assert.ok(final < initial * 0.85, `eval loss ${initial} -> ${final}`);
   const acc = evalArchs.map((a) => net.getReward(a, evalBatch));
   assert.ok(acc.every((r) => r >= 0 && r <= 1));

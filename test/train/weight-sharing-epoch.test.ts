@@ -29,12 +29,14 @@ function reinforceSnapshot(seed = 5): StrategySnapshot {
 }
 
 function meanLoss(net: Supernet, archs: number[][], batch: ReturnType<typeof quadrantBatch>): number {
-  return archs.reduce((sum, arch) => {
-    const loss = net.loss(arch, batch);
-    const value = loss.dataSync()[0]!;
-    loss.dispose();
-    return sum + value;
-  }, 0) / archs.length;
+  return (
+    archs.reduce((sum, arch) => {
+      const loss = net.loss(arch, batch);
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return sum + value;
+    }, 0) / archs.length
+  );
 }
 
 test('epochs of shared training on architectures from a restored policy lower the loss', async () => {

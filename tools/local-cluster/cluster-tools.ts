@@ -133,7 +133,11 @@ export async function buildClusterTools(log: (line: string) => void = console.lo
     const progress = buildProgress(`${name} ${version}`, total, log);
     try {
       // -v names each package as it is compiled (on stderr): the progress.
-      await go(['build', '-v', '-trimpath', '-ldflags', ldflags, '-o', join(partial, tool.binary ?? ''), ...tool.packages], cwd, progress.compiled);
+      await go(
+        ['build', '-v', '-trimpath', '-ldflags', ldflags, '-o', join(partial, tool.binary ?? ''), ...tool.packages],
+        cwd,
+        progress.compiled,
+      );
     } finally {
       progress.stop();
     }
@@ -184,6 +188,8 @@ function go(args: string[], cwd: string, onLine?: (line: string) => void): Promi
     child.stderr.on('data', (d) => (err = (err + String(d)).slice(-20_000)));
     if (onLine) createInterface({ input: child.stderr }).on('line', onLine);
     child.once('error', (e) => reject(new Error(`go ${args[0]} in ${cwd}: ${e.message} (is Go installed?)`)));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`go ${args.join(' ')} in ${cwd} failed (${code}):\n${err}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`go ${args.join(' ')} in ${cwd} failed (${code}):\n${err}`)),
+    );
   });
 }

@@ -45,7 +45,21 @@ export function createCredentials(dir: string, serviceIp: string): ClusterCreden
     serviceAccountPub: path('sa.pub'),
     tokenFile: path('tokens.csv'),
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', c.caKey, '-out', c.caCert, '-days', '3650', '-subj', '/CN=nasmesh-local-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    c.caKey,
+    '-out',
+    c.caCert,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=nasmesh-local-ca',
+  );
   const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
   const extensions = path('apiserver.ext');
   writeFileSync(
@@ -58,11 +72,30 @@ export function createCredentials(dir: string, serviceIp: string): ClusterCreden
   );
   const csr = path('apiserver.csr');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', c.servingKey, '-out', csr, '-subj', '/CN=kube-apiserver');
-  openssl('x509', '-req', '-in', csr, '-CA', c.caCert, '-CAkey', c.caKey, '-CAcreateserial', '-out', c.servingCert, '-days', '3650', '-extfile', extensions);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    c.caCert,
+    '-CAkey',
+    c.caKey,
+    '-CAcreateserial',
+    '-out',
+    c.servingCert,
+    '-days',
+    '3650',
+    '-extfile',
+    extensions,
+  );
   openssl('genrsa', '-out', c.serviceAccountKey, '2048');
   openssl('rsa', '-in', c.serviceAccountKey, '-pubout', '-out', c.serviceAccountPub);
 
-  const tokens = Object.fromEntries(Object.keys(CLUSTER_USERS).map((u) => [u, randomBytes(24).toString('hex')])) as Record<ClusterUser, string>;
+  const tokens = Object.fromEntries(Object.keys(CLUSTER_USERS).map((u) => [u, randomBytes(24).toString('hex')])) as Record<
+    ClusterUser,
+    string
+  >;
   const lines = Object.entries(CLUSTER_USERS).map(([key, { user, groups }]) => {
     const token = tokens[key as ClusterUser];
     return groups.length > 0 ? `${token},${user},${user},"${groups.join(',')}"` : `${token},${user},${user}`;

@@ -17,28 +17,41 @@ const BENCHMARKS = resolve(REPO, 'bench/tables');
 export async function installNasmesh(cluster: LocalCluster, log: (line: string) => void = () => {}): Promise<ControllerAccess> {
   const natsData = join(cluster.dir, 'volumes', 'nats');
   mkdirSync(natsData, { recursive: true });
-  const volumes: object[] = [hostPathVolume('nasmesh-nats-data', natsData, 'ReadWriteOnce', { namespace: 'nasmesh-system', name: 'data-nasmesh-nats-0' })];
+  const volumes: object[] = [
+    hostPathVolume('nasmesh-nats-data', natsData, 'ReadWriteOnce', { namespace: 'nasmesh-system', name: 'data-nasmesh-nats-0' }),
+  ];
   if (existsSync(BENCHMARKS)) {
-    volumes.push(
-      hostPathVolume('nasmesh-benchmarks', BENCHMARKS, 'ReadOnlyMany', { namespace: 'default', name: 'nasmesh-benchmarks' }),
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'nasmesh-benchmarks', namespace: 'default' },
-        spec: { accessModes: ['ReadOnlyMany'], storageClassName: '', volumeName: 'nasmesh-benchmarks', resources: { requests: { storage: '1Gi' } } },
+    volumes.push(hostPathVolume('nasmesh-benchmarks', BENCHMARKS, 'ReadOnlyMany', { namespace: 'default', name: 'nasmesh-benchmarks' }), {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'nasmesh-benchmarks', namespace: 'default' },
+      spec: {
+        accessModes: ['ReadOnlyMany'],
+        storageClassName: '',
+        volumeName: 'nasmesh-benchmarks',
+        resources: { requests: { storage: '1Gi' } },
       },
-    );
+    });
   }
   await cluster.kubectl(['apply', '-f', '-'], volumes.map((v) => stringify(v)).join('---\n'));
   // What a platform team runs: the chart (its CRD included), with the local cluster's values.
   await cluster.helm([
-    'install', 'nasmesh', join(REPO, 'helm/nasmesh'),
-    '--namespace', 'nasmesh-system', '--create-namespace',
-    '--values', join(REPO, 'helm/nasmesh/values-local.yaml'),
-    '--wait', '--timeout', '5m',
+    'install',
+    'nasmesh',
+    join(REPO, 'helm/nasmesh'),
+    '--namespace',
+    'nasmesh-system',
+    '--create-namespace',
+    '--values',
+    join(REPO, 'helm/nasmesh/values-local.yaml'),
+    '--wait',
+    '--timeout',
+    '5m',
   ]);
   log('installed nasmesh with helm (helm/nasmesh, values-local.yaml): CRD, NATS, controller, latency-profiler, operator');
-  const ip = (await cluster.kubectl(['get', 'service', '-n', 'nasmesh-system', 'nasmesh-controller', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const ip = (
+    await cluster.kubectl(['get', 'service', '-n', 'nasmesh-system', 'nasmesh-controller', '-o', 'jsonpath={.spec.clusterIP}'])
+  ).trim();
   return { address: `${ip}:50051`, ...(await userCredentials(cluster)) };
 }
 
@@ -56,7 +69,10 @@ export interface ControllerAccess {
 
 async function userCredentials(cluster: LocalCluster): Promise<Omit<ControllerAccess, 'address'>> {
   const read = async (key: string) =>
-    Buffer.from(await cluster.kubectl(['get', 'secret', '-n', 'nasmesh-system', 'nasmesh-mesh', '-o', `jsonpath={.data.${key.replace('.', '\\.')}}`]), 'base64');
+    Buffer.from(
+      await cluster.kubectl(['get', 'secret', '-n', 'nasmesh-system', 'nasmesh-mesh', '-o', `jsonpath={.data.${key.replace('.', '\\.')}}`]),
+      'base64',
+    );
   const caFile = join(cluster.dir, 'nasmesh-ca.crt');
   const tokenFile = join(cluster.dir, 'nasmesh-admin-token');
   writeFileSync(caFile, await read('ca.crt'));

@@ -67,7 +67,8 @@ export class LocalCluster {
     mkdirSync(join(o.dir, 'logs'), { recursive: true });
     const network = reserveNetwork(o.dir, o.firstOctet ?? 10, isAlive);
     const pids: ControlPlanePids = {};
-    const record = (server = '') => writeFileSync(join(o.dir, 'cluster.json'), JSON.stringify({ server, octet: network.octet, pids } satisfies ClusterState, null, 2));
+    const record = (server = '') =>
+      writeFileSync(join(o.dir, 'cluster.json'), JSON.stringify({ server, octet: network.octet, pids } satisfies ClusterState, null, 2));
     try {
       const credentials = createCredentials(o.dir, network.kubernetesServiceIp);
       const plane = await startControlPlane(o.dir, bin, network, credentials);
@@ -79,10 +80,18 @@ export class LocalCluster {
       record(plane.server);
       const cluster = new LocalCluster(o.dir, { server: plane.server, octet: network.octet, pids });
       writeCommands(cluster.binDir, bin);
-      pids['pod-runner'] = await startDaemon(process.execPath, ['--import', TSX, join(REPO, 'tools/local-cluster/pod-runner/main.ts'), o.dir], join(o.dir, 'logs', 'pod-runner.log'));
+      pids['pod-runner'] = await startDaemon(
+        process.execPath,
+        ['--import', TSX, join(REPO, 'tools/local-cluster/pod-runner/main.ts'), o.dir],
+        join(o.dir, 'logs', 'pod-runner.log'),
+      );
       record(plane.server);
       await cluster.addNodes(o.nodes ?? DEFAULT_NODES);
-      await waitUntil('the pod runner', () => readFileSync(join(o.dir, 'logs', 'pod-runner.log'), 'utf8').includes('pod runner ready'), 60_000);
+      await waitUntil(
+        'the pod runner',
+        () => readFileSync(join(o.dir, 'logs', 'pod-runner.log'), 'utf8').includes('pod runner ready'),
+        60_000,
+      );
       log(`nodes ready: ${(o.nodes ?? DEFAULT_NODES).map((n) => `${n.name}${n.gpus > 0 ? ` (${n.gpus} GPUs)` : ''}`).join(', ')}`);
       return cluster;
     } catch (e) {
@@ -130,7 +139,9 @@ export class LocalCluster {
   /** Runs the cluster's helm as admin; resolves with its stdout, rejects with its stderr. */
   async helm(args: readonly string[]): Promise<string> {
     try {
-      const { stdout } = await promisify(execFile)(join(this.binDir, 'helm'), ['--kubeconfig', this.kubeconfig, ...args], { maxBuffer: 64 << 20 });
+      const { stdout } = await promisify(execFile)(join(this.binDir, 'helm'), ['--kubeconfig', this.kubeconfig, ...args], {
+        maxBuffer: 64 << 20,
+      });
       return stdout;
     } catch (e) {
       throw new Error(`helm ${args.join(' ')}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
@@ -142,7 +153,11 @@ export class LocalCluster {
     this.stopped = true;
     await stopAll(this.state.pids);
     // Pods' processes the runner did not end (it died): each leads its own process group.
-    await Promise.all(this.podPids().filter(isRunning).map((pid) => stopProcessGroup(pid, 5_000)));
+    await Promise.all(
+      this.podPids()
+        .filter(isRunning)
+        .map((pid) => stopProcessGroup(pid, 5_000)),
+    );
     releaseNetwork(this.network, this.dir);
   }
 
@@ -163,7 +178,11 @@ export class LocalCluster {
   private podPids(): number[] {
     const pods = join(this.dir, 'pods');
     if (!existsSync(pods)) return [];
-    return readdirSync(pods).flatMap((p) => readdirSync(join(pods, p)).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(pods, p, f), 'utf8'))));
+    return readdirSync(pods).flatMap((p) =>
+      readdirSync(join(pods, p))
+        .filter((f) => f.endsWith('.pid'))
+        .map((f) => Number(readFileSync(join(pods, p, f), 'utf8'))),
+    );
   }
 
   private async addNodes(nodes: readonly FakeNode[]): Promise<void> {
@@ -174,12 +193,18 @@ export class LocalCluster {
       async () => {
         const list = await api.listNode({ labelSelector: undefined });
         const fake = list.items.filter((n) => n.metadata?.annotations?.[KWOK_NODE_ANNOTATION] === 'fake');
-        return fake.length === nodes.length && fake.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return (
+          fake.length === nodes.length && fake.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        );
       },
       60_000,
     );
     // Pods need their namespace's service account, which the controller manager creates.
-    await waitUntil('the default service account', async () => (await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined, 60_000);
+    await waitUntil(
+      'the default service account',
+      async () => (await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined,
+      60_000,
+    );
   }
 }
 
@@ -209,11 +234,14 @@ async function startKwok(dir: string, bin: ClusterBinaries, network: ClusterNetw
   return startDaemon(
     bin.kwok,
     [
-      '--kubeconfig', kubeconfig,
-      '--config', config,
+      '--kubeconfig',
+      kubeconfig,
+      '--config',
+      config,
       '--manage-all-nodes=false',
       `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-      '--node-ip', network.nodeIp,
+      '--node-ip',
+      network.nodeIp,
       // Node leases are the heartbeat the node lifecycle controller watches (node-heartbeat-with-lease renews the
       // Node's status only every 10 min); without them it declares the nodes lost and marks their pods NotReady.
       '--node-lease-duration-seconds=40',
@@ -231,6 +259,9 @@ function writeCommands(binDir: string, bin: ClusterBinaries): void {
   symlinkSync(bin.kubectl, join(binDir, 'kubectl'));
   symlinkSync(bin.helm, join(binDir, 'helm'));
   const nasmesh = join(binDir, 'nasmesh');
-  writeFileSync(nasmesh, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(join(REPO, 'src/cli/main.ts'))} "$@"\n`);
+  writeFileSync(
+    nasmesh,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(join(REPO, 'src/cli/main.ts'))} "$@"\n`,
+  );
   chmodSync(nasmesh, 0o755);
 }

@@ -20,7 +20,11 @@ program
     const controller = o.bare ? undefined : await installNasmesh(cluster, log);
     const env = { KUBECONFIG: cluster.kubeconfig, PATH: `${cluster.binDir}:$PATH`, ...(controller ? controllerEnv(controller) : {}) };
     console.log('ready; to use it from this shell:');
-    console.log(`export ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log(
+      `export ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   });
 program
   .command('down')

@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Starts `command` in its own process group with stdout and stderr appended to `logFile`, detached from this
  * process, so `make cluster-up` can return while the cluster runs on. Resolves with its pid once it started.
  */
-export function startDaemon(command: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export function startDaemon(
+  command: string,
+  args: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const log = openSync(logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log], env });
   return new Promise((resolve, reject) => {

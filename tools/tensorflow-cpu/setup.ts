@@ -1,5 +1,17 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +80,9 @@ export async function setupTensorflowCpu(opts: SetupOptions = {}): Promise<Setup
     if (existsSync(pkg) && (built === undefined || built === wanted) && (await checkBackend(repo)) === null) {
       return { ok: true, detail: `already set up (${built ? `tensorflow-cpu ${version}` : "tfjs-node's own libtensorflow"})` };
     }
-    const libs = await timed(`libraries of tensorflow-cpu ${version}`, () => wheelLibraries(opts.cache ?? defaultCache(), version, opts.wheels, log));
+    const libs = await timed(`libraries of tensorflow-cpu ${version}`, () =>
+      wheelLibraries(opts.cache ?? defaultCache(), version, opts.wheels, log),
+    );
     if (!existsSync(pkg)) {
       await timed('@tensorflow/tfjs-node from npm, without its install script', () => installPackage(repo));
       installedHere = true;
@@ -109,9 +123,23 @@ async function wheelLibraries(cache: string, version: string, wheels: string | u
     const pip = await findPip();
     const source = wheels ? ['--no-index', '--find-links', wheels] : [];
     log(`tensorflow-cpu: pip download tensorflow-cpu==${version} (about 274 MB, once per machine)`);
-    await run(pip[0]!, [...pip.slice(1), 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', ...source, '-d', partial, `tensorflow-cpu==${version}`], {
-      what: `pip download tensorflow-cpu==${version}`,
-    });
+    await run(
+      pip[0]!,
+      [
+        ...pip.slice(1),
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        ...source,
+        '-d',
+        partial,
+        `tensorflow-cpu==${version}`,
+      ],
+      {
+        what: `pip download tensorflow-cpu==${version}`,
+      },
+    );
     const wheel = readdirSync(partial).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new StepError(`pip download tensorflow-cpu==${version} left no wheel in ${partial}`);
     log(`tensorflow-cpu: extracting the libraries and C headers from ${wheel}`);
@@ -223,7 +251,11 @@ async function buildAddon(repo: string): Promise<void> {
 async function checkBackend(repo: string): Promise<string | null> {
   const script = `const tf = require('@tensorflow/tfjs-node'); tf.tensor([1, 2]).square().dataSync(); console.log('backend=' + tf.getBackend());`;
   try {
-    const out = await run(process.execPath, ['-e', script], { cwd: repo, env: { TF_CPP_MIN_LOG_LEVEL: '2' }, what: 'loading @tensorflow/tfjs-node' });
+    const out = await run(process.execPath, ['-e', script], {
+      cwd: repo,
+      env: { TF_CPP_MIN_LOG_LEVEL: '2' },
+      what: 'loading @tensorflow/tfjs-node',
+    });
     return out.includes('backend=tensorflow') ? null : `tfjs-node loaded but ${out.trim().split('\n').pop() ?? ''}`;
   } catch (err) {
     return (err as Error).message;

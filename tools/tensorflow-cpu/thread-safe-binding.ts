@@ -30,6 +30,9 @@ export function patchBinding(pkg: string): void {
   const patched = source
     .replace('#include <set>', '#include <mutex>\n#include <set>')
     .replace(DECLARATION, `${DECLARATION}\n${PATCHED}: worker threads insert concurrently.\nstatic std::mutex ATTR_NAME_SET_MUTEX;`)
-    .replace(INSERT, `[&] {\n        std::lock_guard<std::mutex> lock(ATTR_NAME_SET_MUTEX);\n        return ${INSERT.slice(0, -1)};\n      }();`);
+    .replace(
+      INSERT,
+      `[&] {\n        std::lock_guard<std::mutex> lock(ATTR_NAME_SET_MUTEX);\n        return ${INSERT.slice(0, -1)};\n      }();`,
+    );
   writeFileSync(path, patched);
 }

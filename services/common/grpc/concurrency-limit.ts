@@ -16,7 +16,10 @@ export class ConcurrencyLimit {
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.max) {
-      throw new GrpcStatusError(status.RESOURCE_EXHAUSTED, `${this.max} ${this.what} are in progress already, the most this server takes; try again later`);
+      throw new GrpcStatusError(
+        status.RESOURCE_EXHAUSTED,
+        `${this.max} ${this.what} are in progress already, the most this server takes; try again later`,
+      );
     }
     this.running++;
     try {

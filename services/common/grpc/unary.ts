@@ -15,7 +15,9 @@ export function unary<Req, Res>(handler: (request: Req, ctx: CallContext) => Pro
     const ctx = callContext(call, DEFAULT_SERVER_DEADLINE_MS);
     const run = async () => {
       assertBeforeDeadline(ctx);
-      const aborted = new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+      const aborted = new Promise<never>((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+      );
       aborted.catch(() => undefined);
       return Promise.race([handler(call.request, ctx), aborted]);
     };

@@ -24,7 +24,12 @@ export interface Informer<T extends KubernetesObject> {
  * (the resourceVersion it watched from is compacted away), and, where ListWatch gives up on any other error, lists
  * again after a backoff, so a restarted or unreachable API server only delays it.
  */
-export function startInformer<T extends KubernetesObject>(kc: KubeConfig, path: string, list: ListPromise<T>, o: InformerOptions = {}): Informer<T> {
+export function startInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  list: ListPromise<T>,
+  o: InformerOptions = {},
+): Informer<T> {
   let markSynced!: () => void;
   const synced = new Promise<void>((resolve) => (markSynced = resolve));
   const retryMs = o.retryMs ?? 500;

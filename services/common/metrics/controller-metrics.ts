@@ -28,14 +28,8 @@ export class ControllerMetrics {
     this.failedTotal = counter('nasmesh_candidates_failed_total', 'Candidates whose evaluation errored or diverged.');
     this.bestReward = gauge('nasmesh_best_reward', 'Highest reward of any evaluated candidate so far.');
     this.rewardAverage = gauge('nasmesh_reward_moving_average', 'Exponential moving average of the rewards.');
-    this.entropy = gauge(
-      'nasmesh_controller_entropy_nats',
-      'Entropy of the policy over whole architectures at its latest proposal.',
-    );
-    this.baseline = gauge(
-      'nasmesh_controller_reward_baseline',
-      "Reward baseline of the policy gradient, in the policy's reward scale.",
-    );
+    this.entropy = gauge('nasmesh_controller_entropy_nats', 'Entropy of the policy over whole architectures at its latest proposal.');
+    this.baseline = gauge('nasmesh_controller_reward_baseline', "Reward baseline of the policy gradient, in the policy's reward scale.");
     this.epsilon = gauge('nasmesh_controller_epsilon', 'Exploration rate of an epsilon-greedy policy.');
     this.queueDepth = new Gauge({ name: 'nasmesh_work_queue_depth', help: 'Jobs in the work queue.', registers });
   }

@@ -13,7 +13,11 @@ export interface MetricsServer {
  * Serves `GET /metrics` from a registry on host:port; port 0 picks a free port. With `ready`, also the probes a
  * Kubernetes Deployment points at: `/healthz` (the process answers) and `/readyz` (200 once `ready()`, else 503).
  */
-export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, ready?: () => boolean): Promise<MetricsServer> {
+export async function serveMetrics(
+  registry: Registry,
+  listen: { host: string; port: number },
+  ready?: () => boolean,
+): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (ready && path === '/healthz') return void res.writeHead(200).end('ok\n');

@@ -42,7 +42,12 @@ export class OperatorMetrics {
     });
     this.leader = new Gauge({ name: 'nasmesh_operator_leader', help: '1 while this replica holds the leader lease, else 0.', registers });
     this.depth = new Gauge({ name: 'nasmesh_operator_queue_depth', help: 'NASSearches waiting for or in a reconcile.', registers });
-    this.searches = new Gauge({ name: 'nasmesh_operator_searches', help: 'NASSearches the operator sees, by status.phase.', labelNames: ['phase'], registers });
+    this.searches = new Gauge({
+      name: 'nasmesh_operator_searches',
+      help: 'NASSearches the operator sees, by status.phase.',
+      labelNames: ['phase'],
+      registers,
+    });
     this.info = new Gauge({
       name: 'nasmesh_operator_search_info',
       help: 'Always 1: a NASSearch (its namespace and name), the controller id its metrics carry as `search`, and its phase.',
@@ -93,7 +98,10 @@ export class OperatorMetrics {
         const [component, phase] = k.split('\0') as [string, string];
         this.workerPods.set({ search_namespace: s.namespace, search, component, phase }, n);
       }
-      this.gpus.set({ search_namespace: s.namespace, search }, s.pods.filter((p) => p.scheduled).reduce((sum, p) => sum + p.gpus, 0));
+      this.gpus.set(
+        { search_namespace: s.namespace, search },
+        s.pods.filter((p) => p.scheduled).reduce((sum, p) => sum + p.gpus, 0),
+      );
     }
   }
 }

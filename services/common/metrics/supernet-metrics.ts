@@ -9,10 +9,7 @@ export class SupernetMetrics {
     const registers = [registry];
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['search'], registers });
     this.loss = gauge('nasmesh_supernet_train_loss', 'Mean cross-entropy of the latest shared-weight training steps.');
-    this.accuracy = gauge(
-      'nasmesh_supernet_train_accuracy',
-      'Training accuracy (fraction) of the latest shared-weight training steps.',
-    );
+    this.accuracy = gauge('nasmesh_supernet_train_accuracy', 'Training accuracy (fraction) of the latest shared-weight training steps.');
   }
 
   training(search: string, latest: { loss: number; accuracy: number }): void {

@@ -6,15 +6,7 @@ export { SearchEvents, type ReplayOptions } from './events.js';
 export { NatsSearchStore } from './nats-search-store.js';
 export { ResultsConsumer, type ResultsConsumerOptions } from './results-consumer.js';
 export { DUPLICATE_WINDOW_MS, EVENTS_MAX_AGE_MS } from './streams.js';
-export {
-  BLOB_BUCKET,
-  EVENTS_STREAM,
-  jobMsgId,
-  RESULTS_STREAM,
-  SEARCH_BUCKET,
-  WORK_STREAM,
-  workConsumerName,
-} from './subjects.js';
+export { BLOB_BUCKET, EVENTS_STREAM, jobMsgId, RESULTS_STREAM, SEARCH_BUCKET, WORK_STREAM, workConsumerName } from './subjects.js';
 export {
   SEARCH_EVENT_KINDS,
   type Codec,

@@ -30,7 +30,10 @@ export class NatsSearchStore implements SearchStore {
   ) {}
 
   /** `onUnreadable`: told about each search record listSearches leaves out because it cannot be read back. */
-  static async open(nc: NatsConnection, onUnreadable: (error: StoreReadError) => void = (e) => console.error(e.message)): Promise<NatsSearchStore> {
+  static async open(
+    nc: NatsConnection,
+    onUnreadable: (error: StoreReadError) => void = (e) => console.error(e.message),
+  ): Promise<NatsSearchStore> {
     const js = nc.jetstream({ timeout: REQUEST_TIMEOUT_MS });
     const kv = await retryTransient(() => js.views.kv(SEARCH_BUCKET, { history: 1, storage: StorageType.File }));
     const os = await retryTransient(() => js.views.os(BLOB_BUCKET, { storage: StorageType.File }));
@@ -52,10 +55,14 @@ export class NatsSearchStore implements SearchStore {
   }
 
   async listSearches(): Promise<StoredSearch[]> {
-    const searches = await this.getAll('search.*', (text, key) => parseStoredSearch(text, key.slice('search.'.length)), (e) => {
-      this.onUnreadable(e);
-      return undefined;
-    });
+    const searches = await this.getAll(
+      'search.*',
+      (text, key) => parseStoredSearch(text, key.slice('search.'.length)),
+      (e) => {
+        this.onUnreadable(e);
+        return undefined;
+      },
+    );
     return searches.sort(compareSearches);
   }
 
@@ -66,9 +73,13 @@ export class NatsSearchStore implements SearchStore {
 
   async listCandidates(id: string): Promise<CandidateRecord[]> {
     assertSearchId(id);
-    const candidates = await this.getAll(`candidate.${id}.*`, (text, key) => parseStoredCandidate(text, id, Number(key.split('.').at(-1))), (e) => {
-      throw e;
-    });
+    const candidates = await this.getAll(
+      `candidate.${id}.*`,
+      (text, key) => parseStoredCandidate(text, id, Number(key.split('.').at(-1))),
+      (e) => {
+        throw e;
+      },
+    );
     return candidates.sort((a, b) => a.index - b.index);
   }
 
@@ -133,7 +144,11 @@ export class NatsSearchStore implements SearchStore {
   }
 
   /** Every record under `filter`; `unreadable` decides what a record that fails `parse` becomes (or rethrows). */
-  private async getAll<T>(filter: string, parse: (text: string, key: string) => T, unreadable: (e: StoreReadError) => T | undefined): Promise<T[]> {
+  private async getAll<T>(
+    filter: string,
+    parse: (text: string, key: string) => T,
+    unreadable: (e: StoreReadError) => T | undefined,
+  ): Promise<T[]> {
     const keys = await retryTransient(async () => {
       const found: string[] = [];
       for await (const key of await this.kv.keys(filter)) found.push(key);

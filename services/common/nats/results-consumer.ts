@@ -50,12 +50,12 @@ export class ResultsConsumer {
     });
     const codec = options.codec ?? jsonCodec<R>();
     const onError = options.onError ?? ((err) => console.error(`results of ${searchId}:`, err));
-    const loop = new PullLoop(
-      nc,
-      consumer,
-      async (msg, signal) => handler(codec.decode(msg.data), deliveryContext(msg, signal)),
-      { concurrency: options.concurrency ?? 1, ackWaitMs, retryDelayMs: options.retryDelayMs ?? 1_000, onError },
-    );
+    const loop = new PullLoop(nc, consumer, async (msg, signal) => handler(codec.decode(msg.data), deliveryContext(msg, signal)), {
+      concurrency: options.concurrency ?? 1,
+      ackWaitMs,
+      retryDelayMs: options.retryDelayMs ?? 1_000,
+      onError,
+    });
     loop.start();
     return new ResultsConsumer(loop, jsm, searchId);
   }

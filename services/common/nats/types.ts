@@ -5,15 +5,7 @@ export interface Codec<T> {
   decode(data: Uint8Array): T;
 }
 
-export const SEARCH_EVENT_KINDS = [
-  'created',
-  'proposed',
-  'evaluated',
-  'policy',
-  'supernet',
-  'finished',
-  'failed',
-] as const;
+export const SEARCH_EVENT_KINDS = ['created', 'proposed', 'evaluated', 'policy', 'supernet', 'finished', 'failed'] as const;
 export type SearchEventKind = (typeof SEARCH_EVENT_KINDS)[number];
 
 /** One event of a search as read back from the events stream. */

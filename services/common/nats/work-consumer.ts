@@ -140,7 +140,8 @@ async function conflict(jsm: JetStreamManager, kind: string, searchId: string | 
     if (sameKind && (searchId === undefined ? perSearch : !perSearch)) others.push(c.name);
   }
   const names = others.join(', ') || '(none listed: they were just deleted; try again)';
-  const mixed = 'per-search workers (--search) and shared ones cannot be mixed on one NATS: a JetStream work-queue stream refuses consumers whose subjects overlap';
+  const mixed =
+    'per-search workers (--search) and shared ones cannot be mixed on one NATS: a JetStream work-queue stream refuses consumers whose subjects overlap';
   if (searchId !== undefined) {
     return new WorkQueueConflictError(
       `cannot take the ${kind} jobs of search ${searchId}: shared consumers take those of every search (${names}); ${mixed}. Once no shared worker runs any more, delete them (nats consumer rm ${WORK_STREAM} <name>)`,

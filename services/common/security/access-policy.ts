@@ -35,7 +35,10 @@ const accessFileSchema = z
             name: z.string().min(1).max(128),
             role: z.enum(ROLES),
             token: z.string().min(MIN_TOKEN_LENGTH).max(4096).optional(),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+            sha256: z
+              .string()
+              .regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits')
+              .optional(),
           })
           .strict()
           .refine((t) => (t.token === undefined) !== (t.sha256 === undefined), 'set exactly one of token and sha256'),
@@ -99,13 +102,19 @@ export class AccessPolicy {
       const names = certificateNames(auth.sslPeerCertificate);
       caller = names.map((n) => access.clients.get(n)).find((c) => c !== undefined);
       if (!caller) {
-        return { code: status.PERMISSION_DENIED, details: `client certificate ${names.join(', ') || '(no names)'} is not in the access file` };
+        return {
+          code: status.PERMISSION_DENIED,
+          details: `client certificate ${names.join(', ') || '(no names)'} is not in the access file`,
+        };
       }
     } else {
       return { code: status.UNAUTHENTICATED, details: 'no credentials: send "authorization: Bearer <token>" or a client certificate' };
     }
     if (needed === 'writer' && caller.role !== 'writer') {
-      return { code: status.PERMISSION_DENIED, details: `${caller.name} is a ${caller.role} and may not call ${method.split('/')[2]}: it changes state, writers only` };
+      return {
+        code: status.PERMISSION_DENIED,
+        details: `${caller.name} is a ${caller.role} and may not call ${method.split('/')[2]}: it changes state, writers only`,
+      };
     }
     return undefined;
   }

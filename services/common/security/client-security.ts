@@ -38,7 +38,9 @@ export class ClientSecurity {
     private readonly insecure: boolean,
     serverName?: string,
   ) {
-    this.options = serverName ? { ...CLIENT_OPTIONS, 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : CLIENT_OPTIONS;
+    this.options = serverName
+      ? { ...CLIENT_OPTIONS, 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName }
+      : CLIENT_OPTIONS;
   }
 
   /** Plaintext, no token: what a process without client flags uses. */
@@ -50,9 +52,11 @@ export class ClientSecurity {
     const log = o.log ?? ((line: string) => console.error(line));
     const reloadMs = o.reloadMs ?? 5_000;
     const tls = o.tlsCa !== undefined ? new TlsFiles({ cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa, reloadMs, log }) : undefined;
-    if (!tls && o.tlsCert !== undefined) throw new InsecureSettingError('--tls-cert for outgoing calls needs --tls-ca, the CA the servers chain to');
+    if (!tls && o.tlsCert !== undefined)
+      throw new InsecureSettingError('--tls-cert for outgoing calls needs --tls-ca, the CA the servers chain to');
     const token = o.tokenFile !== undefined ? new WatchedFile(o.tokenFile, readToken, reloadMs, log) : undefined;
-    if (!tls && o.serverName !== undefined) throw new InsecureSettingError('--tls-server-name needs --tls-ca: it names the certificate TLS verifies');
+    if (!tls && o.serverName !== undefined)
+      throw new InsecureSettingError('--tls-server-name needs --tls-ca: it names the certificate TLS verifies');
     return new ClientSecurity(tls?.channelCredentials() ?? credentials.createInsecure(), token, tls, o.insecure ?? false, o.serverName);
   }
 
@@ -64,7 +68,9 @@ export class ClientSecurity {
     if (!this.token || this.tls || this.insecure) return;
     const host = address.slice(0, address.lastIndexOf(':'));
     if (host !== 'localhost' && !isLoopbackAddress(host)) {
-      throw new InsecureSettingError(`refusing to send the bearer token of ${this.token.path} in plaintext to ${address}: give --tls-ca (or --insecure)`);
+      throw new InsecureSettingError(
+        `refusing to send the bearer token of ${this.token.path} in plaintext to ${address}: give --tls-ca (or --insecure)`,
+      );
     }
   }
 

@@ -43,7 +43,13 @@ export async function natsSecurity(
   if (tlsWanted && o.natsCa === undefined) throw new InsecureSettingError('TLS to NATS needs --nats-ca, the CA its certificate chains to');
   if (!tlsWanted) {
     for (const url of urls) {
-      await allowPlaintext({ what: `NATS at ${url}`, host: hostOf(url), secureWith: '--nats-ca (TLS) and a NATS credential', insecure: o.insecure, log });
+      await allowPlaintext({
+        what: `NATS at ${url}`,
+        host: hostOf(url),
+        secureWith: '--nats-ca (TLS) and a NATS credential',
+        insecure: o.insecure,
+        log,
+      });
     }
   }
   const authenticator = natsAuthenticator(o);
@@ -55,12 +61,16 @@ export async function natsSecurity(
 
 function natsAuthenticator(o: NatsSecurityOptions): Authenticator | undefined {
   const given = [o.natsPasswordFile ?? o.natsUser, o.natsTokenFile, o.natsNkeyFile, o.natsCredsFile].filter((v) => v !== undefined);
-  if (given.length > 1) throw new InsecureSettingError('give one NATS credential: --nats-user with --nats-password-file, --nats-token-file, --nats-nkey-file or --nats-creds-file');
+  if (given.length > 1)
+    throw new InsecureSettingError(
+      'give one NATS credential: --nats-user with --nats-password-file, --nats-token-file, --nats-nkey-file or --nats-creds-file',
+    );
   // Read now too, so that a missing file fails the start instead of every connect.
   const text = (file: string) => readable(file, () => readFileSync(file, 'utf8').trim());
   const bytes = (file: string) => readable(file, () => new TextEncoder().encode(readFileSync(file, 'utf8').trim()));
   if (o.natsUser !== undefined || o.natsPasswordFile !== undefined) {
-    if (o.natsUser === undefined || o.natsPasswordFile === undefined) throw new InsecureSettingError('--nats-user and --nats-password-file go together');
+    if (o.natsUser === undefined || o.natsPasswordFile === undefined)
+      throw new InsecureSettingError('--nats-user and --nats-password-file go together');
     return usernamePasswordAuthenticator(o.natsUser, text(o.natsPasswordFile));
   }
   if (o.natsTokenFile !== undefined) return tokenAuthenticator(text(o.natsTokenFile));

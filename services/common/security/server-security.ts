@@ -46,7 +46,11 @@ export async function serverSecurity(host: string, o: ServerSecurityOptions, log
   }
   const policy = o.accessFile !== undefined ? AccessPolicy.load(o.accessFile, o.reloadMs, log) : undefined;
   const transport = tls ? `TLS (${tls.describe()})${o.requireClientCert ? ', client certificates required' : ''}` : 'plaintext';
-  const access = policy ? `access file ${o.accessFile}` : o.requireClientCert ? 'any client with a certificate of the CA' : 'no access file: every caller may call every RPC';
+  const access = policy
+    ? `access file ${o.accessFile}`
+    : o.requireClientCert
+      ? 'any client with a certificate of the CA'
+      : 'no access file: every caller may call every RPC';
   return {
     credentials,
     interceptors: policy ? [authorizing(policy)] : [],

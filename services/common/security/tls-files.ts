@@ -66,14 +66,15 @@ export class TlsFiles implements experimental.CertificateProvider {
    */
   serverCredentials(requireClientCert: boolean): ServerCredentials {
     if (!this.hasIdentity) throw new TlsSettingError('serving TLS needs --tls-cert and --tls-key');
-    if (requireClientCert && !this.hasCa) throw new TlsSettingError('--require-client-cert needs --tls-ca, the CA client certificates must chain to');
+    if (requireClientCert && !this.hasCa)
+      throw new TlsSettingError('--require-client-cert needs --tls-ca, the CA client certificates must chain to');
     // grpc-js hands its first argument to the credentials as the identity provider and its second as the CA's.
     return experimental.createCertificateProviderServerCredentials(this, this.hasCa ? this : null, requireClientCert);
   }
 
   /** A client's credentials: verifies servers with the CA, presents the certificate (mutual TLS) when there is one. */
   channelCredentials(): ChannelCredentials {
-    if (!this.hasCa) throw new TlsSettingError('dialing with TLS needs --tls-ca, the CA the servers\' certificates chain to');
+    if (!this.hasCa) throw new TlsSettingError("dialing with TLS needs --tls-ca, the CA the servers' certificates chain to");
     return experimental.createCertificateProviderChannelCredentials(this, this.hasIdentity ? this : null);
   }
 

@@ -8,7 +8,12 @@ import { componentLabels, ownedBy, workersOf, serveArgs, workerPodTemplate } fro
  * A weight-sharing search's supernet-trainer: one pod (none once the search has ended) and the Service the
  * controller reaches it at. One replica: the shared weights are one model trained step by step.
  */
-export function desiredSupernetTrainer(nas: NASSearch, spec: SearchSpec, config: OperatorConfig, running: boolean): [V1Deployment, V1Service] {
+export function desiredSupernetTrainer(
+  nas: NASSearch,
+  spec: SearchSpec,
+  config: OperatorConfig,
+  running: boolean,
+): [V1Deployment, V1Service] {
   const workers = workersOf(spec);
   const name = childName(nas, 'supernet-trainer');
   const labels = componentLabels(nas, 'supernet-trainer');
@@ -23,7 +28,14 @@ export function desiredSupernetTrainer(nas: NASSearch, spec: SearchSpec, config:
       // Never two trainers of one search at once, not even during a rollout.
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector },
-      template: workerPodTemplate(nas, workers, config, 'supernet-trainer', { args: [...serveArgs('supernet-trainer', config, workers), '--trusted-controller', config.controller], serves: true }, 'Always'),
+      template: workerPodTemplate(
+        nas,
+        workers,
+        config,
+        'supernet-trainer',
+        { args: [...serveArgs('supernet-trainer', config, workers), '--trusted-controller', config.controller], serves: true },
+        'Always',
+      ),
     },
   };
   const service: V1Service = {

@@ -2,7 +2,16 @@ import type { V1Container, V1OwnerReference, V1PodTemplateSpec, V1Toleration, V1
 import type { SearchSpec } from '../../../src/spec/search-spec.js';
 import { type WorkersSpec, workersSpecSchema } from '../../../src/spec/workers-spec.js';
 import { childName } from '../names.js';
-import { type Component, COMPONENT_LABEL, MESH_DIR, MESH_NAME, NASSEARCH, type NASSearch, type OperatorConfig, SEARCH_LABEL } from '../types.js';
+import {
+  type Component,
+  COMPONENT_LABEL,
+  MESH_DIR,
+  MESH_NAME,
+  NASSEARCH,
+  type NASSearch,
+  type OperatorConfig,
+  SEARCH_LABEL,
+} from '../types.js';
 
 /** The extended resource GPU nodes advertise (NVIDIA's device plugin) and taint themselves with. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
@@ -122,13 +131,27 @@ export function workerPodTemplate(
 export function serveArgs(service: string, config: OperatorConfig, workers: WorkersSpec): string[] {
   // Only the mesh calls workers: mutual TLS, no access file.
   const tls = config.workerSecret
-    ? ['--tls-cert', `${MESH_DIR}/tls.crt`, '--tls-key', `${MESH_DIR}/tls.key`, '--tls-ca', `${MESH_DIR}/ca.crt`, '--tls-server-name', MESH_NAME, '--require-client-cert']
+    ? [
+        '--tls-cert',
+        `${MESH_DIR}/tls.crt`,
+        '--tls-key',
+        `${MESH_DIR}/tls.key`,
+        '--tls-ca',
+        `${MESH_DIR}/ca.crt`,
+        '--tls-server-name',
+        MESH_NAME,
+        '--require-client-cert',
+      ]
     : [];
   return [
-    'serve', service,
-    '--host', '$(POD_IP)',
-    '--port', String(config.ports.grpc),
-    '--metrics-port', String(config.ports.metrics),
+    'serve',
+    service,
+    '--host',
+    '$(POD_IP)',
+    '--port',
+    String(config.ports.grpc),
+    '--metrics-port',
+    String(config.ports.metrics),
     ...tls,
     ...natsArgs(config, workers),
   ];
@@ -142,12 +165,21 @@ export function serveArgs(service: string, config: OperatorConfig, workers: Work
 export function natsArgs(config: OperatorConfig, workers: WorkersSpec): string[] {
   const tls = config.workerSecret
     ? [
-        '--nats-ca', `${MESH_DIR}/ca.crt`, '--nats-cert', `${MESH_DIR}/tls.crt`, '--nats-key', `${MESH_DIR}/tls.key`,
-        '--nats-user', 'nasmesh', '--nats-password-file', `${MESH_DIR}/nats-password`,
+        '--nats-ca',
+        `${MESH_DIR}/ca.crt`,
+        '--nats-cert',
+        `${MESH_DIR}/tls.crt`,
+        '--nats-key',
+        `${MESH_DIR}/tls.key`,
+        '--nats-user',
+        'nasmesh',
+        '--nats-password-file',
+        `${MESH_DIR}/nats-password`,
       ]
     : [];
   return [
-    '--nats', config.natsUrl,
+    '--nats',
+    config.natsUrl,
     ...tls,
     ...(config.insecure ? ['--insecure'] : []),
     ...(workers.dataVolume ? ['--data-root', workers.dataVolume.mountPath] : []),

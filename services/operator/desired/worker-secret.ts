@@ -15,7 +15,12 @@ export function desiredWorkerSecret(nas: NASSearch, source: Record<string, strin
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: workerSecretName(nas), namespace: nas.metadata.namespace!, labels: componentLabels(nas, 'mesh'), ownerReferences: ownedBy(nas) },
+    metadata: {
+      name: workerSecretName(nas),
+      namespace: nas.metadata.namespace!,
+      labels: componentLabels(nas, 'mesh'),
+      ownerReferences: ownedBy(nas),
+    },
     type: 'Opaque',
     data: Object.fromEntries(WORKER_SECRET_KEYS.map((k) => [k, source[k]!])),
   };

@@ -14,8 +14,29 @@ export interface ConditionalFields {
 }
 
 // The API server's CEL names a property by its name only where that is a plain identifier and not a CEL keyword.
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for',
-  'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+]);
 
 function celField(name: string, path: string): string {
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name) || CEL_RESERVED.has(name)) {
@@ -36,8 +57,7 @@ function isNoneOf(selector: string, values: readonly string[]): string {
 }
 
 /** `a`, `a or b`, `a, b or c`. */
-const either = (values: readonly string[]) =>
-  values.length === 1 ? values[0]! : `${values.slice(0, -1).join(', ')} or ${values.at(-1)!}`;
+const either = (values: readonly string[]) => (values.length === 1 ? values[0]! : `${values.slice(0, -1).join(', ')} or ${values.at(-1)!}`);
 
 /** One rule per conditional field; each is a constant-cost comparison, far below the API server's cost limits. */
 export function conditionalFieldRules(fields: ConditionalFields, path: string): CelValidation[] {

@@ -86,7 +86,11 @@ function unionToStructural(branches: SchemaNode[], path: string): SchemaNode {
       ...(maxLength === undefined ? {} : { maxLength }),
     };
   }
-  if (types.size === 1 && types.has('object')) return flattenUnion(branches.map((b) => toStructural(b, path)), path);
+  if (types.size === 1 && types.has('object'))
+    return flattenUnion(
+      branches.map((b) => toStructural(b, path)),
+      path,
+    );
   throw new Error(`${path}: a structural schema cannot branch between ${[...types].join(', ')}`);
 }
 

@@ -26,13 +26,21 @@ export function flattenUnion(members: SchemaNode[], path: string): SchemaNode {
     }
     const having = members.filter((m) => m.properties?.[key] !== undefined);
     const everywhere = having.length === members.length;
-    properties[key] = mergeSchemas(having.map((m) => m.properties![key]!), everywhere, childPath(path, key));
+    properties[key] = mergeSchemas(
+      having.map((m) => m.properties![key]!),
+      everywhere,
+      childPath(path, key),
+    );
     // A field the members describe differently says what it means for each (`kubectl explain` shows one text).
     const descriptionOf = (m: SchemaNode) => m.properties![key]!.description as string | undefined;
     const texts = [...new Set(having.map(descriptionOf).filter((d): d is string => d !== undefined))];
     if (texts.length === 1) properties[key]!.description = texts[0];
     if (texts.length > 1) {
-      const who = (text: string) => having.filter((m) => descriptionOf(m) === text).map(valueOf).join(', ');
+      const who = (text: string) =>
+        having
+          .filter((m) => descriptionOf(m) === text)
+          .map(valueOf)
+          .join(', ');
       properties[key]!.description = texts.map((text) => `${who(text)}: ${text}`).join(' ');
     }
     if (!everywhere) onlyFor[key] = having.map(valueOf);
@@ -84,9 +92,18 @@ export function mergeSchemas(schemas: SchemaNode[], everywhere: boolean, path: s
   if (schemas.every((s) => s.enum)) merged.enum = [...new Set(schemas.flatMap((s) => s.enum!))];
   for (const [bound, exclusive, pick] of BOUNDS) Object.assign(merged, loosestBound(schemas, bound, exclusive, pick));
   if (schemas.some((s) => s['x-kubernetes-preserve-unknown-fields'])) merged['x-kubernetes-preserve-unknown-fields'] = true;
-  if (schemas.every((s) => s.items)) merged.items = mergeSchemas(schemas.map((s) => s.items!), true, `${path}[]`);
+  if (schemas.every((s) => s.items))
+    merged.items = mergeSchemas(
+      schemas.map((s) => s.items!),
+      true,
+      `${path}[]`,
+    );
   if (schemas.every((s) => typeof s.additionalProperties === 'object')) {
-    merged.additionalProperties = mergeSchemas(schemas.map((s) => s.additionalProperties as SchemaNode), true, path);
+    merged.additionalProperties = mergeSchemas(
+      schemas.map((s) => s.additionalProperties as SchemaNode),
+      true,
+      path,
+    );
   }
   if (schemas.some((s) => s.properties)) Object.assign(merged, mergeProperties(schemas, path));
   return ordered(everywhere ? merged : withoutDefault(merged));

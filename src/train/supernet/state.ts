@@ -58,8 +58,10 @@ export function unpackSupernet(net: Supernet, state: SupernetState, data: Float3
   const names = new Set(state.weights.map((e) => e.name));
   const missing = keys.filter((k) => !names.has(k));
   if (missing.length > 0 || names.size !== keys.length) {
-    throw new Error(`checkpoint does not match the supernet (missing ${missing.slice(0, 3).join(', ') || 'none'}, ` +
-      `${state.weights.length} saved vs ${keys.length} weights)`);
+    throw new Error(
+      `checkpoint does not match the supernet (missing ${missing.slice(0, 3).join(', ') || 'none'}, ` +
+        `${state.weights.length} saved vs ${keys.length} weights)`,
+    );
   }
   const slice = (e: TensorEntry): Float32Array => {
     if (e.offset + e.length > data.length || e.length !== e.shape.reduce((a, b) => a * b, 1)) {

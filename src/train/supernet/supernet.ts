@@ -48,7 +48,8 @@ export interface TrainSharedResult {
 }
 
 /** Where a cell input comes from: the stem (fixed channels) or an earlier cell (its concat of unused blocks). */
-type Source = { readonly kind: 'stem'; readonly channels: number } | { readonly kind: 'cell'; readonly cell: number; readonly filters: number };
+type Source =
+  { readonly kind: 'stem'; readonly channels: number } | { readonly kind: 'cell'; readonly cell: number; readonly filters: number };
 
 interface CellPlan {
   readonly reduction: boolean;
@@ -282,9 +283,7 @@ export class Supernet {
 
   private cell(i: number, cell: MicroCell, s0: State, s1: State): State {
     const plan = this.plan[i]!;
-    const p0 = plan.reduceInput0
-      ? this.factorizedReduce(s0.t, `cell${i}/pre0/fr`, s0.concat)
-      : this.reluConvBn(s0, `cell${i}/pre0`);
+    const p0 = plan.reduceInput0 ? this.factorizedReduce(s0.t, `cell${i}/pre0/fr`, s0.concat) : this.reluConvBn(s0, `cell${i}/pre0`);
     const states: tf.Tensor4D[] = [p0, this.reluConvBn(s1, `cell${i}/pre1`)];
     cell.blocks.forEach((block, b) => {
       const terms = block.inputs.map((input, slot) => {
@@ -307,7 +306,10 @@ export class Supernet {
     const cells = this.space.cells(arch);
     return tf.tidy(() => {
       const input = x instanceof Float32Array ? this.input(x) : x;
-      const stem: State = { t: this.bn(tf.conv2d(input, this.w('stem/conv') as tf.Tensor4D, this.config.stemStride, 'same'), 'stem/bn'), concat: null };
+      const stem: State = {
+        t: this.bn(tf.conv2d(input, this.w('stem/conv') as tf.Tensor4D, this.config.stemStride, 'same'), 'stem/bn'),
+        concat: null,
+      };
       let s0 = stem;
       let s1 = stem;
       this.plan.forEach((p, i) => {
@@ -411,7 +413,16 @@ export class Supernet {
       const w = this.store.get(key);
       const prev = this.momentum.get(key);
       const next = this.updateOnHost
-        ? hostTensors(w.shape, sgdStep(w.dataSync() as Float32Array, g.dataSync() as Float32Array, prev?.dataSync() as Float32Array | undefined, clipScale, settings))
+        ? hostTensors(
+            w.shape,
+            sgdStep(
+              w.dataSync() as Float32Array,
+              g.dataSync() as Float32Array,
+              prev?.dataSync() as Float32Array | undefined,
+              clipScale,
+              settings,
+            ),
+          )
         : tf.tidy(() => sgdStepTensors(w, g, prev, scale, settings));
       w.assign(next.weight);
       next.weight.dispose();

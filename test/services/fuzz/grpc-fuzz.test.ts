@@ -156,18 +156,36 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
       log: () => {},
     });
     trainer = new SupernetTrainer(
-      { checkpoints: new CheckpointBlobs(await NatsSearchStore.open(nc, () => {})), events, metrics: new SupernetMetrics(registry), dataOptions: { roots: data } },
+      {
+        checkpoints: new CheckpointBlobs(await NatsSearchStore.open(nc, () => {})),
+        events,
+        metrics: new SupernetMetrics(registry),
+        dataOptions: { roots: data },
+      },
       (address) => new ControllerPolicySource(address),
     );
     const profiler = new LatencyProfiler(localHardwareProfile(await initBackend()), { warmup: 1 });
     const start = async (name: keyof typeof servers, definition: never, implementation: never) => {
-      const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ definition, implementation }], drainTimeoutMs: 2_000 });
+      const server = await startGrpcServer({
+        host: '127.0.0.1',
+        port: 0,
+        services: [{ definition, implementation }],
+        drainTimeoutMs: 2_000,
+      });
       servers[name] = { server, client: rawClient(`127.0.0.1:${server.port}`) };
     };
     await start('controller', ControllerService as never, controllerHandlers(searches, events, store) as never);
-    await start('evaluator', EvaluatorService as never, evaluatorHandlers(new JobEvaluator({ benchmark: new BenchmarkModeEvaluator(data) })) as never);
+    await start(
+      'evaluator',
+      EvaluatorService as never,
+      evaluatorHandlers(new JobEvaluator({ benchmark: new BenchmarkModeEvaluator(data) })) as never,
+    );
     // No controller is trusted: a valid StartTraining is refused after its document was read, so nothing trains.
-    await start('trainer', SupernetTrainerService as never, supernetTrainerHandlers(trainer, new TrustedPeers(['trusted.invalid:1'], false, 'controller', '--trusted-controller')) as never);
+    await start(
+      'trainer',
+      SupernetTrainerService as never,
+      supernetTrainerHandlers(trainer, new TrustedPeers(['trusted.invalid:1'], false, 'controller', '--trusted-controller')) as never,
+    );
     await start('profiler', LatencyProfilerService as never, latencyProfilerHandlers(profiler) as never);
   });
   after(async () => {
@@ -190,7 +208,16 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
   );
   /** Tables: the real one, links out, other files, traversal, absolute paths. */
   const table = fc
-    .constantFrom('nb201-synthetic.csv', 'leak.csv', 'notes.txt', '../nasmesh-outside/secret.csv', '/etc/passwd', 'the outside secret', 'nope.csv', '')
+    .constantFrom(
+      'nb201-synthetic.csv',
+      'leak.csv',
+      'notes.txt',
+      '../nasmesh-outside/secret.csv',
+      '/etc/passwd',
+      'the outside secret',
+      'nope.csv',
+      '',
+    )
     .map((t) => (t === 'the outside secret' ? join(outsideDir, 'secret.csv') : t));
   /** A search document: the valid one with its table swapped and any value made hostile. */
   const hostileDocument = fc
@@ -205,14 +232,52 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
   it('Controller: CreateSearch and every other RPC', async (t) => {
     const seen = counted(t, 'grpc.controller');
     const { client } = servers.controller;
-    const { ControllerService: S, CreateSearchRequest, GetSearchRequest, ListSearchesRequest, CancelSearchRequest, WatchSearchRequest, GetParetoFrontRequest, GetPolicySnapshotRequest, DownloadResultsRequest } =
-      await import('../../../services/gen/nasmesh/v1/controller.js');
+    const {
+      ControllerService: S,
+      CreateSearchRequest,
+      GetSearchRequest,
+      ListSearchesRequest,
+      CancelSearchRequest,
+      WatchSearchRequest,
+      GetParetoFrontRequest,
+      GetPolicySnapshotRequest,
+      DownloadResultsRequest,
+    } = await import('../../../services/gen/nasmesh/v1/controller.js');
     const enc = encoderOf;
     const requests = fc.oneof(
-      { weight: 5, arbitrary: fc.tuple(hostileDocument, fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('127.0.0.1:1', 'evil.example:50053')) })).map(([document, trainerAddress]) => ({ method: 'createSearch', request: { document, ...(trainerAddress !== null ? { supernetTrainer: trainerAddress } : {}) } })) },
-      { weight: 2, arbitrary: fc.tuple(fc.constantFrom('getSearch', 'cancelSearch', 'getParetoFront', 'watchSearch', 'downloadResults'), searchId).map(([method, id]) => ({ method, request: { searchId: id } })) },
-      { weight: 1, arbitrary: fc.tuple(searchId, fc.integer({ min: -5, max: 1_000_000 })).map(([id, minVersion]) => ({ method: 'getPolicySnapshot', request: { searchId: id, minVersion } })) },
-      { weight: 1, arbitrary: fc.tuple(fc.integer({ min: -10, max: 5000 }), fc.oneof(fc.string({ maxLength: 300 }), fc.base64String({ maxLength: 300 }))).map(([pageSize, pageToken]) => ({ method: 'listSearches', request: { pageSize, pageToken } })) },
+      {
+        weight: 5,
+        arbitrary: fc
+          .tuple(
+            hostileDocument,
+            fc.oneof(
+              { weight: 4, arbitrary: fc.constant(null) },
+              { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('127.0.0.1:1', 'evil.example:50053')) },
+            ),
+          )
+          .map(([document, trainerAddress]) => ({
+            method: 'createSearch',
+            request: { document, ...(trainerAddress !== null ? { supernetTrainer: trainerAddress } : {}) },
+          })),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(fc.constantFrom('getSearch', 'cancelSearch', 'getParetoFront', 'watchSearch', 'downloadResults'), searchId)
+          .map(([method, id]) => ({ method, request: { searchId: id } })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(searchId, fc.integer({ min: -5, max: 1_000_000 }))
+          .map(([id, minVersion]) => ({ method: 'getPolicySnapshot', request: { searchId: id, minVersion } })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.integer({ min: -10, max: 5000 }), fc.oneof(fc.string({ maxLength: 300 }), fc.base64String({ maxLength: 300 })))
+          .map(([pageSize, pageToken]) => ({ method: 'listSearches', request: { pageSize, pageToken } })),
+      },
     );
     const types: Record<string, (r: unknown) => Buffer> = {
       createSearch: enc(CreateSearchRequest),
@@ -247,17 +312,35 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
         hostileDocument,
         fc.oneof(
           // Mostly valid architectures, so that the job gets as far as the table it names.
-          { weight: 3, arbitrary: fc.record({ space: fc.constant('nb201'), choices: fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }) }) },
-          fc.record({ space: fc.constantFrom('nb201', 'enas-micro', 'x'), choices: fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 8 }) }),
+          {
+            weight: 3,
+            arbitrary: fc.record({ space: fc.constant('nb201'), choices: fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }) }),
+          },
+          fc.record({
+            space: fc.constantFrom('nb201', 'enas-micro', 'x'),
+            choices: fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 8 }),
+          }),
           fc.record({ space: fc.constant('nb201'), arch: fc.string({ maxLength: 60 }) }),
         ),
         fc.integer({ min: -1, max: 2 ** 31 - 1 }),
         fc.string({ maxLength: 30 }),
       )
-      .map(([document, architecture, index, checkpoint]) => ({ searchId: document.metadata?.name ?? '', index, architecture, document, checkpoint }));
+      .map(([document, architecture, index, checkpoint]) => ({
+        searchId: document.metadata?.name ?? '',
+        index,
+        architecture,
+        document,
+        checkpoint,
+      }));
     await fc.assert(
       fc.asyncProperty(job, async (request) => {
-        assertClear('Evaluate', await call(servers.evaluator.client, EvaluatorService.evaluate.path, request, { serialize: encoderOf(EvaluationJob), sent: seen }));
+        assertClear(
+          'Evaluate',
+          await call(servers.evaluator.client, EvaluatorService.evaluate.path, request, {
+            serialize: encoderOf(EvaluationJob),
+            sent: seen,
+          }),
+        );
       }),
       runs(1000),
     );
@@ -268,13 +351,27 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
     const gen = await import('../../../services/gen/nasmesh/v1/supernet_trainer.js');
     const weightSharing = () => {
       const doc = document();
-      doc.spec = { ...doc.spec, space: { name: 'enas-micro' }, dataset: { name: 'fashion-mnist' }, evaluation: { mode: 'weight-sharing', epochs: 1, controllerStepsPerEpoch: 5 } };
+      doc.spec = {
+        ...doc.spec,
+        space: { name: 'enas-micro' },
+        dataset: { name: 'fashion-mnist' },
+        evaluation: { mode: 'weight-sharing', epochs: 1, controllerStepsPerEpoch: 5 },
+      };
       return doc;
     };
     const start = fc
-      .tuple(fc.oneof(hostileDocument, fc.tuple(fc.array(fc.nat(40), { maxLength: 5 }), hostileJson()).map(([path, value]) => mutateAt(weightSharing(), path, value))), searchId, fc.constantFrom('127.0.0.1:50051', 'evil.example:50051', '', 'not an address', 'trusted.invalid:2'))
+      .tuple(
+        fc.oneof(
+          hostileDocument,
+          fc.tuple(fc.array(fc.nat(40), { maxLength: 5 }), hostileJson()).map(([path, value]) => mutateAt(weightSharing(), path, value)),
+        ),
+        searchId,
+        fc.constantFrom('127.0.0.1:50051', 'evil.example:50051', '', 'not an address', 'trusted.invalid:2'),
+      )
       .map(([document, id, controller]) => ({ method: 'startTraining', request: { searchId: id, document, controller } }));
-    const other = fc.tuple(fc.constantFrom('getStatus', 'getLatestCheckpoint', 'stopTraining'), searchId).map(([method, id]) => ({ method, request: { searchId: id } }));
+    const other = fc
+      .tuple(fc.constantFrom('getStatus', 'getLatestCheckpoint', 'stopTraining'), searchId)
+      .map(([method, id]) => ({ method, request: { searchId: id } }));
     const types: Record<string, (r: unknown) => Buffer> = {
       startTraining: encoderOf(gen.StartTrainingRequest),
       getStatus: encoderOf(gen.GetTrainingStatusRequest),
@@ -283,10 +380,15 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
     };
     await fc.assert(
       fc.asyncProperty(fc.oneof(start, other), async ({ method, request }) => {
-        const outcome = await call(servers.trainer.client, SupernetTrainerService[method as keyof typeof SupernetTrainerService].path, request, {
-          serialize: types[method]!,
-          sent: seen,
-        });
+        const outcome = await call(
+          servers.trainer.client,
+          SupernetTrainerService[method as keyof typeof SupernetTrainerService].path,
+          request,
+          {
+            serialize: types[method]!,
+            sent: seen,
+          },
+        );
         assertClear(method, outcome);
         assert.notEqual(outcome?.code === status.OK && method === 'startTraining', true, 'an untrusted controller started a training');
       }),
@@ -298,8 +400,19 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
     const seen = counted(t, 'grpc.latency-profiler');
     const { ProfileArchitectureRequest } = await import('../../../services/gen/nasmesh/v1/latency_profiler.js');
     const request = fc.record({
-      architecture: fc.oneof(fc.record({ space: fc.constantFrom('nb201', 'mnas', 'enas-macro', ''), choices: fc.array(fc.integer({ min: -1, max: 6 }), { maxLength: 30 }) }), fc.record({ space: fc.constant('nb201'), arch: fc.string({ maxLength: 60 }) })),
-      network: fc.record({ inputShape: fc.array(fc.integer({ min: -2, max: 64 }), { maxLength: 4 }), classes: fc.integer({ min: -1, max: 2000 }), channels: fc.integer({ min: -1, max: 64 }), stages: fc.option(fc.integer({ min: -1, max: 9 }), { nil: undefined }) }),
+      architecture: fc.oneof(
+        fc.record({
+          space: fc.constantFrom('nb201', 'mnas', 'enas-macro', ''),
+          choices: fc.array(fc.integer({ min: -1, max: 6 }), { maxLength: 30 }),
+        }),
+        fc.record({ space: fc.constant('nb201'), arch: fc.string({ maxLength: 60 }) }),
+      ),
+      network: fc.record({
+        inputShape: fc.array(fc.integer({ min: -2, max: 64 }), { maxLength: 4 }),
+        classes: fc.integer({ min: -1, max: 2000 }),
+        channels: fc.integer({ min: -1, max: 64 }),
+        stages: fc.option(fc.integer({ min: -1, max: 9 }), { nil: undefined }),
+      }),
       batchSize: fc.integer({ min: -1, max: 300 }),
       repeats: fc.integer({ min: -1, max: 1200 }),
       hardwareProfile: fc.constantFrom('', 'other-profile'),
@@ -307,7 +420,14 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const serialize = encoderOf(ProfileArchitectureRequest);
-        assertClear('ProfileArchitecture', await call(servers.profiler.client, LatencyProfilerService.profileArchitecture.path, r, { serialize, deadlineMs: 3_000, sent: seen }));
+        assertClear(
+          'ProfileArchitecture',
+          await call(servers.profiler.client, LatencyProfilerService.profileArchitecture.path, r, {
+            serialize,
+            deadlineMs: 3_000,
+            sent: seen,
+          }),
+        );
       }),
       runs(200),
     );
@@ -321,10 +441,18 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
       ...Object.values(SupernetTrainerService).map((m) => ['trainer', m] as const),
       ...Object.values(LatencyProfilerService).map((m) => ['profiler', m] as const),
     ];
-    const bytes = fc.oneof({ weight: 20, arbitrary: fc.uint8Array({ maxLength: 2000 }) }, { weight: 1, arbitrary: fc.constant(new Uint8Array(5 * 1024 * 1024)) });
+    const bytes = fc.oneof(
+      { weight: 20, arbitrary: fc.uint8Array({ maxLength: 2000 }) },
+      { weight: 1, arbitrary: fc.constant(new Uint8Array(5 * 1024 * 1024)) },
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...methods), bytes, async ([server, method], body) => {
-        const outcome = await call(servers[server].client, method.path, Buffer.from(body), { stream: method.responseStream, serialize: (b) => b as Buffer, deadlineMs: 2_000, sent: seen });
+        const outcome = await call(servers[server].client, method.path, Buffer.from(body), {
+          stream: method.responseStream,
+          serialize: (b) => b as Buffer,
+          deadlineMs: 2_000,
+          sent: seen,
+        });
         assertClear(method.path, outcome, true);
       }),
       runs(1000),
@@ -332,7 +460,12 @@ describe('fuzz: every gRPC handler takes hostile requests', { skip: skipWithoutN
   });
 
   it('leaves every server serving and every stored search readable', async (t) => {
-    t.diagnostic(`outcomes: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    t.diagnostic(
+      `outcomes: ${[...outcomes]
+        .sort()
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
     for (const { server } of Object.values(servers)) assert.equal(await healthStatus(`127.0.0.1:${server.port}`, ''), 'SERVING');
     const stored = await searches.list();
     for (const s of stored) assert.equal((await searches.require(s.id)).id, s.id);

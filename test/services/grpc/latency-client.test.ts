@@ -11,7 +11,13 @@ import { nb201, small, startProfilerServer } from './fixture.js';
 /** The controller's client of the latency-profiler service (`--latency-profiler`), against a real server. */
 
 const space = createSpace('nb201');
-const query: LatencyQuery = { space: { name: 'nb201' }, architecture: space.toJSON(nb201.choices), network: small, batchSize: 1, repeats: 3 };
+const query: LatencyQuery = {
+  space: { name: 'nb201' },
+  architecture: space.toJSON(nb201.choices),
+  network: small,
+  batchSize: 1,
+  repeats: 3,
+};
 
 let running: Awaited<ReturnType<typeof startProfilerServer>>;
 before(async () => {

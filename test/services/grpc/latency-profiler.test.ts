@@ -39,11 +39,7 @@ test('bad input is INVALID_ARGUMENT naming the field, in the message and the tra
     ['architecture', { network: small }],
     ['architecture.space', { architecture: { space: 'resnet', choices: [0] }, network: small }, 'nb201, enas-micro'],
     ['architecture.choices', { architecture: { space: 'nb201', choices: [1, 2, 3, 4, 0, 9] }, network: small }, 'edge'],
-    [
-      'architecture.decisions.edge10',
-      { architecture: { space: 'nb201', decisions: { edge10: 'conv' } }, network: small },
-      'nor_conv_3x3',
-    ],
+    ['architecture.decisions.edge10', { architecture: { space: 'nb201', decisions: { edge10: 'conv' } }, network: small }, 'nor_conv_3x3'],
     [
       'architecture.spaceOptions.blocks',
       { architecture: { space: 'enas-micro', spaceOptions: { blocks: 0 }, choices: [0] }, network: small },

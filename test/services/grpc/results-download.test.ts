@@ -35,7 +35,12 @@ const ANSWERS: Record<string, ResultFileChunk[]> = {
   gap: [chunk('weights.bin', 'ab', 4), chunk('weights.bin', 'cd', 4, 3)],
   resized: [chunk('weights.bin', 'ab', 4), chunk('weights.bin', 'cd', 5, 2)],
   'big-chunk': [chunk('weights.bin', Buffer.alloc(MiB + 1))],
-  fine: [chunk('candidates.jsonl', '{"index":0}\n'), chunk('model/weights.bin', 'ab', 4), chunk('model/weights.bin', 'cd', 4, 2), chunk('empty', '')],
+  fine: [
+    chunk('candidates.jsonl', '{"index":0}\n'),
+    chunk('model/weights.bin', 'ab', 4),
+    chunk('model/weights.bin', 'cd', 4, 2),
+    chunk('empty', ''),
+  ],
 };
 
 /**
@@ -79,7 +84,10 @@ describe('nasmesh results against a hostile controller', () => {
   for (const id of ['absolute', 'parent', 'parent-inside', 'dot', 'hidden', 'backslash', 'empty']) {
     it(`refuses a path that is not a plain relative path (${id})`, async () => {
       const { parent, out, written } = await download(id);
-      await assert.rejects(written, (e: Error) => e instanceof UnsafeDownloadError && /^refused the path ".*": not a relative path/.test(e.message));
+      await assert.rejects(
+        written,
+        (e: Error) => e instanceof UnsafeDownloadError && /^refused the path ".*": not a relative path/.test(e.message),
+      );
       assert.deepEqual(readdirSync(parent), ['out'], 'nothing beside the directory');
       if (id === 'absolute') assert.deepEqual(readdirSync(out), ['summary.json'], 'the valid file before it is kept');
       assert.ok(!existsSync('/tmp/nasmesh-owned'));
@@ -100,7 +108,10 @@ describe('nasmesh results against a hostile controller', () => {
       const { out, written } = await download(id);
       await assert.rejects(written, (e: Error) => e instanceof UnsafeDownloadError && why.test(e.message));
       const left = readdirSync(out, { recursive: true }) as string[];
-      assert.ok(left.every((f) => ['a.json', 'b.json'].includes(f)), `only complete files remain: ${left.join(', ')}`);
+      assert.ok(
+        left.every((f) => ['a.json', 'b.json'].includes(f)),
+        `only complete files remain: ${left.join(', ')}`,
+      );
     });
   }
 
@@ -117,7 +128,12 @@ describe('nasmesh results against a hostile controller', () => {
       { path: 'empty', bytes: 0 },
     ]);
     assert.equal(readFileSync(join(out, 'model', 'weights.bin'), 'utf8'), 'abcd');
-    assert.deepEqual((readdirSync(out, { recursive: true }) as string[]).sort(), ['candidates.jsonl', 'empty', 'model', 'model/weights.bin']);
+    assert.deepEqual((readdirSync(out, { recursive: true }) as string[]).sort(), [
+      'candidates.jsonl',
+      'empty',
+      'model',
+      'model/weights.bin',
+    ]);
   });
 
   it('exits with code 2 and says why, as a command', async () => {

@@ -39,10 +39,27 @@ test('serve: plaintext beyond loopback is refused at start, and runs with --inse
   const refused = await nasmesh('serve', 'latency-profiler', '--host', '0.0.0.0', '--port', '0', '--metrics-port', '0');
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(refused.stderr, /refusing plaintext gRPC on 0\.0\.0\.0: .* Secure it with --tls-cert and --tls-key, or pass --insecure/);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', 'latency-profiler', '--host', '0.0.0.0', '--port', '0', '--metrics-port', '0', '--insecure'], {
-    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      'latency-profiler',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--insecure',
+    ],
+    {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   try {
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));

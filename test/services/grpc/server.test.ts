@@ -55,10 +55,7 @@ test('shutdown cancels calls that outlive the drain bound, and their work stops'
   assert.ok(Date.now() - start < 2000, `shutdown took ${Date.now() - start} ms`);
   assert.ok([status.CANCELLED, status.UNAVAILABLE].includes((await endless) as status), `outcome ${await endless}`);
   // The profiler measures one network at a time: it is free again only if the cancelled measurement stopped.
-  const next = await Promise.race([
-    profiler.profile(smallEngineRequest),
-    sleep(5000, 'still busy', { ref: false }),
-  ]);
+  const next = await Promise.race([profiler.profile(smallEngineRequest), sleep(5000, 'still busy', { ref: false })]);
   assert.notEqual(next, 'still busy');
   client.close();
 });

@@ -27,7 +27,19 @@ function boundPort(child: ChildProcess): Promise<number> {
 test('SIGTERM: the latency-profiler process finishes the in-flight call, refuses new ones and exits 0', async () => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'services/latency-profiler/main.ts', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--drain-seconds', '60'],
+    [
+      '--import',
+      'tsx',
+      'services/latency-profiler/main.ts',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--drain-seconds',
+      '60',
+    ],
     { cwd: fileURLToPath(new URL('../../../', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -148,6 +148,9 @@ describe('/metrics over HTTP', () => {
     // Exit 3 is lint problems only, 1 a parse error; prom-client's default nodejs_active_*_total gauges draw lint
     // complaints nasmesh cannot fix, so only lint on nasmesh's own metrics fails the test.
     assert.ok(check.status === 0 || check.status === 3, output);
-    assert.deepEqual(output.split('\n').filter((l) => l.startsWith('nasmesh_')), []);
+    assert.deepEqual(
+      output.split('\n').filter((l) => l.startsWith('nasmesh_')),
+      [],
+    );
   });
 });

@@ -4,8 +4,7 @@ import { parsePrometheusText, sampleValue } from '../../support/prom-text.js';
 
 /** The metrics tests lean on this parser, so it must reject what Prometheus would (and a little more). */
 describe('the strict exposition parser', () => {
-  const histogram = (lines: string[]) =>
-    ['# HELP h_seconds h', '# TYPE h_seconds histogram', ...lines].join('\n') + '\n';
+  const histogram = (lines: string[]) => ['# HELP h_seconds h', '# TYPE h_seconds histogram', ...lines].join('\n') + '\n';
   const good = histogram([
     'h_seconds_bucket{a="x",le="0.1"} 1',
     'h_seconds_bucket{a="x",le="1"} 3',

@@ -10,7 +10,6 @@ import { WorkQueue } from '../../../services/common/nats/work-queue.js';
 import { skipWithoutNatsServer } from '../../support/nats-server.js';
 import { type Job, record, suiteNatsServer, waitFor } from './helpers.js';
 
-
 /**
  * What is left of a search that ended (cancelled, failed) in the work queue and the results stream: its controller
  * purges both; workers drop its jobs, and the result of the one they held when it ended.

@@ -33,7 +33,10 @@ describe('search events', { skip: skipWithoutNatsServer, timeout: 60_000 }, () =
 
     const watcher = follow(await SearchEvents.open<Event>(await connections.connect('watch')), 'ev-a');
     await waitFor('the history', () => watcher.got.length === 3);
-    assert.deepEqual(watcher.got.map((e) => e.pending), [2, 1, 0]);
+    assert.deepEqual(
+      watcher.got.map((e) => e.pending),
+      [2, 1, 0],
+    );
     assert.equal((await events.publish('ev-a', 'evaluated', { note: 'a2 again' }, '0')).duplicate, true);
     await events.publish('ev-a', 'policy', { note: 'a3' }, '1');
     await events.publish('ev-a', 'finished', { note: 'a4' }, '0');
@@ -45,7 +48,10 @@ describe('search events', { skip: skipWithoutNatsServer, timeout: 60_000 }, () =
       ['created', 'proposed', 'evaluated', 'policy', 'finished'].map((kind, i) => ['ev-a', kind, `a${i}`]),
     );
     const seqs = watcher.got.map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((x, y) => x - y),
+    );
     assert.ok(watcher.got.every((e) => Date.now() - e.time.getTime() < 60_000));
   });
 
@@ -59,7 +65,10 @@ describe('search events', { skip: skipWithoutNatsServer, timeout: 60_000 }, () =
     await waitFor('the events after the restart', () => watcher.got.length >= 6, 30_000);
     await new Promise((r) => setTimeout(r, 300));
     await watcher.stop();
-    assert.deepEqual(watcher.got.map((e) => e.event.note), ['0', '1', '2', '3', '4', '5']);
+    assert.deepEqual(
+      watcher.got.map((e) => e.event.note),
+      ['0', '1', '2', '3', '4', '5'],
+    );
   });
 
   it('skips and reports an event it cannot decode', async () => {

@@ -32,7 +32,10 @@ describe('NatsSearchStore', { skip: skipWithoutNatsServer, timeout: 60_000 }, ()
       const js = nc.jetstream();
       const data = new TextEncoder().encode(text);
       if (record === 'checkpoint') await (await js.views.os(BLOB_BUCKET)).putBlob({ name: `${id}/checkpoint.json` }, data);
-      else await (await js.views.kv(SEARCH_BUCKET)).put(record === 'search' ? `search.${id}` : `candidate.${id}.${padIndex(record.candidate)}`, data);
+      else
+        await (
+          await js.views.kv(SEARCH_BUCKET)
+        ).put(record === 'search' ? `search.${id}` : `candidate.${id}.${padIndex(record.candidate)}`, data);
     },
   }));
 });

@@ -32,7 +32,12 @@ describe('NATS with TLS and credentials', { skip: skipWithoutNatsServer, timeout
     pki?.dispose();
   });
 
-  const tlsFlags = (): NatsSecurityOptions => ({ natsCa: pki.ca, natsCert: setup.clientCert.cert, natsKey: setup.clientCert.key, insecure: false });
+  const tlsFlags = (): NatsSecurityOptions => ({
+    natsCa: pki.ca,
+    natsCert: setup.clientCert.cert,
+    natsKey: setup.clientCert.key,
+    insecure: false,
+  });
 
   it('a service connects with TLS, a client certificate and a user whose password is read from a file, and uses JetStream', async () => {
     const security = await natsSecurity(server.url, { ...tlsFlags(), natsUser: setup.user, natsPasswordFile: setup.passwordFile }, none);
@@ -53,8 +58,15 @@ describe('NATS with TLS and credentials', { skip: skipWithoutNatsServer, timeout
     await assert.rejects(connectOnce(server.url, await natsSecurity(server.url, tlsFlags(), none)), /authorization/i);
     const wrong = `${setup.passwordFile}.wrong`;
     writeFileSync(wrong, 'not-the-password');
-    await assert.rejects(connectOnce(server.url, await natsSecurity(server.url, { ...tlsFlags(), natsUser: setup.user, natsPasswordFile: wrong }, none)), /authorization/i);
-    const noCert = await natsSecurity(server.url, { natsCa: pki.ca, natsUser: setup.user, natsPasswordFile: setup.passwordFile, insecure: false }, none);
+    await assert.rejects(
+      connectOnce(server.url, await natsSecurity(server.url, { ...tlsFlags(), natsUser: setup.user, natsPasswordFile: wrong }, none)),
+      /authorization/i,
+    );
+    const noCert = await natsSecurity(
+      server.url,
+      { natsCa: pki.ca, natsUser: setup.user, natsPasswordFile: setup.passwordFile, insecure: false },
+      none,
+    );
     await assert.rejects(connectOnce(server.url, noCert));
     // A client that does not trust the server's CA never gets to talk (nats.js upgrades to the TLS the server asks for).
     await assert.rejects(connectOnce(server.url, {}), /certificate|tls|authorization/i);
@@ -65,8 +77,14 @@ describe('NATS with TLS and credentials', { skip: skipWithoutNatsServer, timeout
     const lines: string[] = [];
     await natsSecurity('nats://10.0.0.5:4222', { insecure: true }, (l) => lines.push(l));
     assert.match(lines[0]!, /^WARNING: --insecure: plaintext NATS at nats:\/\/10.0.0.5:4222/);
-    await assert.rejects(natsSecurity(server.url, { ...tlsFlags(), natsUser: 'mesh' }, none), /--nats-user and --nats-password-file go together/);
-    await assert.rejects(natsSecurity(server.url, { ...tlsFlags(), natsTokenFile: setup.passwordFile, natsNkeyFile: setup.nkeyFile }, none), /give one NATS credential/);
+    await assert.rejects(
+      natsSecurity(server.url, { ...tlsFlags(), natsUser: 'mesh' }, none),
+      /--nats-user and --nats-password-file go together/,
+    );
+    await assert.rejects(
+      natsSecurity(server.url, { ...tlsFlags(), natsTokenFile: setup.passwordFile, natsNkeyFile: setup.nkeyFile }, none),
+      /give one NATS credential/,
+    );
     await assert.rejects(natsSecurity(server.url, { ...tlsFlags(), natsTokenFile: '/no/such/file' }, none), /cannot read \(ENOENT\)/);
   });
 });

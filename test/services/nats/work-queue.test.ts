@@ -20,7 +20,6 @@ import { WorkQueue } from '../../../services/common/nats/work-queue.js';
 import { NatsServer, skipWithoutNatsServer } from '../../support/nats-server.js';
 import { Connections, type Job, record, waitFor } from './helpers.js';
 
-
 /**
  * The controller's side: stores each result it is handed. Delivery is at least once (an ack lost in a restart
  * brings a result again); the store's idempotent putCandidate is what makes each candidate count once.
@@ -69,8 +68,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     server = await NatsServer.start();
     store = await NatsSearchStore.open(await connections.connect('store'));
   });
-  const controller = async (searchId: string) =>
-    new Controller(store, searchId).start(await connections.connect('controller'));
+  const controller = async (searchId: string) => new Controller(store, searchId).start(await connections.connect('controller'));
   /** Two workers, each with its own connection as if in its own process. */
   const startWorkers = (kind: string, handled: Map<number, string[]>, ms: number, ackWaitMs?: number) =>
     Promise.all(
@@ -101,12 +99,21 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     await waitFor('40 results', () => results.stored === 40);
     await Promise.all([...workers.map((w) => w.stop()), results.stop()]);
 
-    assert.deepEqual([...handled.keys()].sort((x, y) => x - y), indices(40));
-    assert.ok([...handled.values()].every((by) => by.length === 1), 'a job was handled twice');
+    assert.deepEqual(
+      [...handled.keys()].sort((x, y) => x - y),
+      indices(40),
+    );
+    assert.ok(
+      [...handled.values()].every((by) => by.length === 1),
+      'a job was handled twice',
+    );
     const by = [...handled.values()].flat();
     assert.ok(by.includes('a') && by.includes('b'), 'one worker took every job');
     assert.equal(results.deliveries, 40);
-    assert.deepEqual(await stored(searchId), indices(40).map((i) => [i, i * 2]));
+    assert.deepEqual(
+      await stored(searchId),
+      indices(40).map((i) => [i, i * 2]),
+    );
   });
 
   it('drops a job submitted again under the same key, before and after it was done', async () => {
@@ -216,7 +223,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     assert.equal(info.num_pending + info.num_ack_pending, 0, 'the undecodable job is still queued');
   });
 
-  it('removes a finished search\'s durable and the results still queued for it', async () => {
+  it("removes a finished search's durable and the results still queued for it", async () => {
     const searchId = 'gone';
     const nc = await connections.connect('controller');
     const results = await controller(searchId);
@@ -226,8 +233,7 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     for (const i of [0, 1]) await queue.submitJob({ n: i }, { searchId, index: i });
     const jsm = await nc.jetstreamManager();
     const subject = resultSubject(searchId);
-    const queued = async () =>
-      (await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+    const queued = async () => (await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
     await waitFor('the queued results', async () => (await queued()) === 2);
     await worker.stop();
     await results.destroy();
@@ -254,11 +260,10 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     await queue.submitJob({ n: 5 }, { searchId, index: 0 });
     await tookIt;
     const handled = new Map<number, string[]>();
-    const second = await WorkQueueConsumer.start(
-      await connections.connect('second'),
-      recordingHandler('second', handled),
-      { kind, ackWaitMs: 30_000 },
-    );
+    const second = await WorkQueueConsumer.start(await connections.connect('second'), recordingHandler('second', handled), {
+      kind,
+      ackWaitMs: 30_000,
+    });
     const results = await controller(searchId);
     const stoppedAt = Date.now();
     await first.stop();
@@ -295,7 +300,13 @@ describe('work queue', { skip: skipWithoutNatsServer, timeout: 60_000 }, () => {
     await Promise.all([...workers.map((w) => w.stop()), results.stop()]);
     assert.equal(results.stored, 30);
 
-    assert.deepEqual([...handled.keys()].sort((x, y) => x - y), indices(30));
-    assert.deepEqual(await stored(searchId), indices(30).map((i) => [i, i * 2]));
+    assert.deepEqual(
+      [...handled.keys()].sort((x, y) => x - y),
+      indices(30),
+    );
+    assert.deepEqual(
+      await stored(searchId),
+      indices(30).map((i) => [i, i * 2]),
+    );
   });
 });

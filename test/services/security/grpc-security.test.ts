@@ -23,9 +23,15 @@ const READER_TOKEN = 'reader-token-0123456789abcdef';
 async function profileWith(address: string, security: ClientSecurity): Promise<number> {
   const client = new LatencyProfilerClient(address, security.credentials, security.options);
   try {
-    const request = ProfileArchitectureRequest.fromPartial({ architecture: nb201, network: { ...small, inputShape: [...small.inputShape] }, repeats: 1 });
+    const request = ProfileArchitectureRequest.fromPartial({
+      architecture: nb201,
+      network: { ...small, inputShape: [...small.inputShape] },
+      repeats: 1,
+    });
     return await new Promise((resolve, reject) =>
-      client.profileArchitecture(request, security.metadata(), { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r.medianMs))),
+      client.profileArchitecture(request, security.metadata(), { deadline: Date.now() + 10_000 }, (e, r) =>
+        e ? reject(e) : resolve(r.medianMs),
+      ),
     );
   } finally {
     client.close();
@@ -54,7 +60,9 @@ describe('gRPC transport security and identity', () => {
   const log: string[] = [];
 
   const start = async (o: Partial<ServerSecurityOptions>) => {
-    const security = await serverSecurity('127.0.0.1', { requireClientCert: false, insecure: false, reloadMs: RELOAD_MS, ...o }, (l) => log.push(l));
+    const security = await serverSecurity('127.0.0.1', { requireClientCert: false, insecure: false, reloadMs: RELOAD_MS, ...o }, (l) =>
+      log.push(l),
+    );
     securities.push(security);
     const { server: s, address } = await startProfilerServer(undefined, security);
     running.push(s);
@@ -104,8 +112,14 @@ describe('gRPC transport security and identity', () => {
     const { address } = await start({ tlsCert: server.cert, tlsKey: server.key, accessFile });
     const tls = { tlsCa: pki.ca };
     await assert.rejects(profileWith(address, client(tls)), refused(status.UNAUTHENTICATED, /no credentials/));
-    await assert.rejects(profileWith(address, client({ ...tls, tokenFile: token('not-a-known-token-at-all') })), refused(status.UNAUTHENTICATED, /unknown bearer token/));
-    await assert.rejects(profileWith(address, client({ ...tls, tokenFile: token(READER_TOKEN) })), refused(status.PERMISSION_DENIED, /dashboard is a reader .*ProfileArchitecture/));
+    await assert.rejects(
+      profileWith(address, client({ ...tls, tokenFile: token('not-a-known-token-at-all') })),
+      refused(status.UNAUTHENTICATED, /unknown bearer token/),
+    );
+    await assert.rejects(
+      profileWith(address, client({ ...tls, tokenFile: token(READER_TOKEN) })),
+      refused(status.PERMISSION_DENIED, /dashboard is a reader .*ProfileArchitecture/),
+    );
     assert.ok((await profileWith(address, client({ ...tls, tokenFile: token(WRITER_TOKEN) }))) > 0);
     // Health checking stays open, for probes: TLS without any credential.
     assert.equal(await healthStatus(address, '', client(tls).credentials), 'SERVING');
@@ -123,7 +137,10 @@ describe('gRPC transport security and identity', () => {
     const other = TestPki.create('other-ca');
     try {
       const forged = other.issue('nasmesh-operator');
-      await assert.rejects(profileWith(address, client({ tlsCa: pki.ca, tlsCert: forged.cert, tlsKey: forged.key })), refused(status.UNAVAILABLE));
+      await assert.rejects(
+        profileWith(address, client({ tlsCa: pki.ca, tlsCert: forged.cert, tlsKey: forged.key })),
+        refused(status.UNAVAILABLE),
+      );
     } finally {
       other.dispose();
     }
@@ -151,7 +168,10 @@ describe('gRPC transport security and identity', () => {
       await sleep(100);
     }
     assert.ok((await profileWith(address, writer)) > 0, 'the token added to the access file is accepted');
-    assert.ok(log.some((l) => /reloaded TLS certificate CN=second-name/.test(l)), log.join('\n'));
+    assert.ok(
+      log.some((l) => /reloaded TLS certificate CN=second-name/.test(l)),
+      log.join('\n'),
+    );
   });
 
   it('refuses plaintext beyond loopback unless --insecure, which warns', async () => {
@@ -160,7 +180,10 @@ describe('gRPC transport security and identity', () => {
       allowPlaintext({ what: `gRPC on ${host}`, host, secureWith: '--tls-cert and --tls-key', insecure, log: (l) => lines.push(l) });
     await check('127.0.0.1', false);
     await check('localhost', false);
-    await assert.rejects(check('0.0.0.0', false), (e: unknown) => e instanceof InsecureSettingError && /--tls-cert and --tls-key, or pass --insecure/.test(e.message));
+    await assert.rejects(
+      check('0.0.0.0', false),
+      (e: unknown) => e instanceof InsecureSettingError && /--tls-cert and --tls-key, or pass --insecure/.test(e.message),
+    );
     await assert.rejects(check('10.1.2.3', false), InsecureSettingError);
     assert.deepEqual(lines, []);
     await check('0.0.0.0', true);
@@ -173,10 +196,19 @@ describe('gRPC transport security and identity', () => {
 
   it('refuses TLS files that do not fit, naming the flag and quoting no key', async () => {
     const other = pki.issue('other');
-    await assert.rejects(start({ tlsCert: server.cert, tlsKey: other.key }), (e: unknown) => e instanceof TlsSettingError && /--tls-key .* is not the key of the certificate/.test(e.message));
+    await assert.rejects(
+      start({ tlsCert: server.cert, tlsKey: other.key }),
+      (e: unknown) => e instanceof TlsSettingError && /--tls-key .* is not the key of the certificate/.test(e.message),
+    );
     const garbage = join(pki.dir, 'garbage.key');
     writeFileSync(garbage, 'SECRET-KEY-MATERIAL');
-    await assert.rejects(start({ tlsCert: server.cert, tlsKey: garbage }), (e: unknown) => e instanceof TlsSettingError && !e.message.includes('SECRET') && /not a PEM private key/.test(e.message));
-    await assert.rejects(start({ tlsCert: server.cert, tlsKey: server.key, requireClientCert: true }), /--require-client-cert needs --tls-ca/);
+    await assert.rejects(
+      start({ tlsCert: server.cert, tlsKey: garbage }),
+      (e: unknown) => e instanceof TlsSettingError && !e.message.includes('SECRET') && /not a PEM private key/.test(e.message),
+    );
+    await assert.rejects(
+      start({ tlsCert: server.cert, tlsKey: server.key, requireClientCert: true }),
+      /--require-client-cert needs --tls-ca/,
+    );
   });
 });

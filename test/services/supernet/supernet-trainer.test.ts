@@ -105,7 +105,12 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
       host: '127.0.0.1',
       port: 0,
       // No trusted controllers configured: the loopback addresses these tests name are trusted.
-      services: [{ definition: SupernetTrainerService, implementation: supernetTrainerHandlers(trainer, new TrustedPeers([], false, 'controller', '--trusted-controller')) }],
+      services: [
+        {
+          definition: SupernetTrainerService,
+          implementation: supernetTrainerHandlers(trainer, new TrustedPeers([], false, 'controller', '--trusted-controller')),
+        },
+      ],
     });
     client = new SupernetTrainerClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   });
@@ -135,14 +140,20 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
     assert.ok([TrainingPhase.RUNNING, TrainingPhase.WAITING_FOR_POLICY].includes(started.phase));
     assert.equal(started.epochs, 2);
     // Starting it again while it trains answers its status.
-    assert.equal((await call<TrainingStatus>(client, 'startTraining', { searchId: 'ws-a', document: doc, controller: '127.0.0.2:1' })).epochs, 2);
+    assert.equal(
+      (await call<TrainingStatus>(client, 'startTraining', { searchId: 'ws-a', document: doc, controller: '127.0.0.2:1' })).epochs,
+      2,
+    );
     const epochs: number[] = [];
     await until('epoch 2', async () => {
       const s = await call<TrainingStatus>(client, 'getStatus', { searchId: 'ws-a' });
       if (epochs.at(-1) !== s.epoch) epochs.push(s.epoch);
       return s.phase === TrainingPhase.SUCCEEDED;
     });
-    assert.deepEqual(epochs.filter((e) => e > 0), [1, 2]);
+    assert.deepEqual(
+      epochs.filter((e) => e > 0),
+      [1, 2],
+    );
     // Epoch 1 used the first policy; epoch 2 waited for the one after epoch 1's two controller steps.
     assert.deepEqual(policies.at(-1)!.asked, [0, 2]);
 
@@ -155,9 +166,15 @@ describe('supernet-trainer over gRPC and NATS', { skip: skipWithoutNatsServer, t
       if (seen.length === 2) stop.abort();
     }
     const records = seen.map((e) => (e.event?.$case === 'supernetCheckpoint' ? e.event.value : undefined));
-    assert.deepEqual(records.map((r) => [r?.epoch, r?.objectName, r?.policyVersion]), [[1, 'supernet/1', 0], [2, 'supernet/2', 2]]);
+    assert.deepEqual(
+      records.map((r) => [r?.epoch, r?.objectName, r?.policyVersion]),
+      [
+        [1, 'supernet/1', 0],
+        [2, 'supernet/2', 2],
+      ],
+    );
     assert.ok(records.every((r) => Number.isFinite(r!.loss) && r!.accuracy >= 0 && r!.accuracy <= 1));
-    const latest = await call<typeof records[0]>(client, 'getLatestCheckpoint', { searchId: 'ws-a' });
+    const latest = await call<(typeof records)[0]>(client, 'getLatestCheckpoint', { searchId: 'ws-a' });
     assert.deepEqual(latest, records[1]);
     assert.match(await registry.metrics(), /nasmesh_supernet_train_loss\{search="ws-a"\} \d/);
 

@@ -39,7 +39,8 @@ export function podHostsFile(pod: V1Pod, services: readonly V1Service[], pods: r
     }
     if (endpoints[0]) lines.push([endpoints[0].status!.podIP!, ...names].join('\t'));
     for (const e of endpoints) {
-      if (e.spec?.subdomain === name && e.spec?.hostname) lines.push(`${e.status!.podIP}\t${e.spec?.hostname}.${name}.${ns}.svc.cluster.local`);
+      if (e.spec?.subdomain === name && e.spec?.hostname)
+        lines.push(`${e.status!.podIP}\t${e.spec?.hostname}.${name}.${ns}.svc.cluster.local`);
     }
   }
   return `${lines.join('\n')}\n`;

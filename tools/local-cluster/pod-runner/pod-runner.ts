@@ -129,7 +129,7 @@ export class PodRunner {
     const mark = pod.metadata?.annotations?.[RUNNER_ANNOTATION];
     if (mark !== undefined && mark !== this.id) {
       this.ended.add(uid);
-      void this.markEnded(pod, 'Failed', 'PodRunnerRestarted', 'the local pod runner restarted; this pod\'s processes are gone');
+      void this.markEnded(pod, 'Failed', 'PodRunnerRestarted', "the local pod runner restarted; this pod's processes are gone");
       return;
     }
     void this.startPod(pod).catch((e: Error) => {
@@ -149,7 +149,11 @@ export class PodRunner {
     writeFileSync(run.hostsFile, podHostsFile(pod, this.services.list(), this.pods.list()));
     this.running.set(uid, run);
     await this.api.patchNamespacedPod(
-      { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { metadata: { annotations: { [RUNNER_ANNOTATION]: this.id } } } },
+      {
+        name: pod.metadata!.name!,
+        namespace: pod.metadata!.namespace!,
+        body: { metadata: { annotations: { [RUNNER_ANNOTATION]: this.id } } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     if (pod.spec?.initContainers?.length) throw new Error('init containers are not supported by the local pod runner');
@@ -167,7 +171,8 @@ export class PodRunner {
     for (const container of pod.spec!.containers) {
       const env = await containerEnv(pod, container, serviceEnv, this.readObject);
       const command = [...(container.command ?? []), ...(container.args ?? [])].map((s) => expandVariables(s, env));
-      if (!container.command?.length) throw new Error(`container ${container.name}: the local pod runner runs no images, so it needs an explicit command`);
+      if (!container.command?.length)
+        throw new Error(`container ${container.name}: the local pod runner runs no images, so it needs an explicit command`);
       const child = startInSandbox({
         command,
         env: { PATH: this.o.path, HOME: join(dir, 'work'), HOSTNAME: pod.metadata!.name!, ...env },
@@ -178,7 +183,10 @@ export class PodRunner {
         logFile: join(dir, `${container.name}.log`),
         pidFile: join(dir, `${container.name}.pid`),
       });
-      const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+      const exited = once(child, 'exit').then(([code, signal]) => ({
+        code: code as number | null,
+        signal: signal as NodeJS.Signals | null,
+      }));
       const proc: ContainerProcess = { container, child, exited, startedAt: new Date().toISOString(), ready: false };
       run.processes.push(proc);
       void exited.then((result) => this.containerExited(run, proc, result));
@@ -226,22 +234,24 @@ export class PodRunner {
     const ready = run.processes.every((p) => p.ready) && run.processes.length === run.pod.spec!.containers.length;
     return {
       conditions: conditions(run.pod, ready, ready ? undefined : 'ContainersNotReady'),
-      containerStatuses: run.processes.map(
-        (p): V1ContainerStatus => ({
-          name: p.container.name,
-          image: p.container.image ?? '',
-          imageID: '',
-          ready: p.ready,
-          restartCount: 0,
-          started: true,
-          state: { running: { startedAt: new Date(p.startedAt) } },
-        }),
-      ),
+      containerStatuses: run.processes.map((p): V1ContainerStatus => ({
+        name: p.container.name,
+        image: p.container.image ?? '',
+        imageID: '',
+        ready: p.ready,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: new Date(p.startedAt) } },
+      })),
     };
   }
 
   /** A process ended on its own (not because its pod was deleted): the pod ends, as its restartPolicy says. */
-  private async containerExited(run: RunningPod, proc: ContainerProcess, result: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+  private async containerExited(
+    run: RunningPod,
+    proc: ContainerProcess,
+    result: { code: number | null; signal: NodeJS.Signals | null },
+  ): Promise<void> {
     if (run.stopping || this.closed) return;
     const pod = run.pod;
     this.ended.add(pod.metadata!.uid!);
@@ -252,10 +262,13 @@ export class PodRunner {
     const failed = result.code !== 0 || pod.spec?.restartPolicy === 'Always' || pod.spec?.restartPolicy === undefined;
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
     this.log(`pod ${key(pod)}: container ${proc.container.name} ${how}`);
-    await this.markEnded(pod, failed ? 'Failed' : 'Succeeded', failed ? 'ProcessExited' : 'Completed', `container ${proc.container.name} ${how}`, [
-      { proc, result },
-      ...others.map((p) => ({ proc: p, result: { code: 137, signal: null } })),
-    ]);
+    await this.markEnded(
+      pod,
+      failed ? 'Failed' : 'Succeeded',
+      failed ? 'ProcessExited' : 'Completed',
+      `container ${proc.container.name} ${how}`,
+      [{ proc, result }, ...others.map((p) => ({ proc: p, result: { code: 137, signal: null } }))],
+    );
   }
 
   private async markEnded(
@@ -355,7 +368,13 @@ export class PodRunner {
     const response = await this.api.createNamespacedServiceAccountToken({
       name: spec?.serviceAccountName ?? 'default',
       namespace: metadata!.namespace!,
-      body: { spec: { audiences: [], expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: metadata!.name!, uid: metadata!.uid! } } },
+      body: {
+        spec: {
+          audiences: [],
+          expirationSeconds,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: metadata!.name!, uid: metadata!.uid! },
+        },
+      },
     });
     return { token: response.status!.token, expirationSeconds: response.spec.expirationSeconds ?? expirationSeconds };
   }
@@ -365,7 +384,8 @@ export class PodRunner {
     if (!pvc.spec?.volumeName) throw new Error(`persistentVolumeClaim ${claim} is not bound`);
     const pv = await this.api.readPersistentVolume({ name: pvc.spec.volumeName });
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    if (!path) throw new Error(`PersistentVolume ${pv.metadata?.name}: only hostPath and local volumes are supported by the local pod runner`);
+    if (!path)
+      throw new Error(`PersistentVolume ${pv.metadata?.name}: only hostPath and local volumes are supported by the local pod runner`);
     return path;
   }
 

@@ -27,7 +27,11 @@ export function startInSandbox(spec: SandboxSpec): ChildProcess {
   const lines = ['set -e', `mount --bind ${quote(spec.hostsFile)} /etc/hosts`];
   for (const m of spec.mounts) {
     const isDir = statSync(m.source).isDirectory();
-    lines.push(isDir ? `mkdir -p ${quote(m.target)}` : `[ -e ${quote(m.target)} ] || { mkdir -p "$(dirname ${quote(m.target)})"; touch ${quote(m.target)}; }`);
+    lines.push(
+      isDir
+        ? `mkdir -p ${quote(m.target)}`
+        : `[ -e ${quote(m.target)} ] || { mkdir -p "$(dirname ${quote(m.target)})"; touch ${quote(m.target)}; }`,
+    );
     lines.push(`mount --bind ${quote(m.source)} ${quote(m.target)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${quote(m.target)}`);
   }

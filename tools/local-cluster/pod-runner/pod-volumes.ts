@@ -62,7 +62,8 @@ export async function prepareVolumes(pod: V1Pod, podDir: string, sources: Volume
     if (volume.emptyDir) return folder;
     const projections: V1VolumeProjection[] = volume.projected?.sources ?? [];
     if (volume.configMap) projections.push({ configMap: volume.configMap });
-    if (volume.secret) projections.push({ secret: { name: volume.secret.secretName, items: volume.secret.items, optional: volume.secret.optional } });
+    if (volume.secret)
+      projections.push({ secret: { name: volume.secret.secretName, items: volume.secret.items, optional: volume.secret.optional } });
     if (volume.downwardAPI) projections.push({ downwardAPI: volume.downwardAPI });
     if (projections.length === 0) throw new Error(`volume ${volume.name}: this kind of volume is not supported by the local pod runner`);
     for (const p of projections) await project(p, folder, namespace);
@@ -102,7 +103,11 @@ export function containerMounts(container: V1Container, volumes: PreparedVolumes
       const source = volumes.paths.get(m.name);
       if (source === undefined) throw new Error(`volumeMount ${m.mountPath}: no volume ${m.name}`);
       if (!isAbsolute(m.mountPath)) throw new Error(`volumeMount ${m.mountPath}: must be absolute`);
-      return { source: m.subPath ? join(source, safeRelative(m.subPath)) : source, target: normalize(m.mountPath), readOnly: m.readOnly ?? false };
+      return {
+        source: m.subPath ? join(source, safeRelative(m.subPath)) : source,
+        target: normalize(m.mountPath),
+        readOnly: m.readOnly ?? false,
+      };
     })
     .sort((a, b) => a.target.length - b.target.length);
 }

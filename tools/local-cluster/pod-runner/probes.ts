@@ -5,8 +5,8 @@ import type { IntOrString, V1Container, V1Probe } from '@kubernetes/client-node'
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProto } from 'grpc-health-check';
 
-const Health = (loadPackageDefinition(loadSync(healthProto, { enums: String })).grpc as Record<string, Record<string, unknown>>)
-  .health!.v1 as Record<string, ServiceClientConstructor>;
+const Health = (loadPackageDefinition(loadSync(healthProto, { enums: String })).grpc as Record<string, Record<string, unknown>>).health!
+  .v1 as Record<string, ServiceClientConstructor>;
 
 /**
  * One run of a readiness probe against the pod's IP, as a kubelet runs httpGet, tcpSocket and grpc probes: true when

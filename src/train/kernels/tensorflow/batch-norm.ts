@@ -13,7 +13,12 @@ export interface BatchNormTraining {
  * backend lacks it. The gradient reaches x, scale and offset through y only: the returned statistics feed moving
  * averages, never the loss.
  */
-export function nativeBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number): BatchNormTraining | null {
+export function nativeBatchNormTraining(
+  x: tf.Tensor4D,
+  scale: tf.Tensor1D,
+  offset: tf.Tensor1D,
+  epsilon: number,
+): BatchNormTraining | null {
   if (!hasKernel(NATIVE_BATCH_NORM)) return null;
   registerGradient();
   const [y, mean, unbiased, ...reserve] = tf.engine().runKernel(NATIVE_BATCH_NORM, { x, scale, offset }, { epsilon }) as tf.Tensor[];
@@ -35,11 +40,13 @@ function registerGradient(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, scale, reserve1, reserve2, reserve3] = saved;
       const dyY = Array.isArray(dy) ? dy[0]! : dy;
-      const [dx, dscale, doffset] = tf.engine().runKernel(
-        NATIVE_BATCH_NORM_GRAD,
-        { dy: dyY, x: x!, scale: scale!, reserve1: reserve1!, reserve2: reserve2!, reserve3: reserve3! },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
+      const [dx, dscale, doffset] = tf
+        .engine()
+        .runKernel(
+          NATIVE_BATCH_NORM_GRAD,
+          { dy: dyY, x: x!, scale: scale!, reserve1: reserve1!, reserve2: reserve2!, reserve3: reserve3! },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor[];
       return { x: () => dx!, scale: () => dscale!, offset: () => doffset! };
     },
   });

@@ -48,7 +48,15 @@ export function registerDepthwiseFilterGrad(): void {
       const attrs = args.attrs as unknown as FilterGradAttrs;
       // On a GPU the explicit form would leave cuDNN's kernel for no measured gain.
       if (b.isUsingGpuDevice || !takesTensorflowKernel(x!, attrs)) return original.kernelFunc(args);
-      const info = tf.backend_util.computeConv2DInfo(x!.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true);
+      const info = tf.backend_util.computeConv2DInfo(
+        x!.shape as [number, number, number, number],
+        attrs.filterShape,
+        attrs.strides,
+        1,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        true,
+      );
       const { top, bottom, left, right } = info.padInfo;
       const int = (name: string, value: number[]) => ({ name, type: b.binding.TF_ATTR_INT, value });
       const filterSizes = tf.tensor1d(attrs.filterShape, 'int32');

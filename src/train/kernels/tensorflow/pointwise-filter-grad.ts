@@ -28,7 +28,16 @@ function needsWorkaround(x: tf.TensorInfo, attrs: FilterGradAttrs): boolean {
   const [dh, dw] = pair(attrs.dilations);
   // 'same' and 'valid' pad a 1x1 filter by nothing; explicit padding would shift the positions.
   const unpadded = attrs.pad === 'same' || attrs.pad === 'valid' || attrs.pad === 0;
-  return kh === 1 && kw === 1 && (sh > 1 || sw > 1) && dh === 1 && dw === 1 && unpadded && attrs.dataFormat === 'NHWC' && x.shape[3]! < MIN_CHANNELS;
+  return (
+    kh === 1 &&
+    kw === 1 &&
+    (sh > 1 || sw > 1) &&
+    dh === 1 &&
+    dw === 1 &&
+    unpadded &&
+    attrs.dataFormat === 'NHWC' &&
+    x.shape[3]! < MIN_CHANNELS
+  );
 }
 
 /** Wraps the `tensorflow` backend's Conv2DBackpropFilter kernel (once its backend is registered). */
@@ -51,7 +60,11 @@ export function registerPointwiseFilterGrad(): void {
           backend: args.backend,
           attrs: { begin: [0, 0, 0, 0], end: x.shape, strides: [1, sh, sw, 1], ...masks },
         }) as tf.Tensor;
-        return original.kernelFunc({ ...args, inputs: { ...args.inputs, x: read }, attrs: { ...args.attrs, strides: 1, pad: 'valid' } }) as tf.Tensor;
+        return original.kernelFunc({
+          ...args,
+          inputs: { ...args.inputs, x: read },
+          attrs: { ...args.attrs, strides: 1, pad: 'valid' },
+        }) as tf.Tensor;
       });
     },
   });

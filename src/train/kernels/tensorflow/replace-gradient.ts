@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** A replacement gradient: the input gradients, or null to use tfjs's own for this call. */
-export type GradientOverride = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => ReturnType<tf.GradConfig['gradFunc']> | null;
+export type GradientOverride = (
+  dy: tf.Tensor | tf.Tensor[],
+  saved: tf.Tensor[],
+  attrs: tf.NamedAttrMap,
+) => ReturnType<tf.GradConfig['gradFunc']> | null;
 
 const replaced = new Set<string>();
 

@@ -31,7 +31,14 @@ interface OpAttr {
   value: number | number[] | string | boolean;
 }
 interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_FLOAT: number };
+  binding: {
+    TF_ATTR_TYPE: number;
+    TF_ATTR_FLOAT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_ATTR_INT: number;
+    TF_FLOAT: number;
+  };
   isUsingGpuDevice: boolean;
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
@@ -87,7 +94,9 @@ function oneDnnMaxPoolGrad(b: NodeBackend, x: tf.TensorInfo, dy: tf.TensorInfo, 
 function oneDnnMaxPoolAvailable(b: NodeBackend): boolean {
   if (b.isUsingGpuDevice) return false;
   try {
-    tf.tidy(() => oneDnnMaxPoolGrad(b, tf.ones([1, 2, 2, 1]), tf.ones([1, 1, 1, 1]), { filterSize: 2, strides: 2, pad: 'valid' }).dataSync());
+    tf.tidy(() =>
+      oneDnnMaxPoolGrad(b, tf.ones([1, 2, 2, 1]), tf.ones([1, 1, 1, 1]), { filterSize: 2, strides: 2, pad: 'valid' }).dataSync(),
+    );
     return true;
   } catch {
     return false;
@@ -118,7 +127,10 @@ export function registerTensorflowKernels(): void {
       try {
         const outs = b.executeMultipleOutputs(
           'FusedBatchNormV3',
-          [...batchNormAttrs(b, (attrs as { epsilon: number }).epsilon), { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }],
+          [
+            ...batchNormAttrs(b, (attrs as { epsilon: number }).epsilon),
+            { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 },
+          ],
           [inputs.x!, inputs.scale!, inputs.offset!, empty, empty],
           6,
         );
@@ -134,7 +146,12 @@ export function registerTensorflowKernels(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as NodeBackend;
       const { dy, x, scale, reserve1, reserve2, reserve3 } = inputs;
-      const outs = b.executeMultipleOutputs('FusedBatchNormGradV3', batchNormAttrs(b, (attrs as { epsilon: number }).epsilon), [dy!, x!, scale!, reserve1!, reserve2!, reserve3!], 5);
+      const outs = b.executeMultipleOutputs(
+        'FusedBatchNormGradV3',
+        batchNormAttrs(b, (attrs as { epsilon: number }).epsilon),
+        [dy!, x!, scale!, reserve1!, reserve2!, reserve3!],
+        5,
+      );
       // dx, dscale, doffset; the last two outputs are unused placeholders.
       tf.dispose(outs.slice(3));
       return outs.slice(0, 3);
@@ -145,7 +162,8 @@ export function registerTensorflowKernels(): void {
     tf.registerKernel({
       kernelName: NATIVE_MAX_POOL_GRAD,
       backendName: 'tensorflow',
-      kernelFunc: ({ inputs, backend, attrs }) => oneDnnMaxPoolGrad(backend as unknown as NodeBackend, inputs.x!, inputs.dy!, attrs as unknown as MaxPoolGradAttrs),
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        oneDnnMaxPoolGrad(backend as unknown as NodeBackend, inputs.x!, inputs.dy!, attrs as unknown as MaxPoolGradAttrs),
     });
   }
   registerPointwiseFilterGrad();

@@ -1,15 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  call,
-  dim,
-  f32,
-  pair,
-  release,
-  scatterDilated,
-  type Pad,
-  type Rounding,
-  type WasmBackendLike,
-} from './wasm-helpers.js';
+import { call, dim, f32, pair, release, scatterDilated, type Pad, type Rounding, type WasmBackendLike } from './wasm-helpers.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -24,16 +14,7 @@ function convInfoFor(
   dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): ConvInfo {
   if (dataFormat !== 'NHWC') throw new Error(`wasm training kernels support NHWC only, got ${dataFormat}`);
-  return tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filterShape,
-    strides,
-    pair(dilations),
-    pad,
-    rounding,
-    depthwise,
-    'channelsLast',
-  );
+  return tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, pair(dilations), pad, rounding, depthwise, 'channelsLast');
 }
 
 /** Copies the filter block of tap (kh, kw), already in the layout the forward kernel needs, to dst at offset. */
@@ -123,7 +104,12 @@ function inputGradByPhases(
     for (const pc of cols) {
       if (pr.taps === 0 || pc.taps === 0) continue;
       const rot = rotatedFilter(backend, filter, spec, pr.taps, pc.taps, pr.r, pc.r, sh, sw);
-      const pad = [[0, 0], [pr.padBefore, pr.padAfter], [pc.padBefore, pc.padAfter], [0, 0]];
+      const pad = [
+        [0, 0],
+        [pr.padBefore, pr.padAfter],
+        [pc.padBefore, pc.padAfter],
+        [0, 0],
+      ];
       const part = call(spec.kernel, backend, { x: dy, filter: rot }, { ...FWD_ATTRS, strides: [1, 1], dilations: [1, 1], pad });
       const src = f32(backend, part);
       const dst = f32(backend, out);
@@ -178,7 +164,12 @@ function inputGradViaForward(
     const bottom = hp - top - ho;
     const right = wp - left - wo;
     if (top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-      const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      const pad = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
       out = call(spec.kernel, backend, { x: dy, filter: rot }, { ...attrs, pad });
     }
   }
@@ -242,15 +233,7 @@ export function conv2DBackpropInput({ inputs, backend, attrs }: BackpropInputArg
 export function depthwiseBackpropInput({ inputs, backend, attrs }: BackpropInputArgs): tf.TensorInfo {
   const { dy, filter } = inputs;
   const fshape = filter.shape as [number, number, number, number];
-  const info = convInfoFor(
-    attrs.inputShape,
-    fshape,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const info = convInfoFor(attrs.inputShape, fshape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
   const [, fw, c, m] = fshape;
   const cm = c * m;
   // Filters [th, tw, C*M, 1]: channel c*M+j of dy is convolved with filter[.., c, j]; the M parts are summed below.
@@ -322,7 +305,12 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: BackpropFilterA
     {
       strides: [dh, dw],
       dilations: [sh, sw],
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
       dimRoundingMode: undefined,
     },

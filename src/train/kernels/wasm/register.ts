@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  conv2DBackpropFilter,
-  conv2DBackpropInput,
-  depthwiseBackpropFilter,
-  depthwiseBackpropInput,
-} from './conv-backprop.js';
+import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-backprop.js';
 import { registerFusedBatchNormGrad } from './batchnorm-grad.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { rememberBuiltin } from './wasm-helpers.js';

@@ -94,8 +94,8 @@ export function scatterDilated(
     for (let oh = 0; oh < ho; oh++) {
       const r = top + oh * sh;
       if (r < 0 || r >= hp) continue;
-      const srcRow = ((b * ho + oh) * wo) * c;
-      const dstRow = ((b * hp + r) * wp) * c;
+      const srcRow = (b * ho + oh) * wo * c;
+      const dstRow = (b * hp + r) * wp * c;
       for (let ow = 0; ow < wo; ow++) {
         const col = left + ow * sw;
         if (col < 0 || col >= wp) continue;
