@@ -26,6 +26,7 @@ import { desiredEvaluators } from './desired/evaluators.js';
 import { desiredFinalTraining } from './desired/final-training.js';
 import { desiredSupernetTrainer, supernetTrainerAddress } from './desired/supernet-trainer.js';
 import { desiredWorkerSecret } from './desired/worker-secret.js';
+import { holdsDesired } from './drift.js';
 import type { EventRecorder, EventType } from './event-recorder.js';
 import { searchId } from './names.js';
 import { resultsLocation } from './results-location.js';
@@ -359,7 +360,13 @@ export class Reconciler {
     ];
     const current = cache?.get(desired.metadata!.name!, nas.metadata.namespace) as KubernetesObject | undefined;
     const applied = cache ? current?.metadata?.annotations?.[DESIRED_ANNOTATION] : this.appliedSecrets.get(key);
-    if (applied === hash) return;
+    // Unchanged since the last apply, and nobody changed it by hand since (kubectl scale keeps the annotation). A Job's
+    // template cannot change once created, so a Job is not compared.
+    const drifted =
+      cache !== undefined &&
+      desired.kind !== 'Job' &&
+      !holdsDesired((current as { spec?: unknown }).spec, (desired as { spec?: unknown }).spec);
+    if (applied === hash && !drifted) return;
     const body = {
       ...desired,
       metadata: { ...desired.metadata, annotations: { ...desired.metadata!.annotations, [DESIRED_ANNOTATION]: hash } },

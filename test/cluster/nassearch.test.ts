@@ -266,7 +266,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.kubectl('delete', 'nas', '-n', ns, 'outside');
   });
 
-  it('a running search refuses a change of what it searches with a condition, takes a change of its workers, and kubectl delete cancels it', async () => {
+  it('a running search refuses a change of what it searches with a condition, takes a change of its workers, undoes a kubectl scale, and kubectl delete cancels it', async () => {
     const ns = await cluster.namespace('delete');
     await cluster.apply(nasSearch(ns, 'doomed', benchmark(3000)));
     const running = await cluster.waitFor('candidates evaluated', async () => {
@@ -295,6 +295,15 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.waitFor('a third evaluator', async () => {
       const pods = await cluster.searchPods(ns, 'doomed', 'evaluator');
       return pods.length === 3 && pods.every(ready) ? true : undefined;
+    });
+    // Scaled down by hand, the evaluators return to the spec's parallelism.
+    const deployment = (await cluster.kubectl('get', 'deployments', '-n', ns, '-o', 'name'))
+      .split('\n')
+      .find((d) => d.includes('evaluator'))!;
+    await cluster.kubectl('scale', '-n', ns, deployment, '--replicas=1');
+    await cluster.waitFor('the evaluators scaled back to 3', async () => {
+      const live = JSON.parse(await cluster.kubectl('get', '-n', ns, deployment, '-o', 'json')) as { spec: { replicas: number } };
+      return live.spec.replicas === 3 ? true : undefined;
     });
 
     await cluster.kubectl('delete', 'nas', '-n', ns, 'doomed', '--timeout=60s');

@@ -1,0 +1,18 @@
+/**
+ * Whether a live object still holds every value its desired object sets. The API server adds defaults (a port's
+ * protocol, a Deployment's strategy), which do not count; a value someone changed by hand (`kubectl scale`,
+ * `kubectl edit`, `kubectl set image`) does, and the operator applies its own again.
+ */
+export function holdsDesired(live: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => holdsDesired(live[i], d));
+  }
+  if (desired !== null && typeof desired === 'object') {
+    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+    return Object.entries(desired).every(
+      // Quantities come back in the API server's canonical form ("0.5" as "500m"): the hash covers them.
+      ([key, value]) => value === undefined || key === 'resources' || holdsDesired((live as Record<string, unknown>)[key], value),
+    );
+  }
+  return live === desired;
+}
