@@ -37,6 +37,8 @@ import type { ReconcileResult } from './reconcile-queue.js';
 
 /** A search in progress is looked at this often even when nothing tells the operator it changed. */
 export const RESYNC_MS = 15_000;
+/** How long a read of the mesh Secret serves before it is read again. */
+const MESH_SECRET_TTL_MS = 30_000;
 
 /** Sets a condition of the status being built; returns the conditions so far. */
 type SetCondition = (c: Omit<SearchCondition, 'lastTransitionTime' | 'observedGeneration'>) => SearchCondition[];
@@ -75,6 +77,7 @@ export class Reconciler {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly appliedSecrets = new Map<string, string>();
+  private meshSecretRead?: { data: Record<string, string>; atMs: number };
   private readonly now: () => Date;
 
   constructor(private readonly d: ReconcilerDeps) {
@@ -375,10 +378,17 @@ export class Reconciler {
     if (!cache) this.appliedSecrets.set(key, hash);
   }
 
-  /** The mesh Secret's data (base64), read afresh: a rotated certificate reaches the workers' copies. */
+  /**
+   * The mesh Secret's data (base64), read at most every MESH_SECRET_TTL_MS: one read serves every search's reconcile,
+   * and a rotated certificate still reaches the workers' copies within that time.
+   */
   private async meshSecret(): Promise<Record<string, string>> {
+    const nowMs = this.now().getTime();
+    if (this.meshSecretRead && nowMs - this.meshSecretRead.atMs < MESH_SECRET_TTL_MS) return this.meshSecretRead.data;
     const { name, namespace } = this.d.config.workerSecret!;
-    return (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
+    const data = (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
+    this.meshSecretRead = { data, atMs: nowMs };
+    return data;
   }
 
   private async setFinalizers(nas: NASSearch, finalizers: string[]): Promise<void> {
