@@ -388,6 +388,9 @@ export class Reconciler {
     const { name, namespace } = this.d.config.workerSecret!;
     const data = (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
     this.meshSecretRead = { data, atMs: nowMs };
+    // The operator may not read the per-search copies: each is applied once more after every read, which also brings
+    // back one deleted by hand.
+    this.appliedSecrets.clear();
     return data;
   }
 
