@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CoordinationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { SearchPhase } from '../../services/gen/nasmesh/v1/common.js';
+import { workerSecretName } from '../../services/operator/desired/worker-pod.js';
 import { searchId } from '../../services/operator/names.js';
 import type { NASSearch } from '../../services/operator/types.js';
 import { type SearchSpec, searchSpecSchema } from '../../src/spec/search-spec.js';
@@ -266,7 +267,7 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await cluster.kubectl('delete', 'nas', '-n', ns, 'outside');
   });
 
-  it('a running search refuses a change of what it searches with a condition, takes a change of its workers, undoes a kubectl scale, and kubectl delete cancels it', async () => {
+  it('a running search refuses a change of what it searches with a condition, takes a change of its workers, undoes a kubectl scale and a deleted Secret, and kubectl delete cancels it', async () => {
     const ns = await cluster.namespace('delete');
     await cluster.apply(nasSearch(ns, 'doomed', benchmark(3000)));
     const running = await cluster.waitFor('candidates evaluated', async () => {
@@ -305,6 +306,15 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
       const live = JSON.parse(await cluster.kubectl('get', '-n', ns, deployment, '-o', 'json')) as { spec: { replicas: number } };
       return live.spec.replicas === 3 ? true : undefined;
     });
+    // The search's copy of the mesh Secret, deleted by hand, comes back (the operator re-applies it after reading the
+    // mesh Secret, every 30 s).
+    const secret = workerSecretName(running);
+    await cluster.kubectl('delete', 'secret', '-n', ns, secret);
+    await cluster.waitFor(
+      'the mesh Secret copy back',
+      async () => ((await cluster.kubectl('get', 'secrets', '-n', ns, '-o', 'name')).includes(`secret/${secret}`) ? true : undefined),
+      90_000,
+    );
 
     await cluster.kubectl('delete', 'nas', '-n', ns, 'doomed', '--timeout=60s');
     const search = await cluster.controller().getSearch(id);
