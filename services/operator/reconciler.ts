@@ -368,7 +368,7 @@ export class Reconciler {
     const drifted =
       cache !== undefined &&
       desired.kind !== 'Job' &&
-      !holdsDesired((current as { spec?: unknown }).spec, (desired as { spec?: unknown }).spec);
+      !holdsDesired((current as { spec?: unknown } | undefined)?.spec, (desired as { spec?: unknown }).spec);
     if (applied === hash && !drifted) return;
     const body = {
       ...desired,
