@@ -4,6 +4,8 @@
  * `kubectl edit`, `kubectl set image`) does, and the operator applies its own again.
  */
 export function holdsDesired(live: unknown, desired: unknown): boolean {
+  // The API server omits empty values (Go's omitempty): an empty list or object, '', 0 or false set is one not there.
+  if (live === undefined && isEmpty(desired)) return true;
   if (Array.isArray(desired)) {
     return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => holdsDesired(live[i], d));
   }
@@ -15,4 +17,10 @@ export function holdsDesired(live: unknown, desired: unknown): boolean {
     );
   }
   return live === desired;
+}
+
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (value !== null && typeof value === 'object') return Object.values(value).every((v) => v === undefined);
+  return value === '' || value === 0 || value === false;
 }

@@ -52,6 +52,12 @@ describe('holdsDesired: a live object against what the operator applied', () => 
   ];
   for (const [what, live, holds] of cases) it(what, () => assert.equal(holdsDesired(live, desired), holds));
 
+  it('takes the empty values the API server omits as set', () => {
+    const withEmpty = { replicas: 0, template: { spec: { tolerations: [], nodeSelector: {}, hostNetwork: false, subdomain: '' } } };
+    assert.equal(holdsDesired({ template: { spec: {} } }, withEmpty), true);
+    assert.equal(holdsDesired({ replicas: 1, template: { spec: {} } }, withEmpty), false);
+  });
+
   it('takes resource quantities in the canonical form the API server returns', () => {
     const withResources = { containers: [{ name: 'e', resources: { requests: { cpu: '0.5' } } }] };
     assert.equal(holdsDesired({ containers: [{ name: 'e', resources: { requests: { cpu: '500m' } } }] }, withResources), true);
