@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './run.js';
+import { run } from '../run-command.js';
 
 /**
  * The image's base without a registry of images: a minimal Debian bookworm root filesystem from Debian's packages

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildBase, timed } from './base.js';
 import { CONTAINERS_ENV, IMAGE, REPO } from './image.js';
-import { run } from './run.js';
+import { run } from '../run-command.js';
 
 /**
  * `make image`: nasmesh's image from the repository's Dockerfile with buildah, no Docker engine and no image registry:
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       IMAGE,
       REPO,
     ];
-    await run('buildah', args, { what: 'buildah bud', onLine });
+    await run('buildah', args, { what: 'buildah bud', onLine, lines: 5 });
   });
   const size = Number((await run('podman', ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { what: 'podman image inspect' })).trim());
   log(`${IMAGE}: ${(size / 1e9).toFixed(2)} GB, built in ${((performance.now() - started) / 1000).toFixed(0)} s`);

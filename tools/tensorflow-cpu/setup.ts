@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -15,6 +14,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CommandError, run } from '../run-command.js';
 import { BINDING_PATCH, patchBinding } from './thread-safe-binding.js';
 
 /**
@@ -101,7 +101,10 @@ export async function setupTensorflowCpu(opts: SetupOptions = {}): Promise<Setup
   } catch (err) {
     // Leave node_modules as npm left it: a package without a working addon would only make `auto` log a load error.
     if (installedHere) rmSync(pkg, { recursive: true, force: true });
-    return { ok: false, reason: err instanceof StepError ? err.message : String((err as Error).message ?? err).split('\n')[0]! };
+    return {
+      ok: false,
+      reason: err instanceof StepError || err instanceof CommandError ? err.message : String((err as Error).message ?? err).split('\n')[0]!,
+    };
   }
 }
 
@@ -260,31 +263,4 @@ async function checkBackend(repo: string): Promise<string | null> {
   } catch (err) {
     return (err as Error).message;
   }
-}
-
-/** Runs a command; resolves with its stdout, rejects with a StepError naming it and the last line it wrote. */
-function run(cmd: string, args: string[], o: { cwd?: string; env?: Record<string, string>; what: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err = (err + String(d)).slice(-20_000)));
-    child.once('error', (e) => reject(new StepError(`${o.what}: ${e.message}`)));
-    child.once('exit', (code) => {
-      if (code === 0) return resolve(out);
-      const last = lastMeaningfulLine(`${out}\n${err}`);
-      reject(new StepError(`${o.what} failed (exit ${code})${last ? `: ${last}` : ''}`));
-    });
-  });
-}
-
-/** The last line that says something (npm and pip end with boilerplate such as log-file paths). */
-function lastMeaningfulLine(text: string): string | undefined {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^npm (ERR!|error) (A complete log|code|path|command|cwd)\b/.test(l) && !/^(npm (ERR!|error))$/.test(l));
-  const errorLine = [...lines].reverse().find((l) => /error|not found|No matching|Could not/i.test(l));
-  return errorLine ?? lines.pop();
 }
