@@ -22,6 +22,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --omit=opti
 # thread-safety patch (tools/tensorflow-cpu, as `make deps` does); the build fails unless the backend loads.
 FROM toolchain AS cpu-modules
 COPY tools/tensorflow-cpu ./tools/tensorflow-cpu
+COPY tools/run-command.ts ./tools/run-command.ts
 RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/nasmesh \
     node --import tsx tools/tensorflow-cpu/main.ts \
  && node -e "const tf = require('@tensorflow/tfjs-node'); if (tf.getBackend() !== 'tensorflow') process.exit(1)" \
