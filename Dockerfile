@@ -1,5 +1,6 @@
 # nasmesh's image: every service (`nasmesh serve <service>`), the operator and the final stage, one `nasmesh` command.
-#   docker build -t nasmesh:0.1.0 .       # the native `tensorflow` backend from PyPI's tensorflow-cpu wheel
+#   docker build -t nasmesh:0.1.0 .                        # CPU: the native `tensorflow` backend from tensorflow-cpu
+#   docker build --target gpu -t nasmesh:0.1.0-gpu .       # GPU: tfjs-node-gpu on the tensorflow wheel and CUDA 12
 # `make image` builds the same file with buildah, on a base made from Debian's packages and the npm package of Node
 # (tools/image). The Helm chart runs `nasmesh` with its own arguments in each pod, as uid 10001.
 ARG BASE=node:20-bookworm-slim
@@ -19,13 +20,23 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --omit=optional
 
 # The CPU backend: tfjs-node's addon built against the C library of PyPI's tensorflow-cpu wheel, with the
-# thread-safety patch (tools/tensorflow-cpu, as `make deps` does); the build fails unless the backend loads.
+# thread-safety patch (tools/tensorflow, as `make deps` does); the step fails unless the backend loads.
 FROM toolchain AS cpu-modules
-COPY tools/tensorflow-cpu ./tools/tensorflow-cpu
+COPY tools/tensorflow ./tools/tensorflow
 COPY tools/run-command.ts ./tools/run-command.ts
 RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/nasmesh \
-    node --import tsx tools/tensorflow-cpu/main.ts \
- && node -e "const tf = require('@tensorflow/tfjs-node'); if (tf.getBackend() !== 'tensorflow') process.exit(1)" \
+    node --import tsx tools/tensorflow/main.ts cpu \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# The GPU backend: tfjs-node-gpu's addon built against the C library of PyPI's tensorflow wheel (its Linux x86_64
+# build carries the CUDA kernels), with the CUDA 12 runtime from the nvidia-*-cu12 wheels of its and-cuda extra,
+# where the library's RUNPATH finds them (deps/nvidia). Only the driver comes from the node. On a host without a GPU
+# it runs TensorFlow's CPU kernels, which is how the step checks that it loads.
+FROM toolchain AS gpu-modules
+COPY tools/tensorflow ./tools/tensorflow
+COPY tools/run-command.ts ./tools/run-command.ts
+RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/nasmesh \
+    node --import tsx tools/tensorflow/main.ts gpu \
  && npm prune --omit=dev --no-audit --no-fund
 
 # dist/, compiled.
@@ -39,15 +50,25 @@ COPY tools ./tools
 COPY deploy ./deploy
 RUN npx tsc -p tsconfig.json
 
-# The CPU image (the last stage: what a plain `docker build` makes).
-FROM ${BASE} AS cpu
+# What both images share: the `nasmesh` command and its user.
+FROM ${BASE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=cpu-modules /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY package.json ./
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
  && groupadd --gid 10001 nasmesh && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /app nasmesh
 USER 10001:10001
 ENTRYPOINT ["nasmesh"]
 CMD ["--help"]
+
+# The GPU image. The NVIDIA container runtime mounts the node's driver into containers that ask for it.
+FROM runtime AS gpu
+ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
+COPY --from=gpu-modules /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+
+# The CPU image (the last stage: what a plain `docker build` makes).
+FROM runtime AS cpu
+COPY --from=cpu-modules /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./

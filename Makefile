@@ -23,10 +23,16 @@ deps: node_modules/.tensorflow-stamp
 
 # The CPU image, localhost/nasmesh:<version>, from the Dockerfile with buildah on a base made from Debian's and npm's
 # packages; every input is cached, so a second build takes seconds (tools/image/README.md).
-.PHONY: image
+.PHONY: image image-gpu
 image: node_modules/.install-stamp
 	@$(call install_debian,$(IMAGE_PACKAGES))
 	node --import tsx tools/image/main.ts
+
+# The GPU image, localhost/nasmesh:<version>-gpu: tfjs-node-gpu on PyPI's tensorflow wheel and the CUDA 12 runtime
+# from the nvidia-*-cu12 wheels (about 3 GB downloaded once). Not part of make test.
+image-gpu: node_modules/.install-stamp
+	@$(call install_debian,$(IMAGE_PACKAGES))
+	node --import tsx tools/image/main.ts gpu
 
 # npm ci reproduces package-lock.json exactly; the stamp makes it rerun only when the lock file changes.
 node_modules/.install-stamp: package.json package-lock.json
@@ -34,14 +40,14 @@ node_modules/.install-stamp: package.json package-lock.json
 	touch $@
 
 # The native TensorFlow backend for @tensorflow/tfjs-node, built from PyPI's tensorflow-cpu wheel (its own install
-# downloads from elsewhere and fails, so npm drops it; tools/tensorflow-cpu). Optional: where a step fails it says why
+# downloads from elsewhere and fails, so npm drops it; tools/tensorflow). Optional: where a step fails it says why
 # and nasmesh trains on wasm, so this never fails make. `make tensorflow-cpu` retries it.
 node_modules/.tensorflow-stamp: node_modules/.install-stamp
-	-node --import tsx tools/tensorflow-cpu/main.ts
+	-node --import tsx tools/tensorflow/main.ts
 	touch $@
 
 tensorflow-cpu: node_modules/.install-stamp
-	-node --import tsx tools/tensorflow-cpu/main.ts
+	-node --import tsx tools/tensorflow/main.ts
 	touch node_modules/.tensorflow-stamp
 
 dist/.build-stamp: node_modules/.install-stamp tsconfig.json $(SOURCES)

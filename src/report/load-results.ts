@@ -48,6 +48,7 @@ const tau = z.number().nullable().optional();
 const machineSchema = z.object({
   backend: z.enum(BACKENDS),
   backendPackage: z.string().optional(),
+  gpu: z.boolean().optional(),
   intraOpThreads: z.number().optional(),
   cpu: z.string(),
   cpuModelId: z.string().optional(),

@@ -50,7 +50,8 @@ function bestOf(candidates: readonly ReportCandidate[]): ReportCandidate | undef
  */
 function machineLine(m: Readonly<MachineRecord>): string {
   const threads = m.intraOpThreads === undefined ? undefined : intraOpThreadsText(m.intraOpThreads);
-  const via = [m.backendPackage, threads].filter(Boolean);
+  const gpu = m.gpu === undefined ? undefined : m.gpu ? 'GPU' : 'no GPU found';
+  const via = [m.backendPackage, gpu, threads].filter(Boolean);
   const extensions = m.cpuExtensions ? ` (${m.cpuExtensions.join(' ') || "none of the kernels' extensions"})` : '';
   const cpu = `${m.cpu}${m.cpuModelId ? ` (${m.cpuModelId})` : ''}`;
   return `${m.backend}${via.length > 0 ? ` (${via.join(', ')})` : ''} on ${cpu}, ${m.cores} cores, ${m.platform}${extensions}, Node ${m.node}`;

@@ -19,6 +19,11 @@ export interface BackendSelection {
   backend: BackendName;
   /** The package that provided `tensorflow`, when it was chosen. */
   package?: string;
+  /**
+   * tfjs-node-gpu only: whether TensorFlow found a GPU. Without one (no device, or no driver's libcuda.so.1) the GPU
+   * package runs TensorFlow's CPU kernels.
+   */
+  gpu?: boolean;
   /** Why each backend tried before the chosen one was passed over. */
   skipped: string[];
 }
@@ -60,12 +65,18 @@ export async function initBackend(preferred: BackendChoice = 'auto'): Promise<Ba
   for (const name of order) {
     const why = await tryBackend(name);
     if (typeof why !== 'string') {
-      selection = { backend: name, ...(why.package ? { package: why.package } : {}), skipped };
+      selection = { backend: name, ...(why.package ? { package: why.package } : {}), ...gpuFound(why.package), skipped };
       return name;
     }
     skipped.push(`${name}: ${why}`);
   }
   throw new Error(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
+}
+
+/** Whether tfjs-node-gpu's TensorFlow placed its ops on a GPU; nothing for the other packages. */
+function gpuFound(pkg: string | undefined): { gpu?: boolean } {
+  if (pkg !== '@tensorflow/tfjs-node-gpu') return {};
+  return { gpu: (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true };
 }
 
 /** What initBackend chose and why; undefined before it ran in this process (or worker thread). */
@@ -90,7 +101,8 @@ export function intraOpThreadsText(threads: number): string {
 export function describeBackend(): string {
   if (!selection) return `tfjs backend ${tf.getBackend()}`;
   const threads = selection.backend === 'tensorflow' ? `, ${intraOpThreadsText(Number(process.env.TF_NUM_INTRAOP_THREADS))}` : '';
-  const via = selection.package ? ` via ${selection.package}${threads}` : '';
+  const gpu = selection.gpu === undefined ? '' : selection.gpu ? ', GPU found' : ", no GPU found (TensorFlow's CPU kernels)";
+  const via = selection.package ? ` via ${selection.package}${gpu}${threads}` : '';
   const skipped = selection.skipped.length > 0 ? ` (skipped ${selection.skipped.join('; ')})` : '';
   return `tfjs backend ${selection.backend}${via}${skipped}`;
 }

@@ -28,6 +28,8 @@ export interface MachineRecord {
   backend: BackendName;
   /** The package that provided `tensorflow` (tfjs-node, tfjs-node-gpu). */
   backendPackage?: string;
+  /** tfjs-node-gpu only: whether TensorFlow found a GPU (without one it runs its CPU kernels). */
+  gpu?: boolean;
   /** `tensorflow` only: TensorFlow's intra-op thread pool. */
   intraOpThreads?: number;
   /** The CPU's model name, as the OS reports it. */
@@ -56,6 +58,7 @@ export function describeMachine(cpuinfo: string | null = readCpuinfo()): Machine
   return {
     backend,
     ...(selection?.package ? { backendPackage: selection.package } : {}),
+    ...(selection?.gpu !== undefined ? { gpu: selection.gpu } : {}),
     ...(backend === 'tensorflow' && Number.isInteger(threads) && threads > 0 ? { intraOpThreads: threads } : {}),
     cpu: cpus()[0]?.model.trim() || 'unknown',
     ...(modelId ? { cpuModelId: modelId } : {}),

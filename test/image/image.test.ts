@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CONTAINERS_ENV, IMAGE } from '../../tools/image/image.js';
+import { CONTAINERS_ENV, GPU_IMAGE, IMAGE } from '../../tools/image/image.js';
 
 /**
  * The CPU image `make image` builds (make test builds it first), started with podman and runc as a platform team's
@@ -19,7 +19,10 @@ const podman = (...args: string[]) =>
   promisify(execFile)('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, maxBuffer: 1 << 24 });
 /** `podman run --rm --read-only` of the image, stdout and stderr together. */
 async function runImage(options: string[], ...args: string[]): Promise<string> {
-  const { stdout, stderr } = await podman('run', '--rm', '--read-only', ...options, IMAGE, ...args);
+  return runImageOf(IMAGE, options, ...args);
+}
+async function runImageOf(image: string, options: string[], ...args: string[]): Promise<string> {
+  const { stdout, stderr } = await podman('run', '--rm', '--read-only', ...options, image, ...args);
   return `${stdout}${stderr}`;
 }
 
@@ -35,6 +38,25 @@ spec:
   budget: {candidates: 2}
   network: {channels: 4, cellsPerStage: 1, stages: 2}
 `;
+
+/** The tiny search's spec and an empty output folder, as podman volumes; `candidates()` counts what the run wrote. */
+function mountedSearch(name: string): { volumes: string[]; candidates: () => number } {
+  writeFileSync(join(dir, 'search.yaml'), tinySearch);
+  const out = join(dir, `out-${name}`);
+  rmSync(out, { recursive: true, force: true });
+  spawnSync('mkdir', ['-p', out]);
+  chmodSync(out, 0o777);
+  return {
+    volumes: ['--volume', `${dir}/search.yaml:/spec/search.yaml:ro`, '--volume', `${out}:/out`],
+    candidates: () =>
+      readFileSync(join(out, 'search', 'candidates.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+  };
+}
+
+const hasGpuImage =
+  hasPodman && spawnSync('podman', ['image', 'exists', GPU_IMAGE], { env: { ...process.env, ...CONTAINERS_ENV } }).status === 0;
 
 describe('the image', { skip: hasPodman ? false : 'podman is not installed (make image installs it)' }, () => {
   it("keeps the Dockerfile's interface: entrypoint nasmesh, working directory /app, user 10001", async () => {
@@ -53,25 +75,28 @@ describe('the image', { skip: hasPodman ? false : 'podman is not installed (make
   });
 
   it('validates a mounted spec, and runs a search into a mounted volume, logging the backend', async () => {
-    writeFileSync(join(dir, 'search.yaml'), tinySearch);
-    const out = join(dir, 'out');
-    rmSync(out, { recursive: true, force: true });
-    spawnSync('mkdir', ['-p', out]);
-    chmodSync(out, 0o777);
-    const volumes = ['--volume', `${dir}/search.yaml:/spec/search.yaml:ro`, '--volume', `${out}:/out`];
+    const { volumes, candidates } = mountedSearch('cpu');
     assert.match(await runImage(volumes, 'validate', '/spec/search.yaml'), /name: in-a-container/);
     const log = await runImage(volumes, 'run', '/spec/search.yaml', '--out', '/out/search');
-    assert.match(log, /tfjs backend tensorflow via @tensorflow\/tfjs-node/);
-    assert.equal(
-      readFileSync(join(out, 'search', 'candidates.jsonl'), 'utf8')
-        .trim()
-        .split('\n').length,
-      2,
-    );
+    assert.match(log, /tfjs backend tensorflow via @tensorflow\/tfjs-node,/);
+    assert.equal(candidates(), 2);
   });
 
   it('refuses a write outside its mounted volumes: the root filesystem is read-only', async () => {
     await assert.rejects(runImage(['--entrypoint', 'sh'], '-c', 'echo x > /app/written'), /Read-only file system/);
     await assert.rejects(runImage(['--entrypoint', 'sh'], '-c', 'echo x > /etc/written'), /Read-only file system|Permission denied/);
+  });
+});
+
+// `make image-gpu` builds it (not part of make test: about 3 GB of CUDA wheels). Here, on a host without a GPU, it
+// must start and train on TensorFlow's CPU kernels and say so; on a GPU node the same line says "GPU found".
+describe('the GPU image', { skip: hasGpuImage ? false : `${GPU_IMAGE} is not built (make image-gpu)` }, () => {
+  it('runs a search with tfjs-node-gpu, as uid 10001 on a read-only root, and logs whether it found a GPU', async () => {
+    const { volumes, candidates } = mountedSearch('gpu');
+    const log = await runImageOf(GPU_IMAGE, volumes, 'run', '/spec/search.yaml', '--out', '/out/search');
+    const gpuHere = existsSync('/dev/nvidia0');
+    assert.match(log, new RegExp(`tfjs backend tensorflow via @tensorflow/tfjs-node-gpu, ${gpuHere ? 'GPU found' : 'no GPU found'}`));
+    assert.equal(candidates(), 2);
+    assert.match(await runImageOf(GPU_IMAGE, ['--entrypoint', 'id'], '-u'), /^10001$/m);
   });
 });

@@ -121,6 +121,9 @@ describe('report.html', () => {
     );
     const { cpuModelId: _, ...withoutId } = machine;
     assert.match(report({ candidates, summaryFields: { machine: withoutId } }), /on AMD EPYC &#60;9654&#62;, 2 cores/);
+    const gpuPackage = { ...machine, backendPackage: '@tensorflow/tfjs-node-gpu' };
+    assert.match(report({ candidates, summaryFields: { machine: { ...gpuPackage, gpu: false } } }), /tfjs-node-gpu, no GPU found, 1 intra/);
+    assert.match(report({ candidates, summaryFields: { machine: { ...gpuPackage, gpu: true } } }), /tfjs-node-gpu, GPU, 1 intra/);
     assert.doesNotMatch(report({ candidates }), /<th>machine<\/th>/, 'older results, without the record');
   });
 

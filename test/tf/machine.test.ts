@@ -44,6 +44,7 @@ describe('the machine record (summary.json)', () => {
     if (m.backend === 'tensorflow') {
       assert.equal(m.intraOpThreads, Number(process.env.TF_NUM_INTRAOP_THREADS));
       assert.match(m.backendPackage ?? '', /^@tensorflow\/tfjs-node/);
+      assert.equal(m.gpu !== undefined, m.backendPackage === '@tensorflow/tfjs-node-gpu', 'whether a GPU was found: the GPU package only');
     } else {
       assert.equal(m.intraOpThreads, undefined);
     }

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/tf/backend.js';
  * Worker threads on the native backend: the data-parallel replicas of the final stage and the standalone
  * evaluators' pool each run TensorFlow ops in their own thread of one process. tfjs-node's binding, as published,
  * registers op attribute names in a process-wide set without a lock, and threads starting at once crashed the
- * process in about half of the runs (tools/tensorflow-cpu/thread-safe-binding.ts). Each run here is a fresh process
+ * process in about half of the runs (tools/tensorflow/thread-safe-binding.ts). Each run here is a fresh process
  * whose four workers train a small convolutional network from the same moment: every attribute name is new to the
  * set, the window in which the unpatched binding crashed.
  */

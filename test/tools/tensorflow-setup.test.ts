@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { setupTensorflowCpu, TENSORFLOW_CPU_VERSION } from '../../tools/tensorflow-cpu/setup.js';
-import { BINDING_PATCH, patchBinding } from '../../tools/tensorflow-cpu/thread-safe-binding.js';
+import { setupTensorflow } from '../../tools/tensorflow/setup.js';
+import { TENSORFLOW_VERSION } from '../../tools/tensorflow/variants.js';
+import { BINDING_PATCH, patchBinding } from '../../tools/tensorflow/thread-safe-binding.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nasmesh-tf-setup-'));
@@ -22,10 +23,10 @@ test('without the wheel the setup says why in one line and leaves node_modules a
   // Only the empty folder may offer wheels (this machine's pip may be configured with a local wheel folder too).
   process.env.PIP_FIND_LINKS = wheels;
   const lines: string[] = [];
-  const result = await setupTensorflowCpu({ repo, cache, wheels, log: (l) => lines.push(l) });
+  const result = await setupTensorflow({ repo, cache, wheels, log: (l) => lines.push(l) });
   assert.equal(result.ok, false);
   assert.ok(!result.ok);
-  assert.match(result.reason, new RegExp(`pip download tensorflow-cpu==${TENSORFLOW_CPU_VERSION.replace(/\./g, '\\.')} failed`));
+  assert.match(result.reason, new RegExp(`pip download tensorflow-cpu==${TENSORFLOW_VERSION.replace(/\./g, '\\.')} failed`));
   assert.equal(result.reason.includes('\n'), false, 'one line');
   assert.deepEqual(readdirSync(join(repo, 'node_modules')), [], 'nothing installed');
   assert.deepEqual(existsSync(cache) ? readdirSync(cache) : [], [], 'no partial download left in the cache');
