@@ -50,10 +50,11 @@ COPY tools ./tools
 COPY deploy ./deploy
 RUN npx tsc -p tsconfig.json
 
-# What both images share: the `nasmesh` command and its user.
+# What both images share: the `nasmesh` command, its user, and the .proto files its gRPC reflection serves.
 FROM ${BASE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
+COPY proto ./proto
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
  && groupadd --gid 10001 nasmesh && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /app nasmesh
 USER 10001:10001

@@ -103,7 +103,10 @@ generate: node_modules/.install-stamp
 cluster-tools: node_modules/.install-stamp
 	node --import tsx tools/local-cluster/main.ts build-tools
 
+# Pods run from nasmesh's image (built first where it is missing; `make image` rebuilds it after a change).
 cluster-up: deps node_modules/.install-stamp cluster-tools
+	@CONTAINERS_CONF=tools/image/containers.conf podman image exists localhost/nasmesh:$$(node -p "require('./package.json').version") 2>/dev/null \
+	  || $(MAKE) image
 	node --import tsx tools/local-cluster/main.ts up --dir .cluster
 
 cluster-down: node_modules/.install-stamp

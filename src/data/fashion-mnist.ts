@@ -45,7 +45,9 @@ export async function loadFashionMnist(opts: FashionMnistOptions = {}): Promise<
     if (!(err instanceof DatasetError)) throw err;
   }
   const ds = await convertFashionJson(files, trainPerClass, testPerClass);
-  await writeDatasetCache(cacheFile, ds, fingerprint);
+  // The cache only saves the next process the conversion: where it cannot be written (an image's read-only root
+  // filesystem says EROFS or ENOENT, another user's node_modules EACCES) every process converts, as this one did.
+  await writeDatasetCache(cacheFile, ds, fingerprint).catch(() => undefined);
   return ds;
 }
 

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parseAllDocuments, parse } from 'yaml';
 import { dashboardQueries } from '../../deploy/grafana/dashboard.js';
 import type { NASSearch } from '../../services/operator/types.js';
+import { CONTAINERS_ENV, IMAGE } from '../../tools/image/image.js';
 import { auditLog } from '../../tools/local-cluster/control-plane.js';
+import { CLUSTER_LABEL } from '../../tools/local-cluster/pod-runner/pod-container.js';
 import { writeSyntheticNb201Table } from '../mesh/synthetic-table.js';
 import { Prometheus } from '../support/prometheus.js';
 import { TestCluster } from '../support/test-cluster.js';
@@ -20,6 +24,9 @@ const OPERATOR_USER = 'system:serviceaccount:nasmesh-system:nasmesh-operator';
 
 const nasSearch = (namespace: string, name: string, spec: object) =>
   ({ apiVersion: 'nasmesh.io/v1alpha1', kind: 'NASSearch', metadata: { name, namespace }, spec }) as NASSearch;
+
+const podman = async (...args: string[]) =>
+  (await promisify(execFile)('podman', args, { env: { ...process.env, ...CONTAINERS_ENV } })).stdout;
 
 /** `group/resource[/subresource]:verb` of every permission a set of RBAC rules grants. */
 function granted(rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[]): Set<string> {
@@ -82,6 +89,8 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
   it('Prometheus scrapes every service, and every query of the dashboard returns data while searches run', async () => {
     const ns = await cluster.namespace('observed');
     const tables = mkdtempSync(join(tmpdir(), 'nasmesh-tables-'));
+    // Readable by the workers' user (10001) where pods run from the image; mkdtemp makes it 0700.
+    chmodSync(tables, 0o755);
     writeSyntheticNb201Table(tables);
     const started = new Date();
     const enas = parse(readFileSync(join(ROOT, 'deploy/examples/cluster-enas-fashion-mnist.yaml'), 'utf8')) as NASSearch;
@@ -138,6 +147,33 @@ describe('cluster: Helm chart, Prometheus, Grafana dashboard', { timeout: 1_800_
     const scraped = (await prometheus.targets()).map((t) => `${t.labels.namespace}/${t.labels.pod} ${t.health}`);
     assert.deepEqual(empty, [], `dashboard queries without data (targets now: ${scraped.join(', ')})`);
     await cluster.kubectl('delete', 'nas', '-n', ns, 'long', '--timeout=60s');
+  });
+
+  it("runs nasmesh's pods from its image, as uid 10001 on a read-only root, and no endpoint warnings fill the events", async () => {
+    assert.ok(cluster.cluster.images, `the local cluster runs pods from ${IMAGE} where it is built (make test builds it first)`);
+    const containers = (
+      await podman('ps', '--filter', `label=${CLUSTER_LABEL}=${cluster.cluster.dir}`, '--format', '{{.Names}} {{.Image}}')
+    )
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string]);
+    for (const component of ['controller', 'operator', 'latency-profiler']) {
+      const found = containers.find(([name]) => name.startsWith(`nasmesh-system_nasmesh-${component}-`));
+      assert.ok(found, `the ${component}'s container runs from the image: ${containers.map(([n]) => n).join(', ')}`);
+      assert.equal(found[1], IMAGE);
+      assert.equal((await podman('exec', found[0], 'id', '-u')).trim(), '10001');
+      await assert.rejects(podman('exec', found[0], 'sh', '-c', 'echo x > /app/written'), /Read-only file system/);
+    }
+    const warnings = await cluster.kubectl(
+      'get',
+      'events',
+      '--all-namespaces',
+      '--field-selector',
+      'reason=FailedToUpdateEndpoint',
+      '-o',
+      'name',
+    );
+    assert.equal(warnings.trim(), '');
   });
 
   it("the operator's RBAC grants exactly the calls it made (the API server's audit log)", async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,6 +62,8 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     // The embedded reference runs in this process: the same backend selection as the services'.
     await initBackend();
     tables = mkdtempSync(join(tmpdir(), 'nasmesh-tables-'));
+    // Readable by the workers' user (10001) where pods run from the image; mkdtemp makes it 0700.
+    chmodSync(tables, 0o755);
     table = writeSyntheticNb201Table(tables);
     cluster = await TestCluster.start();
   });
@@ -165,8 +167,14 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     const prediction = model.predict(tf.zeros([1, 28, 28, 1])) as tf.Tensor;
     assert.deepEqual(prediction.shape, [1, 10]);
     model.dispose();
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { best: { testAccuracy: number } };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      best: { testAccuracy: number };
+      machine: { backend: string; backendPackage?: string };
+    };
     assert.ok(summary.best.testAccuracy > 0);
+    // From the image, the final training runs on the native backend built into it.
+    if (cluster.cluster.images)
+      assert.deepEqual([summary.machine.backend, summary.machine.backendPackage], ['tensorflow', '@tensorflow/tfjs-node']);
   });
 
   it('an operator restarted mid-search carries on without creating anything twice', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readDatasetCache } from '../../src/data/cache.js';
@@ -64,6 +64,16 @@ describe('fashion-mnist conversion (fake package)', () => {
     assert.equal(statSync(file).mtimeMs, mtime, 'cache not rewritten');
     assert.deepEqual(ids(c.train), ids(a.train));
   });
+
+  it(
+    'loads where its cache cannot be written (a read-only image), converting again',
+    { skip: !existsSync('/sys/kernel') && 'no sysfs' },
+    async () => {
+      // sysfs refuses new folders even to root, as a read-only root filesystem refuses them to a container.
+      const ds = await loadFashionMnist({ ...opts, packageDir: fakePackage(), cacheDir: '/sys/nasmesh-dataset-cache' });
+      assert.equal(ds.train.count, 50);
+    },
+  );
 
   it('rebuilds a corrupt cache, and reading one directly names the file and problem', async () => {
     const packageDir = fakePackage();

@@ -4,8 +4,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CONTAINERS_ENV, GPU_IMAGE, IMAGE } from '../../tools/image/image.js';
+import { healthStatus, reflect } from '../services/grpc/clients.js';
 
 /**
  * The CPU image `make image` builds (make test builds it first), started with podman and runc as a platform team's
@@ -80,6 +82,44 @@ describe('the image', { skip: hasPodman ? false : 'podman is not installed (make
     const log = await runImage(volumes, 'run', '/spec/search.yaml', '--out', '/out/search');
     assert.match(log, /tfjs backend tensorflow via @tensorflow\/tfjs-node,/);
     assert.equal(candidates(), 2);
+  });
+
+  it('serves gRPC, with health checking and reflection of its .proto files, as a pod would run it', async () => {
+    const name = `nasmesh-image-test-${process.pid}`;
+    await podman(
+      'run',
+      '--detach',
+      '--rm',
+      '--read-only',
+      '--network',
+      'host',
+      '--name',
+      name,
+      IMAGE,
+      'serve',
+      'latency-profiler',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+    );
+    try {
+      let log = '';
+      for (let i = 0; i < 60 && !/listening on/.test(log); i++) {
+        await sleep(500);
+        const { stdout, stderr } = await podman('logs', name);
+        log = `${stdout}${stderr}`;
+      }
+      const address = /listening on (127\.0\.0\.1:\d+)/.exec(log)?.[1];
+      assert.ok(address, log);
+      assert.equal(await healthStatus(address, ''), 'SERVING');
+      const { services } = await reflect(address, 'nasmesh.v1.LatencyProfiler');
+      assert.ok(services.includes('nasmesh.v1.LatencyProfiler'), services.join(', '));
+    } finally {
+      await podman('rm', '--force', '--time', '0', name);
+    }
   });
 
   it('refuses a write outside its mounted volumes: the root filesystem is read-only', async () => {

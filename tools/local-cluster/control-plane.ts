@@ -161,10 +161,11 @@ export async function startControlPlane(
       '--root-ca-file',
       credentials.caCert,
       '--use-service-account-credentials',
-      // The API server refuses loopback addresses in EndpointSlices, and pod IPs here are loopback ones: the pod
-      // runner's service proxy finds Services' endpoints from the pods themselves instead.
+      // The API server refuses loopback addresses in Endpoints and EndpointSlices (every update a FailedToUpdateEndpoint
+      // warning event), and pod IPs here are loopback ones: the pod runner's service proxy finds Services' endpoints
+      // from the pods themselves instead.
       '--controllers',
-      '*,-endpointslice,-endpointslicemirroring',
+      '*,-endpoint,-endpointslice,-endpointslicemirroring',
       '--cluster-signing-cert-file',
       credentials.caCert,
       '--cluster-signing-key-file',

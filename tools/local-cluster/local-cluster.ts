@@ -10,6 +10,8 @@ import { createCredentials } from './credentials.js';
 import { DEFAULT_NODES, type FakeNode, fakeNode, KWOK_NODE_ANNOTATION } from './fake-nodes.js';
 import { clusterNetwork, type ClusterNetwork, releaseNetwork, reserveNetwork } from './network.js';
 import { isRunning, startDaemon, stopProcessGroup, waitUntil } from './processes.js';
+import { imageExists, removeClusterContainers, removeClusterContainersNow } from './pod-runner/pod-container.js';
+import { IMAGE } from '../image/image.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(REPO, 'node_modules/tsx/dist/loader.mjs');
@@ -20,6 +22,8 @@ interface ClusterState {
   readonly octet: number;
   /** Every process started, in start order; stopped in reverse. */
   readonly pids: ControlPlanePids;
+  /** Whether the pod runner runs containers from their images (pod-container.ts) or as local processes. */
+  readonly images: boolean;
 }
 
 export interface LocalClusterOptions {
@@ -28,6 +32,11 @@ export interface LocalClusterOptions {
   readonly nodes?: readonly FakeNode[];
   /** The first 127.<octet>.0.0/16 range to try (network.ts). */
   readonly firstOctet?: number;
+  /**
+   * Run pods' containers from their images with podman and runc (default: where nasmesh's image, `make image`, is
+   * built), or as local processes of this checkout (`false`).
+   */
+  readonly images?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -67,8 +76,13 @@ export class LocalCluster {
     mkdirSync(join(o.dir, 'logs'), { recursive: true });
     const network = reserveNetwork(o.dir, o.firstOctet ?? 10, isAlive);
     const pids: ControlPlanePids = {};
+    const images = o.images ?? (await imageExists(IMAGE));
+    log(images ? `pods run from their images (${IMAGE} for nasmesh's)` : 'pods run as local processes of this checkout');
     const record = (server = '') =>
-      writeFileSync(join(o.dir, 'cluster.json'), JSON.stringify({ server, octet: network.octet, pids } satisfies ClusterState, null, 2));
+      writeFileSync(
+        join(o.dir, 'cluster.json'),
+        JSON.stringify({ server, octet: network.octet, pids, images } satisfies ClusterState, null, 2),
+      );
     try {
       const credentials = createCredentials(o.dir, network.kubernetesServiceIp);
       const plane = await startControlPlane(o.dir, bin, network, credentials);
@@ -78,7 +92,7 @@ export class LocalCluster {
       symlinkSync(plane.kubeconfigs.admin, join(o.dir, 'kubeconfig'));
       pids.kwok = await startKwok(o.dir, bin, network, plane.kubeconfigs.kwok);
       record(plane.server);
-      const cluster = new LocalCluster(o.dir, { server: plane.server, octet: network.octet, pids });
+      const cluster = new LocalCluster(o.dir, { server: plane.server, octet: network.octet, pids, images });
       writeCommands(cluster.binDir, bin);
       pids['pod-runner'] = await startDaemon(
         process.execPath,
@@ -96,6 +110,7 @@ export class LocalCluster {
       return cluster;
     } catch (e) {
       await stopAll(pids);
+      await removeClusterContainers(o.dir);
       releaseNetwork(network, o.dir);
       throw e;
     }
@@ -158,7 +173,13 @@ export class LocalCluster {
         .filter(isRunning)
         .map((pid) => stopProcessGroup(pid, 5_000)),
     );
+    await removeClusterContainers(this.dir);
     releaseNetwork(this.network, this.dir);
+  }
+
+  /** Whether pods run from their images (else as local processes). */
+  get images(): boolean {
+    return this.state.images;
   }
 
   /** SIGKILLs every process of the cluster at once: for a test process that is exiting and cannot wait. */
@@ -172,6 +193,7 @@ export class LocalCluster {
         // Gone already.
       }
     }
+    if (this.state.images) removeClusterContainersNow(this.dir);
     releaseNetwork(this.network, this.dir);
   }
 

@@ -1,4 +1,12 @@
-import type { V1Container, V1OwnerReference, V1PodTemplateSpec, V1Toleration, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1OwnerReference,
+  V1PodSecurityContext,
+  V1PodTemplateSpec,
+  V1SecurityContext,
+  V1Toleration,
+  V1Volume,
+} from '@kubernetes/client-node';
 import type { SearchSpec } from '../../../src/spec/search-spec.js';
 import { type WorkersSpec, workersSpecSchema } from '../../../src/spec/workers-spec.js';
 import { childName } from '../names.js';
@@ -57,6 +65,24 @@ export interface WorkerContainer {
  * priorityClassName and the data volume, which is also the working directory so the spec's relative paths resolve
  * in it. Workers never talk to the Kubernetes API, so they get no service-account token.
  */
+/**
+ * Workers run as the chart's pods do: as the image's user 10001, never root, its group owning the mounted Secret
+ * (mode 0440) through fsGroup, on a read-only root with every capability dropped and the runtime's default seccomp
+ * profile. Nothing of nasmesh writes outside its volumes.
+ */
+const WORKER_POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  fsGroup: 10001,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const satisfies V1PodSecurityContext;
+const WORKER_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const satisfies V1SecurityContext;
+
 export function workerPodTemplate(
   nas: NASSearch,
   workers: WorkersSpec,
@@ -96,6 +122,7 @@ export function workerPodTemplate(
     resources: { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) },
     ...(dataVolume ? { workingDir: dataVolume.mountPath } : {}),
     ...(mounts.length ? { volumeMounts: mounts } : {}),
+    securityContext: WORKER_CONTAINER_SECURITY,
     ...(c.serves
       ? {
           ports: [
@@ -119,6 +146,7 @@ export function workerPodTemplate(
       restartPolicy,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      securityContext: WORKER_POD_SECURITY,
       ...(workers.nodeSelector ? { nodeSelector: workers.nodeSelector } : {}),
       ...(tolerations.length ? { tolerations } : {}),
       ...(workers.priorityClassName ? { priorityClassName: workers.priorityClassName } : {}),

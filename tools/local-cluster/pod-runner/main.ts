@@ -10,7 +10,11 @@ import { PodRunner } from './pod-runner.js';
  */
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: pod-runner/main.ts <cluster dir>');
-const { server, octet } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { server: string; octet: number };
+const { server, octet, images } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as {
+  server: string;
+  octet: number;
+  images: boolean;
+};
 const kc = new KubeConfig();
 kc.loadFromFile(join(dir, 'podRunner.kubeconfig'));
 const network = clusterNetwork(octet);
@@ -19,6 +23,8 @@ const runner = new PodRunner({
   kc,
   isOurNode: () => true,
   dir,
+  images,
+  clusterLabel: dir,
   path: [join(dir, 'bin'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':'),
   apiServer: { host: api.hostname, port: Number(api.port) },
   isClusterIp: (ip) => ip.startsWith(network.serviceCidr.replace(/0\/24$/, '')),

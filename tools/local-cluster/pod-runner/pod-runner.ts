@@ -18,6 +18,7 @@ import {
 import { type Informer, startInformer } from '../../../services/common/kube/informer.js';
 import { podHostsFile } from './cluster-dns.js';
 import { containerEnv, expandVariables, type ObjectData } from './pod-env.js';
+import { containerSecurity, imageExists, imageUser, startContainer, stopContainer } from './pod-container.js';
 import { startInSandbox } from './pod-sandbox.js';
 import { containerMounts, type PreparedVolumes, prepareVolumes } from './pod-volumes.js';
 import { probeOnce } from './probes.js';
@@ -32,7 +33,15 @@ export interface PodRunnerOptions {
   readonly isOurNode: (nodeName: string) => boolean;
   /** Pods' folders (volumes, hosts file, logs) go under `<dir>/pods/`. */
   readonly dir: string;
-  /** PATH inside containers: the folder providing `nasmesh` first. */
+  /**
+   * Run each container from its image with podman and runc (pod-container.ts) where the image is in this machine's
+   * container storage; a container whose image is not (NATS's, which no registry here serves) and every container
+   * without this option runs as a local process (pod-sandbox.ts).
+   */
+  readonly images?: boolean;
+  /** Labels the containers run from images, so the cluster's `down` finds them (pod-container.ts). */
+  readonly clusterLabel?: string;
+  /** PATH of the local processes: the folder providing `nasmesh` first. */
   readonly path: string;
   /** Where in-cluster clients find the API server (KUBERNETES_SERVICE_HOST/PORT). */
   readonly apiServer: { readonly host: string; readonly port: number };
@@ -44,6 +53,8 @@ export interface PodRunnerOptions {
 interface ContainerProcess {
   readonly container: V1Container;
   readonly child: ChildProcess;
+  /** Where it runs from its image: podman's name of it (stopped through podman, which forwards no SIGKILL). */
+  readonly containerName?: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly startedAt: string;
   ready: boolean;
@@ -73,6 +84,7 @@ export class PodRunner {
   private readonly running = new Map<string, RunningPod>();
   /** Pods whose processes ended: never started again (their replacement is a new pod). */
   private readonly ended = new Set<string>();
+  private readonly images = new Map<string, Promise<boolean>>();
   private readonly proxy: ServiceProxy;
   private readonly log: (line: string) => void;
   private readonly id = `${process.pid}-${Date.now()}`;
@@ -170,29 +182,68 @@ export class PodRunner {
     };
     for (const container of pod.spec!.containers) {
       const env = await containerEnv(pod, container, serviceEnv, this.readObject);
-      const command = [...(container.command ?? []), ...(container.args ?? [])].map((s) => expandVariables(s, env));
-      if (!container.command?.length)
-        throw new Error(`container ${container.name}: the local pod runner runs no images, so it needs an explicit command`);
-      const child = startInSandbox({
-        command,
-        env: { PATH: this.o.path, HOME: join(dir, 'work'), HOSTNAME: pod.metadata!.name!, ...env },
-        hostsFile: run.hostsFile,
-        mounts: containerMounts(container, volumes),
-        workingDir: container.workingDir ?? join(dir, 'work'),
-        scriptFile: join(dir, `${container.name}.sh`),
-        logFile: join(dir, `${container.name}.log`),
-        pidFile: join(dir, `${container.name}.pid`),
-      });
+      const expand = (list: readonly string[] | undefined) => list?.map((s) => expandVariables(s, env));
+      const mounts = containerMounts(container, volumes);
+      const logFile = join(dir, `${container.name}.log`);
+      let child: ChildProcess;
+      let containerName: string | undefined;
+      if (this.o.images && container.image && (await this.imageAvailable(container.image))) {
+        containerName = `${pod.metadata!.namespace}_${pod.metadata!.name}_${uid.slice(0, 8)}_${container.name}`;
+        child = startContainer({
+          name: containerName,
+          clusterLabel: this.o.clusterLabel ?? this.o.dir,
+          image: container.image,
+          ...(container.command ? { command: expand(container.command) } : {}),
+          ...(container.args ? { args: expand(container.args) } : {}),
+          env: { HOSTNAME: pod.metadata!.name!, ...env },
+          hostsFile: run.hostsFile,
+          mounts,
+          ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+          security: containerSecurity(pod, container, await imageUser(container.image)),
+          envFile: join(dir, `${container.name}.env`),
+          logFile,
+        });
+      } else {
+        if (!container.command?.length)
+          throw new Error(
+            `container ${container.name}: a local process needs an explicit command (the image ${container.image} is not here)`,
+          );
+        child = startInSandbox({
+          command: [...expand(container.command)!, ...(expand(container.args) ?? [])],
+          env: { PATH: this.o.path, HOME: join(dir, 'work'), HOSTNAME: pod.metadata!.name!, ...env },
+          hostsFile: run.hostsFile,
+          mounts,
+          workingDir: container.workingDir ?? join(dir, 'work'),
+          scriptFile: join(dir, `${container.name}.sh`),
+          logFile,
+          pidFile: join(dir, `${container.name}.pid`),
+        });
+      }
       const exited = once(child, 'exit').then(([code, signal]) => ({
         code: code as number | null,
         signal: signal as NodeJS.Signals | null,
       }));
-      const proc: ContainerProcess = { container, child, exited, startedAt: new Date().toISOString(), ready: false };
+      const proc: ContainerProcess = {
+        container,
+        child,
+        ...(containerName ? { containerName } : {}),
+        exited,
+        startedAt: new Date().toISOString(),
+        ready: false,
+      };
       run.processes.push(proc);
       void exited.then((result) => this.containerExited(run, proc, result));
       void this.watchReadiness(run, proc);
     }
-    this.log(`pod ${key(pod)}: started on ${pod.spec!.nodeName} at ${pod.status?.podIP} (logs ${dir})`);
+    const how = run.processes.map((p) => `${p.container.name} ${p.containerName ? `from ${p.container.image}` : 'as a local process'}`);
+    this.log(`pod ${key(pod)}: started on ${pod.spec!.nodeName} at ${pod.status?.podIP}: ${how.join(', ')} (logs ${dir})`);
+  }
+
+  /** Whether the image is in container storage; asked once per image (the local cluster pulls nothing). */
+  private imageAvailable(image: string): Promise<boolean> {
+    let known = this.images.get(image);
+    if (!known) this.images.set(image, (known = imageExists(image)));
+    return known;
   }
 
   /** Runs the container's readiness probe (none: ready once started) and reports changes of the pod's readiness. */
@@ -430,6 +481,11 @@ function conditions(pod: V1Pod, ready: boolean, reason?: string): V1PodCondition
 async function stopProcess(p: ContainerProcess, graceSeconds: number): Promise<void> {
   const { child } = p;
   if (child.exitCode !== null || child.signalCode !== null) return;
+  if (p.containerName) {
+    await stopContainer(p.containerName, graceSeconds);
+    await p.exited;
+    return;
+  }
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, s);

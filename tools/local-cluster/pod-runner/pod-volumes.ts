@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { V1Container, V1Pod, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import type { V1Container, V1KeyToPath, V1Pod, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
 import { type ObjectData, fieldValue } from './pod-env.js';
 
 /** A folder bind-mounted into a container's mount namespace. */
@@ -31,10 +31,14 @@ export interface PreparedVolumes {
 /**
  * Materialises a pod's volumes as host folders under `podDir`, as a kubelet's volume plugins would: emptyDir, hostPath,
  * persistentVolumeClaim (the bound PV's hostPath or local path), configMap, secret, downwardAPI and projected (what
- * the ServiceAccount admission plugin adds: a bound token, kube-root-ca.crt, the namespace).
+ * the ServiceAccount admission plugin adds: a bound token, kube-root-ca.crt, the namespace). Ownership and modes are
+ * a kubelet's too, for containers that run as another user: an emptyDir is writable by all; projected files have
+ * their `mode` or the volume's `defaultMode` (0644), belong to the pod's fsGroup where it has one and are then
+ * readable by it; a service-account token is 0600, owned by the pod's runAsUser.
  */
 export async function prepareVolumes(pod: V1Pod, podDir: string, sources: VolumeSources): Promise<PreparedVolumes> {
   const paths = new Map<string, string>();
+  const security = pod.spec?.securityContext;
   const tokens: { file: string; expirationSeconds: number }[] = [];
   for (const volume of pod.spec?.volumes ?? []) {
     paths.set(volume.name, await prepare(volume));
@@ -59,39 +63,47 @@ export async function prepareVolumes(pod: V1Pod, podDir: string, sources: Volume
     }
     if (volume.persistentVolumeClaim) return sources.claimPath(namespace, volume.persistentVolumeClaim.claimName);
     mkdirSync(folder, { recursive: true });
-    if (volume.emptyDir) return folder;
+    if (volume.emptyDir) {
+      chmodSync(folder, 0o777);
+      return folder;
+    }
     const projections: V1VolumeProjection[] = volume.projected?.sources ?? [];
     if (volume.configMap) projections.push({ configMap: volume.configMap });
     if (volume.secret)
       projections.push({ secret: { name: volume.secret.secretName, items: volume.secret.items, optional: volume.secret.optional } });
     if (volume.downwardAPI) projections.push({ downwardAPI: volume.downwardAPI });
     if (projections.length === 0) throw new Error(`volume ${volume.name}: this kind of volume is not supported by the local pod runner`);
-    for (const p of projections) await project(p, folder, namespace);
+    const defaultMode = volume.configMap?.defaultMode ?? volume.secret?.defaultMode ?? volume.projected?.defaultMode ?? 0o644;
+    for (const p of projections) await project(p, folder, namespace, defaultMode);
     return folder;
   }
 
-  async function project(p: V1VolumeProjection, folder: string, namespace: string): Promise<void> {
-    const write = (path: string, content: string) => {
+  async function project(p: V1VolumeProjection, folder: string, namespace: string, defaultMode: number): Promise<void> {
+    const write = (path: string, content: string, mode = defaultMode, owner = 0) => {
       const file = join(folder, safeRelative(path));
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
+      const group = security?.fsGroup;
+      chownSync(file, owner, group ?? 0);
+      chmodSync(file, group === undefined ? mode : mode | 0o040);
       return file;
     };
     if (p.serviceAccountToken) {
       const expirationSeconds = p.serviceAccountToken.expirationSeconds ?? 3600;
       const issued = await sources.serviceAccountToken(pod, expirationSeconds);
-      tokens.push({ file: write(p.serviceAccountToken.path, issued.token), expirationSeconds: issued.expirationSeconds });
+      const file = write(p.serviceAccountToken.path, issued.token, 0o600, security?.runAsUser ?? 0);
+      tokens.push({ file, expirationSeconds: issued.expirationSeconds });
     }
     const ref = p.configMap ?? p.secret;
     if (ref) {
       const data = await sources.read(p.configMap ? 'ConfigMap' : 'Secret', namespace, ref.name!);
       if (!data && !ref.optional) throw new Error(`${p.configMap ? 'configMap' : 'secret'} ${ref.name} not found`);
-      const items = ref.items ?? Object.keys(data ?? {}).map((key) => ({ key, path: key }));
-      for (const item of items) if (data?.[item.key] !== undefined) write(item.path, data[item.key]!);
+      const items: V1KeyToPath[] = ref.items ?? Object.keys(data ?? {}).map((key) => ({ key, path: key }));
+      for (const item of items) if (data?.[item.key] !== undefined) write(item.path, data[item.key]!, item.mode ?? defaultMode);
     }
     for (const item of p.downwardAPI?.items ?? []) {
       if (!item.fieldRef) throw new Error(`downwardAPI ${item.path}: only fieldRef is supported by the local pod runner`);
-      write(item.path, fieldValue(pod, item.fieldRef));
+      write(item.path, fieldValue(pod, item.fieldRef), item.mode ?? defaultMode);
     }
   }
 }
