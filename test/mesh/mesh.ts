@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -183,13 +183,17 @@ export async function embeddedCandidates(search: SearchSpec): Promise<CandidateR
   const dir = mkdtempSync(join(tmpdir(), 'nasmesh-embedded-'));
   // Weight sharing trains its supernet in this process, on the search's dataset.
   const data = search.spec.evaluation.mode === 'weight-sharing' ? await loadDataset(search.spec.dataset) : undefined;
-  return [
-    ...(await runLocalSession(search, {
-      store: new MemorySearchStore(),
-      candidatesFile: join(dir, 'candidates.jsonl'),
-      ...(data ? { data } : {}),
-    })),
-  ];
+  try {
+    return [
+      ...(await runLocalSession(search, {
+        store: new MemorySearchStore(),
+        candidatesFile: join(dir, 'candidates.jsonl'),
+        ...(data ? { data } : {}),
+      })),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What must agree between two runs of one search: which architecture each index is, and its reward. */
