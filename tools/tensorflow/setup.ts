@@ -88,7 +88,9 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
     const libs = await timed(`libraries of ${release}`, () =>
       wheelLibraries(opts.cache ?? defaultCache(), variant, version, pip, opts.wheels, stepLog),
     );
-    const cuda = variant.cuda ? await timed('the CUDA 12 runtime libraries', () => cudaLibraries(libs, pip, opts.wheels, stepLog)) : undefined;
+    const cuda = variant.cuda
+      ? await timed('the CUDA 12 runtime libraries', () => cudaLibraries(libs, pip, opts.wheels, stepLog))
+      : undefined;
     if (!existsSync(pkg)) {
       await timed(`${variant.npmPackage} from npm, without its install script`, () => installPackage(repo, variant));
       installedHere = true;
