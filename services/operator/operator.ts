@@ -8,6 +8,7 @@ import {
   type V1Deployment,
   type V1Job,
   type V1Pod,
+  type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Controller } from '../cli/controller-client.js';
@@ -79,6 +80,7 @@ export class Operator {
       ),
       jobs: startInformer<V1Job>(kc, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
       pods: startInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector: SEARCH_LABEL }), owned),
+      ...(o.config.workerSecret ? { meshSecret: meshSecretInformer(kc, o.config.workerSecret, owned.onError) } : {}),
     };
     this.watches = new SearchWatches(o.controller, (key) => this.enqueue(key), log);
     const reconciler = new Reconciler({
@@ -121,7 +123,7 @@ export class Operator {
 
   async start(): Promise<void> {
     const c = this.caches;
-    await Promise.all([c.searches.synced, c.deployments.synced, c.services.synced, c.jobs.synced, c.pods.synced]);
+    await Promise.all([c.searches.synced, c.deployments.synced, c.services.synced, c.jobs.synced, c.pods.synced, c.meshSecret?.synced]);
     this.synced = true;
     c.searches.onChange((nas) => this.enqueue(searchKey(nas.metadata.namespace!, nas.metadata.name!)));
     for (const informer of [c.deployments, c.services, c.jobs, c.pods] as Informer<KubernetesObject>[]) {
@@ -130,6 +132,10 @@ export class Operator {
         if (owner) this.enqueue(searchKey(o.metadata!.namespace!, owner));
       });
     }
+    // A rotated mesh Secret reaches every search's copy now, not at the next resync.
+    c.meshSecret?.onChange(() => {
+      for (const nas of c.searches.list()) this.enqueue(searchKey(nas.metadata.namespace!, nas.metadata.name!));
+    });
     this.depthTimer = setInterval(() => {
       this.o.metrics.queueDepth(this.queue.depth);
       this.o.metrics.searchesNow(c.searches.list().map((nas) => searchSnapshot(nas, c.pods.list(nas.metadata.namespace))));
@@ -145,7 +151,7 @@ export class Operator {
     await this.queue.stop();
     await this.elector?.stop();
     const c = this.caches;
-    await Promise.all([c.searches.stop(), c.deployments.stop(), c.services.stop(), c.jobs.stop(), c.pods.stop()]);
+    await Promise.all([c.searches.stop(), c.deployments.stop(), c.services.stop(), c.jobs.stop(), c.pods.stop(), c.meshSecret?.stop()]);
   }
 
   private lead(): void {
@@ -157,6 +163,29 @@ export class Operator {
   private enqueue(key: string): void {
     if (this.leading) this.queue.add(key);
   }
+}
+
+/**
+ * A cache of the mesh Secret alone: a list and watch narrowed to its name, which RBAC allows by resourceNames, so the
+ * operator can read no other Secret.
+ */
+function meshSecretInformer(
+  kc: KubeConfig,
+  secret: { namespace: string; name: string },
+  onError: (e: unknown) => void,
+): Informer<V1Secret> {
+  const { namespace, name } = secret;
+  const fieldSelector = `metadata.name=${name}`;
+  const core = kc.makeApiClient(CoreV1Api);
+  return startInformer<V1Secret>(
+    kc,
+    `/api/v1/namespaces/${namespace}/secrets`,
+    () => core.listNamespacedSecret({ namespace, fieldSelector }),
+    {
+      fieldSelector,
+      onError,
+    },
+  );
 }
 
 /** A NASSearch and its worker pods, for the operator's gauges. */

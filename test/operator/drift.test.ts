@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holdsDesired } from '../../services/operator/drift.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { DESIRED_ANNOTATION, desiredHash, holdsDesired, mustApply } from '../../services/operator/drift.js';
 
 const desired = {
   replicas: 2,
@@ -62,4 +63,37 @@ describe('holdsDesired: a live object against what the operator applied', () => 
     const withResources = { containers: [{ name: 'e', resources: { requests: { cpu: '0.5' } } }] };
     assert.equal(holdsDesired({ containers: [{ name: 'e', resources: { requests: { cpu: '500m' } } }] }, withResources), true);
   });
+});
+
+describe('mustApply: whether the reconciler applies a desired object', () => {
+  const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'e' }, spec: desired };
+  const hash = desiredHash(deployment);
+  const live = (spec: unknown, applied = hash) => ({
+    ...deployment,
+    metadata: { name: 'e', annotations: { [DESIRED_ANNOTATION]: applied } },
+    spec,
+  });
+  const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'f' }, spec: { template: { spec: { restartPolicy: 'Never' } } } };
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { 'ca.crt': 'QQ==' } };
+  const cases: [string, KubernetesObject, Parameters<typeof mustApply>[2], boolean][] = [
+    ['not there yet', deployment, { live: undefined }, true],
+    ['as last applied', deployment, { live: live(structuredClone(desired)) }, false],
+    ['applied before this change of the desired state', deployment, { live: live(structuredClone(desired), 'older') }, true],
+    ['scaled by hand since (the annotation stays)', deployment, { live: live({ ...structuredClone(desired), replicas: 0 }) }, true],
+    [
+      'a Job changed by hand: its template cannot change, so it is left',
+      job,
+      { live: { ...job, metadata: { name: 'f', annotations: { [DESIRED_ANNOTATION]: desiredHash(job) } }, spec: {} } as KubernetesObject },
+      false,
+    ],
+    ['a Secret applied with this hash (not readable: remembered)', secret, { lastApplied: desiredHash(secret) }, false],
+    ['a Secret not remembered (first time, or the memory expired: deleted by hand comes back)', secret, { lastApplied: undefined }, true],
+    [
+      'a Secret whose source rotated',
+      secret,
+      { lastApplied: desiredHash({ ...secret, data: { 'ca.crt': 'Qg==' } } as KubernetesObject) },
+      true,
+    ],
+  ];
+  for (const [what, d, seen, must] of cases) it(what, () => assert.equal(mustApply(d, desiredHash(d), seen), must));
 });
