@@ -43,6 +43,7 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/
 FROM toolchain AS build
 COPY tsconfig.json ./
 COPY src ./src
+COPY cli ./cli
 COPY services ./services
 COPY bench ./bench
 COPY test ./test
@@ -55,7 +56,7 @@ FROM ${BASE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY proto ./proto
-RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
+RUN printf '#!/bin/sh\nexec node /app/dist/cli/main.js "$@"\n' > /usr/local/bin/nasmesh && chmod 755 /usr/local/bin/nasmesh \
  && groupadd --gid 10001 nasmesh && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /app nasmesh
 USER 10001:10001
 ENTRYPOINT ["nasmesh"]

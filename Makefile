@@ -60,12 +60,12 @@ build: dist/.build-stamp
 # ResNet baseline; results, exported model and report.html in results/fashion-mnist-enas-micro/.
 SEARCH ?= deploy/examples/fashion-mnist-enas-micro.yaml
 run: build node_modules/.tensorflow-stamp
-	node dist/src/cli/main.js run $(SEARCH)
+	node dist/cli/main.js run $(SEARCH)
 
 # Every strategy on the NAS-Bench-201 table (the first issue's benchmark).
 bench: build node_modules/.tensorflow-stamp
 	mkdir -p results
-	node dist/src/cli/main.js bench --space nb201 --table $(TABLE) \
+	node dist/cli/main.js bench --space nb201 --table $(TABLE) \
 	  --algorithms random,evolution,reinforce,ppo,qlearning \
 	  --queries $(QUERIES) --seeds $(SEEDS) --json results/nb201-bench.json
 

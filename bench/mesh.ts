@@ -20,7 +20,7 @@
  * chain of round trips and more evaluators cannot make it faster: its candidates/s with 1, 2 and 4 evaluators are
  * printed, and kept in the JSON as `serialCandidatesPerSecond`. The JSON's `candidatesPerSecond` measures scaling
  * where evaluators can work in parallel: 8 candidates per step, each evaluation made to take 50 ms (the evaluator's
- * --test-delay-ms), printed beside what the evaluations alone would allow.
+ * test hook), printed beside what the evaluations alone would allow.
  *
  * Run: npm run bench:mesh -- [--json out.json] [--candidates 100] [--table bench/tables/nb201-cifar10.csv]
  *      [--strategy reinforce] [--seed 0]
@@ -33,9 +33,9 @@ import { runEmbeddedSearch } from '../src/search/embedded-search.js';
 import { runLocalSession } from '../src/search/local-session.js';
 import { MemorySearchStore } from '../src/store/memory-store.js';
 import { initBackend } from '../src/tf/backend.js';
-import { Controller } from '../services/cli/controller-client.js';
+import { Controller } from '../services/common/grpc/controller-client.js';
 import { candidateRecord } from '../services/common/messages/candidate.js';
-import { benchmarkSearch, renamed, ServiceProcess } from '../test/mesh/mesh.js';
+import { benchmarkSearch, renamed, type ServiceHooks, ServiceProcess } from '../test/mesh/mesh.js';
 import { NatsServer } from '../test/support/nats-server.js';
 
 const { values: args } = parseArgs({
@@ -102,6 +102,9 @@ async function meshSearch(client: Controller, name: string, spec = search): Prom
 }
 
 /** A nats-server, a controller and evaluators (more can be added) on 127.0.0.1. */
+// The table is a path in the checkout, as the embedded run reads it: the checkout is the evaluators' data root.
+const EVALUATOR_ARGS = ['--modes', 'benchmark', '--data-root', process.cwd()];
+
 class Mesh {
   private searches = 0;
 
@@ -109,15 +112,13 @@ class Mesh {
     private readonly nats: NatsServer,
     private readonly services: ServiceProcess[],
     readonly client: Controller,
-    private readonly evaluatorArgs: string[],
+    private readonly evaluatorHooks: ServiceHooks,
   ) {}
 
-  static async start(controllerArgs: string[] = [], evaluatorArgs: string[] = []): Promise<Mesh> {
+  static async start(controllerArgs: string[] = [], evaluatorHooks: ServiceHooks = {}): Promise<Mesh> {
     const nats = await NatsServer.start();
     const controller = await ServiceProcess.start('controller', nats.url, controllerArgs);
-    // The table is a path in the checkout, as the embedded run reads it: the checkout is the evaluators' data root.
-    const evaluator = ['--modes', 'benchmark', '--data-root', process.cwd(), ...evaluatorArgs];
-    return new Mesh(nats, [controller], new Controller(controller.address), evaluator);
+    return new Mesh(nats, [controller], new Controller(controller.address), evaluatorHooks);
   }
 
   get evaluators(): number {
@@ -125,7 +126,8 @@ class Mesh {
   }
 
   async addEvaluators(until: number): Promise<void> {
-    while (this.evaluators < until) this.services.push(await ServiceProcess.start('evaluator', this.nats.url, this.evaluatorArgs));
+    while (this.evaluators < until)
+      this.services.push(await ServiceProcess.start('evaluator', this.nats.url, EVALUATOR_ARGS, this.evaluatorHooks));
   }
 
   search(spec = search): Promise<MeshRun> {
@@ -207,7 +209,7 @@ const batched = benchmarkSearch('batched', args.table!, N, {
   strategy: { name: args.strategy },
   evaluation: { mode: 'benchmark', table: args.table, candidatesPerStep: PER_STEP },
 });
-const slowMesh = await Mesh.start([], ['--test-delay-ms', String(DELAY_MS)]);
+const slowMesh = await Mesh.start([], { evaluationDelayMs: DELAY_MS });
 const parallel: Record<string, number> = {};
 for (const n of EVALUATORS) {
   await slowMesh.addEvaluators(n);
@@ -232,7 +234,7 @@ const result = {
   overheadMsPerCandidate: meshMs - embeddedMs,
   /** Where evaluators can work in parallel (see candidatesPerSecondSetup). */
   candidatesPerSecond: { '1': parallel['1']!, '2': parallel['2']!, '4': parallel['4']! },
-  candidatesPerSecondSetup: `${args.strategy}, ${PER_STEP} candidates per policy step, each evaluation held ${DELAY_MS} ms by the evaluator (--test-delay-ms)`,
+  candidatesPerSecondSetup: `${args.strategy}, ${PER_STEP} candidates per policy step, each evaluation held ${DELAY_MS} ms by the evaluator (its test hook)`,
   /** The overhead's configuration: one candidate per step, a chain that more evaluators cannot shorten. */
   serialCandidatesPerSecond: { '1': serial['1']!, '2': serial['2']!, '4': serial['4']! },
   serialSetup: `${args.strategy}, 1 candidate per policy step, table look-ups: each candidate waits for the previous one's policy update`,

@@ -11,7 +11,7 @@
  * --json is written after every training, and a run with the same settings continues from it: stopped, run it again.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { progressDisplay } from '../src/cli/progress/progress-display.js';
+import { progressDisplay } from '../src/progress/progress-display.js';
 import { PUBLISHED_CELLS, type PublishedCellName } from '../src/space/published-cells.js';
 import { describeBackend, initBackend } from '../src/tf/backend.js';
 import { type RandomCellsReport, runRandomCells } from './random-cells-run.js';

@@ -6,7 +6,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import type { ConnectionOptions } from 'nats';
 import type { CandidateRecord } from '../src/search/types.js';
 import { Rng } from '../src/util/rng.js';
-import { Controller } from '../services/cli/controller-client.js';
+import { Controller } from '../services/common/grpc/controller-client.js';
 import { closeNats, connectNats } from '../services/common/nats/connection.js';
 import { NatsSearchStore } from '../services/common/nats/nats-search-store.js';
 import { ClientSecurity } from '../services/common/security/client-security.js';

@@ -11,7 +11,7 @@ import {
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
-import type { Controller } from '../cli/controller-client.js';
+import type { Controller } from '../common/grpc/controller-client.js';
 import { type Informer, startInformer } from '../common/kube/informer.js';
 import type { OperatorMetrics, SearchSnapshot } from '../common/metrics/operator-metrics.js';
 import { GPU_RESOURCE } from './desired/worker-pod.js';

@@ -13,7 +13,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { SearchStatus } from '../../src/spec/search-status.js';
-import type { Controller } from '../cli/controller-client.js';
+import type { Controller } from '../common/grpc/controller-client.js';
 import type { Informer } from '../common/kube/informer.js';
 import { SearchPhase } from '../gen/nasmesh/v1/common.js';
 import type { Search } from '../gen/nasmesh/v1/controller.js';

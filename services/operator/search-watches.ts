@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Controller } from '../cli/controller-client.js';
+import type { Controller } from '../common/grpc/controller-client.js';
 
 /** Events within this long of each other reconcile the search once. */
 const DEBOUNCE_MS = 500;

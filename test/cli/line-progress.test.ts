@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineProgress } from '../../src/cli/progress/line-progress.js';
-import { duration } from '../../src/cli/progress/progress-text.js';
+import { LineProgress } from '../../src/progress/line-progress.js';
+import { duration } from '../../src/progress/progress-text.js';
 import type { SearchProgress } from '../../src/search/types.js';
 
 /** A LineProgress writing into `written`, on a clock the test moves (milliseconds). */

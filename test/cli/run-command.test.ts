@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nasmesh-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const nasmesh = (...args: string[]) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
 
 describe('nasmesh run --strategy', () => {
   it('runs the same spec with another strategy, recorded in search.json', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summaryLines } from '../../src/cli/summary-lines.js';
+import { summaryLines } from '../../cli/summary-lines.js';
 import type { CandidateRecord, FinalResult, SearchSummary } from '../../src/search/types.js';
 
 const architecture = (arch: string) => ({ space: 'enas-micro' as const, arch, decisions: {} });

@@ -31,7 +31,7 @@ describe('nasmesh search commands', { skip: skipWithoutNatsServer, timeout: 300_
     table = writeSyntheticNb201Table(dir);
     nats = await NatsServer.start();
     const c = await ServiceProcess.start('controller', nats.url);
-    services.push(c, await ServiceProcess.start('evaluator', nats.url, ['--test-delay-ms', '100']));
+    services.push(c, await ServiceProcess.start('evaluator', nats.url, [], { evaluationDelayMs: 100 }));
     controller = c.address;
   });
   after(async () => {

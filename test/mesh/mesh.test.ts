@@ -7,7 +7,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import type { CandidateRecord } from '../../src/search/types.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { initBackend } from '../../src/tf/backend.js';
-import { Controller } from '../../services/cli/controller-client.js';
+import { Controller } from '../../services/common/grpc/controller-client.js';
 import { documentFromSpec } from '../../services/common/messages/search-document.js';
 import { SearchPhase } from '../../services/gen/nasmesh/v1/common.js';
 import { NatsServer, skipWithoutNatsServer } from '../support/nats-server.js';
@@ -81,7 +81,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     try {
       const controller = await start('controller');
       // Slowed a little so that the search is surely still running when it is scraped.
-      const evaluators = [await start('evaluator', ['--test-delay-ms', '40']), await start('evaluator', ['--test-delay-ms', '40'])];
+      const evaluators = [await start('evaluator', [], { evaluationDelayMs: 40 }), await start('evaluator', [], { evaluationDelayMs: 40 })];
       const client = connect(controller);
 
       const bad = renamed(search, 'bad');
@@ -142,7 +142,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     try {
       const controller = await start('controller');
       // The slow evaluator holds each job 2 s and tells the server so every 0.5 s: dead, its job returns in 1.5 s.
-      const slow = await start('evaluator', ['--test-delay-ms', '2000', '--ack-wait-ms', '1500']);
+      const slow = await start('evaluator', ['--ack-wait-ms', '1500'], { evaluationDelayMs: 2000 });
       const client = connect(controller);
       await client.createSearch(renamed(search, 'evaluator-killed'));
       await new Promise((r) => setTimeout(r, 700));
@@ -166,7 +166,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     try {
       const controller = await start('controller');
       // Each job takes 3 s; SIGTERM gives it 1 s to finish, then hands it back. ackWait stays at its 30 s default.
-      const slow = await start('evaluator', ['--test-delay-ms', '3000', '--drain-seconds', '1']);
+      const slow = await start('evaluator', ['--drain-seconds', '1'], { evaluationDelayMs: 3000 });
       const client = connect(controller);
       await client.createSearch(renamed(search, 'evaluator-stopped'));
       await new Promise((r) => setTimeout(r, 700));
@@ -190,7 +190,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
       try {
         const id = `controller-${signal.toLowerCase()}`;
         let controller = await start('controller', ['--checkpoint-interval-ms', '300']);
-        await start('evaluator', ['--test-delay-ms', '30']);
+        await start('evaluator', [], { evaluationDelayMs: 30 });
         let client = connect(controller);
         await client.createSearch(renamed(search, id));
         await evaluatedAtLeast(client, id, 12);
@@ -215,7 +215,7 @@ describe('mesh: controller and evaluators over NATS', { skip: skipWithoutNatsSer
     await setUp();
     try {
       const controller = await start('controller');
-      await start('evaluator', ['--test-delay-ms', '30']);
+      await start('evaluator', [], { evaluationDelayMs: 30 });
       const client = connect(controller);
       await client.createSearch(renamed(search, 'nats-restarted'));
       await evaluatedAtLeast(client, 'nats-restarted', 8);

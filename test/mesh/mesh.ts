@@ -13,7 +13,7 @@ import type { CandidateRecord } from '../../src/search/types.js';
 import { type SearchSpec, searchSpecSchema } from '../../src/spec/search-spec.js';
 import { MemorySearchStore } from '../../src/store/memory-store.js';
 import { parseWith } from '../../src/util/schema.js';
-import { Controller } from '../../services/cli/controller-client.js';
+import { Controller } from '../../services/common/grpc/controller-client.js';
 import { candidateRecord } from '../../services/common/messages/candidate.js';
 import { documentFromSpec } from '../../services/common/messages/search-document.js';
 import { closeNats, connectNats } from '../../services/common/nats/connection.js';
@@ -25,9 +25,15 @@ import { searchEventCodec } from '../../services/common/messages/search-event-co
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * A service started as its own process (`node --import tsx services/<name>/main.ts`) on 127.0.0.1. The
- * latency-profiler takes `--nats` like every service and ignores it.
+ * A service started as its own process (`nasmesh serve <name>`) on 127.0.0.1.
  */
+/** Test hooks of a service process (not flags: `nasmesh serve --help` shows none). */
+export interface ServiceHooks {
+  /** Evaluators wait this long before each evaluation. */
+  readonly evaluationDelayMs?: number;
+}
+const TEST_DELAY_ENV = 'NASMESH_TEST_EVALUATION_DELAY_MS';
+
 export class ServiceProcess {
   private output = '';
   readonly exited: Promise<unknown>;
@@ -47,10 +53,13 @@ export class ServiceProcess {
    * Starts it and resolves once it prints its gRPC address and metrics URL. The tests' tables and datasets live in
    * temporary directories: that is the services' data root unless `extra` names one.
    */
-  static async start(name: ServiceName, natsUrl: string, extra: string[] = []): Promise<ServiceProcess> {
+  static async start(name: ServiceName, natsUrl: string, extra: string[] = [], o: ServiceHooks = {}): Promise<ServiceProcess> {
     const dataRoot = extra.includes('--data-root') ? [] : ['--data-root', tmpdir()];
-    const args = ['--import', 'tsx', `services/${name}/main.ts`, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', ...dataRoot];
-    const child = spawn(process.execPath, [...args, '--nats', natsUrl, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The latency-profiler reads no data and uses no NATS.
+    const mesh = name === 'latency-profiler' ? [] : [...dataRoot, '--nats', natsUrl];
+    const args = ['--import', 'tsx', 'cli/main.ts', 'serve', name, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', ...mesh];
+    const env = { ...process.env, ...(o.evaluationDelayMs ? { [TEST_DELAY_ENV]: String(o.evaluationDelayMs) } : {}) };
+    const child = spawn(process.execPath, [...args, ...extra], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     // NASMESH_SERVICE_LOGS=<dir> keeps every service's whole output, for debugging a long run.
     const keep = process.env.NASMESH_SERVICE_LOGS;
     if (keep) {
@@ -118,7 +127,7 @@ export async function nasmeshWithEnv(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const options = { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], options);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], options);
     return { code: 0, stdout, stderr };
   } catch (e) {
     const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };
@@ -134,8 +143,8 @@ export class MeshProcesses {
   /** `natsUrl`: asked at each start, since a suite may start a new nats-server per scenario. */
   constructor(private readonly natsUrl: () => string) {}
 
-  readonly start = async (name: ServiceName, extra: string[] = []): Promise<ServiceProcess> => {
-    const service = await ServiceProcess.start(name, this.natsUrl(), extra);
+  readonly start = async (name: ServiceName, extra: string[] = [], hooks: ServiceHooks = {}): Promise<ServiceProcess> => {
+    const service = await ServiceProcess.start(name, this.natsUrl(), extra, hooks);
     this.services.push(service);
     return service;
   };

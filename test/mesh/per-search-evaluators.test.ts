@@ -8,7 +8,7 @@ import type { JetStreamManager, NatsConnection } from 'nats';
 import { SearchSession } from '../../src/search/search-session.js';
 import type { CandidateRecord } from '../../src/search/types.js';
 import { initBackend } from '../../src/tf/backend.js';
-import type { Controller } from '../../services/cli/controller-client.js';
+import type { Controller } from '../../services/common/grpc/controller-client.js';
 import { closeNats, connectNats } from '../../services/common/nats/connection.js';
 import { NatsSearchStore } from '../../services/common/nats/nats-search-store.js';
 import { WORK_STREAM } from '../../services/common/nats/subjects.js';
@@ -26,6 +26,7 @@ import {
   type ServiceProcess,
   waitForPhase,
   watchedCandidates,
+  type ServiceHooks,
 } from './mesh.js';
 import { writeSyntheticNb201Table } from './synthetic-table.js';
 
@@ -51,8 +52,8 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
   let jsm: JetStreamManager;
   let client: Controller;
   const mesh = new MeshProcesses(() => nats.url);
-  const evaluator = (search: string, extra: string[] = []) =>
-    mesh.start('evaluator', ['--modes', 'benchmark', '--search', search, ...extra]);
+  const evaluator = (search: string, hooks: ServiceHooks = {}) =>
+    mesh.start('evaluator', ['--modes', 'benchmark', '--search', search], hooks);
   const expected = new Map<string, CandidateRecord[]>();
 
   before(async () => {
@@ -82,8 +83,8 @@ describe('mesh: per-search evaluators', { skip: skipWithoutNatsServer, timeout: 
 
   it("runs two searches at once, each on its own evaluator, which sees only its search's jobs", async () => {
     const evaluators = {
-      alpha: await evaluator('alpha', ['--test-delay-ms', '20']),
-      beta: await evaluator('beta', ['--test-delay-ms', '20']),
+      alpha: await evaluator('alpha', { evaluationDelayMs: 20 }),
+      beta: await evaluator('beta', { evaluationDelayMs: 20 }),
     };
     assert.deepEqual(await workConsumers(jsm), {
       'workers-evaluate-benchmark-alpha': 'nasmesh.work.evaluate-benchmark.alpha',

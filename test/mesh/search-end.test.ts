@@ -7,7 +7,7 @@ import type { NatsConnection } from 'nats';
 import { SearchSession } from '../../src/search/search-session.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { initBackend } from '../../src/tf/backend.js';
-import { Controller } from '../../services/cli/controller-client.js';
+import { Controller } from '../../services/common/grpc/controller-client.js';
 import { candidateMessage } from '../../services/common/messages/candidate.js';
 import { documentFromSpec } from '../../services/common/messages/search-document.js';
 import { searchEventCodec } from '../../services/common/messages/search-event-codec.js';
@@ -22,7 +22,7 @@ import type { SearchEvent } from '../../services/gen/nasmesh/v1/events.js';
 import { waitFor } from '../services/nats/helpers.js';
 import { NatsServer, skipWithoutNatsServer } from '../support/nats-server.js';
 import { parsePrometheusText, sampleValue } from '../support/prom-text.js';
-import { benchmarkSearch, embeddedCandidates, MeshProcesses, renamed } from './mesh.js';
+import { benchmarkSearch, embeddedCandidates, MeshProcesses, renamed, type ServiceHooks } from './mesh.js';
 import { writeSyntheticNb201Table } from './synthetic-table.js';
 
 /** Every event WatchSearch sends, until it ends the stream; fails instead of hanging when it does not end. */
@@ -52,8 +52,8 @@ describe('mesh: the end of a search', { skip: skipWithoutNatsServer, timeout: 30
   let nats: NatsServer;
   let nc: NatsConnection;
   const mesh = new MeshProcesses(() => nats.url);
-  const start = async (name: 'controller' | 'evaluator', extra: string[] = []) => {
-    const service = await mesh.start(name, extra);
+  const start = async (name: 'controller' | 'evaluator', extra: string[] = [], hooks: ServiceHooks = {}) => {
+    const service = await mesh.start(name, extra, hooks);
     return { service, client: mesh.connect(service) };
   };
 
@@ -124,7 +124,7 @@ describe('mesh: the end of a search', { skip: skipWithoutNatsServer, timeout: 30
   it('leaves nothing of a cancelled search queued: its jobs are purged, the one being evaluated is stopped', async () => {
     const { client } = await start('controller');
     // Each evaluation takes 5 s: the first step's four jobs are one held and three queued when the search is cancelled.
-    const { service: evaluator } = await start('evaluator', ['--test-delay-ms', '5000']);
+    const { service: evaluator } = await start('evaluator', [], { evaluationDelayMs: 5000 });
     const evaluation = { mode: 'benchmark', table, candidatesPerStep: 4 };
     await client.createSearch(renamed(benchmarkSearch('cancelled', table, 8, { evaluation }), 'cancelled'));
     const metric = async (name: string, labels: Record<string, string> = {}) =>

@@ -7,7 +7,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import type { CandidateRecord } from '../../src/search/types.js';
 import type { SearchSpec } from '../../src/spec/search-spec.js';
 import { initBackend } from '../../src/tf/backend.js';
-import { Controller } from '../../services/cli/controller-client.js';
+import { Controller } from '../../services/common/grpc/controller-client.js';
 import { closeNats, connectNats } from '../../services/common/nats/connection.js';
 import { BLOB_BUCKET } from '../../services/common/nats/subjects.js';
 import { ClientSecurity } from '../../services/common/security/client-security.js';
@@ -26,6 +26,7 @@ import {
   MeshProcesses,
   waitForPhase,
   watchedCandidates,
+  type ServiceHooks,
 } from './mesh.js';
 import { writeSyntheticNb201Table } from './synthetic-table.js';
 
@@ -68,7 +69,7 @@ describe(
     };
     const startController = (extra: string[] = []) =>
       mesh.start('controller', [...serviceFlags, '--access-file', join(pki.dir, 'access.yaml'), ...extra]);
-    const startEvaluator = (extra: string[] = []) => mesh.start('evaluator', [...serviceFlags, ...extra]);
+    const startEvaluator = (extra: string[] = [], hooks: ServiceHooks = {}) => mesh.start('evaluator', [...serviceFlags, ...extra], hooks);
     const statusOf = (code: status, details?: RegExp) => (e: ServiceError) => {
       assert.equal(e.code, code, e.details);
       if (details) assert.match(e.details, details);
@@ -177,7 +178,7 @@ describe(
     it('a corrupt checkpoint fails its own search with a message naming the field; another search resumes and succeeds', async () => {
       await mesh.stopAll();
       let controller = await startController(['--checkpoint-interval-ms', '0', '--max-searches', '2']);
-      await startEvaluator(['--test-delay-ms', '150']);
+      await startEvaluator([], { evaluationDelayMs: 150 });
       let writer = client(controller, WRITER_TOKEN);
       await writer.createSearch(renamed(search, 'doomed'));
       await writer.createSearch(renamed(search, 'survivor'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { reportCommand } from '../../src/cli/report-command.js';
+import { reportCommand } from '../../cli/report-command.js';
 import { loadResults, renderReport } from '../../src/report/index.js';
 import { createSpace } from '../../src/space/registry.js';
 import { NasmeshError } from '../../src/util/errors.js';

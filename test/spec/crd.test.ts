@@ -34,7 +34,7 @@ describe('NASSearch CRD', () => {
   });
 
   it('`nasmesh crd` prints it', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'crd'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'crd'], { cwd: root, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, nasSearchCrdYaml());
   });

@@ -130,7 +130,7 @@ describe('NASSearch spec', () => {
 
   it('`nasmesh validate` prints the resolved spec, and fails naming the file and field', () => {
     const run = (file: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'validate', file], { cwd: root, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'validate', file], { cwd: root, encoding: 'utf8' });
     const ok = run('deploy/examples/nb201-benchmark.yaml');
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /reward:\n\s+objective: accuracy/);

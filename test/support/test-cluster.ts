@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { type ConnectionOptions, type TlsOptions, usernamePasswordAuthenticator } from 'nats';
 import { stringify } from 'yaml';
-import { Controller } from '../../services/cli/controller-client.js';
+import { Controller } from '../../services/common/grpc/controller-client.js';
 import { NASSEARCH, type NASSearch } from '../../services/operator/types.js';
 import { ClientSecurity } from '../../services/common/security/client-security.js';
 import { type ControllerAccess, controllerEnv, installNasmesh } from '../../tools/local-cluster/install-nasmesh.js';

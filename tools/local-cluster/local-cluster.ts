@@ -283,7 +283,7 @@ function writeCommands(binDir: string, bin: ClusterBinaries): void {
   const nasmesh = join(binDir, 'nasmesh');
   writeFileSync(
     nasmesh,
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(join(REPO, 'src/cli/main.ts'))} "$@"\n`,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(join(REPO, 'cli/main.ts'))} "$@"\n`,
   );
   chmodSync(nasmesh, 0o755);
 }

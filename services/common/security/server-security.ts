@@ -4,7 +4,7 @@ import { allowPlaintext } from './exposure.js';
 import { requiredRole } from './method-roles.js';
 import { TlsFiles } from './tls-files.js';
 
-/** The flags that secure a gRPC server (ServeOptions). */
+/** The flags that secure a gRPC server (SecurityConfig). */
 export interface ServerSecurityOptions {
   readonly tlsCert?: string;
   readonly tlsKey?: string;

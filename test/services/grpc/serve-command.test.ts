@@ -5,15 +5,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Command, CommanderError } from 'commander';
-import { registerServeCommand } from '../../../services/cli/serve.js';
+import { serveCommand } from '../../../cli/serve.js';
 import { nasmesh } from '../../mesh/mesh.js';
 
 /** `nasmesh serve ...` on a program that throws instead of exiting; returns what it printed as an error. */
 async function serve(...args: string[]): Promise<string> {
   let printed = '';
-  const program = registerServeCommand(new Command('nasmesh'));
-  for (const command of [program, ...program.commands]) {
-    command.exitOverride().configureOutput({ writeErr: (s) => (printed += s) });
+  const program = new Command('nasmesh').addCommand(serveCommand());
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const command of all(program)) {
+    command.exitOverride().configureOutput({ writeErr: (s) => (printed += s), writeOut: (s) => (printed += s) });
   }
   try {
     await program.parseAsync(['serve', ...args], { from: 'user' });
@@ -25,8 +26,25 @@ async function serve(...args: string[]): Promise<string> {
 }
 
 test('serve: an unknown service or a bad port is refused naming the allowed values', async () => {
-  assert.match(await serve('trainer'), /controller, supernet-trainer, evaluator, latency-profiler/);
+  assert.match(
+    await serve('trainer'),
+    /'trainer' is not a service: one of controller, evaluator, supernet-trainer, latency-profiler, operator/,
+  );
   assert.match(await serve('latency-profiler', '--port', '70000'), /--port must be an integer from 0 to 65535/);
+});
+
+test("serve <service> --help lists that service's flags only, and no test hook", async () => {
+  const evaluator = await serve('evaluator', '--help');
+  for (const flag of ['--modes', '--search', '--ack-wait-ms', '--nats', '--data-root', '--tls-cert', '--port'])
+    assert.ok(evaluator.includes(flag), flag);
+  for (const flag of ['--kubeconfig', '--image', '--latency-profiler', '--trusted-controller', '--test-delay-ms'])
+    assert.ok(!evaluator.includes(flag), flag);
+  const profiler = await serve('latency-profiler', '--help');
+  assert.ok(profiler.includes('--hardware-profile'));
+  for (const flag of ['--nats', '--data-root', '--modes']) assert.ok(!profiler.includes(flag), flag);
+  const operator = await serve('operator', '--help');
+  for (const flag of ['--kubeconfig', '--worker-secret', '--controller']) assert.ok(operator.includes(flag), flag);
+  for (const flag of ['--port ', '--access-file', '--modes']) assert.ok(!operator.includes(flag), flag);
 });
 
 test('serve: --latency-profiler must be host:port', async () => {
@@ -44,7 +62,7 @@ test('serve: plaintext beyond loopback is refused at start, and runs with --inse
     [
       '--import',
       'tsx',
-      'src/cli/main.ts',
+      'cli/main.ts',
       'serve',
       'latency-profiler',
       '--host',

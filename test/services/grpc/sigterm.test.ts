@@ -30,7 +30,9 @@ test('SIGTERM: the latency-profiler process finishes the in-flight call, refuses
     [
       '--import',
       'tsx',
-      'services/latency-profiler/main.ts',
+      'cli/main.ts',
+      'serve',
+      'latency-profiler',
       '--host',
       '127.0.0.1',
       '--port',

@@ -1,19 +1,24 @@
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { LineProgress } from '../../src/cli/progress/line-progress.js';
-import { NasmeshError } from '../../src/util/errors.js';
-import { addFinalOptions, type FinalOptions } from '../cli/final-command.js';
-import { dataRoots } from '../cli/service-security.js';
+import { LineProgress } from '../../src/progress/line-progress.js';
+import type { BackendChoice } from '../../src/tf/backend.js';
+import { type DataConfig, dataRoots, type NatsConfig } from '../common/security/service-security.js';
 import { natsSecurity } from '../common/security/nats-security.js';
 import { closeNats, connectNats, NatsSearchStore } from '../common/nats/index.js';
 import { runFinalStageJob } from './final-stage-job.js';
+
+/** `nasmesh final`'s flags. */
+export interface FinalStageConfig extends NatsConfig, DataConfig {
+  /** TensorFlow.js backend (overrides the spec). */
+  readonly backend?: BackendChoice;
+  /** A plaintext NATS connection beyond loopback is allowed (with a warning). */
+  readonly insecure: boolean;
+}
 
 /**
  * `nasmesh final <search-id>`: the final stage of a succeeded search, run as a process of its own (a Kubernetes Job
  * once the search succeeded), its result files stored in the mesh's store for `nasmesh results`. Logs a line per
  * step and training epoch, and progress lines with ETAs (no redrawn bars: it runs in a pod).
  */
-export async function runFinal(id: string, options: FinalOptions): Promise<void> {
+export async function runFinal(id: string, options: FinalStageConfig): Promise<void> {
   const security = await natsSecurity(options.nats, options, (line) => console.error(line));
   const roots = await dataRoots(options);
   const nc = await connectNats({ servers: options.nats, name: `final-stage-${process.pid}`, security });
@@ -33,17 +38,5 @@ export async function runFinal(id: string, options: FinalOptions): Promise<void>
     log(`search ${id}: results complete`);
   } finally {
     await closeNats(nc);
-  }
-}
-
-// Run directly (`node services/final-stage/main.ts <search-id>`): the arguments of `nasmesh final`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addFinalOptions(new Command('final')).action(runFinal);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`final: ${e.message}`);
-    process.exit(2);
   }
 }

@@ -1,20 +1,22 @@
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { createLatencyProfiler } from '../../src/latency/index.js';
-import { NasmeshError } from '../../src/util/errors.js';
-import { addServeOptions, type ServeOptions } from '../cli/serve.js';
-import { serviceSecurity } from '../cli/service-security.js';
+import { serviceSecurity, type ServiceConfig } from '../common/security/service-security.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, ProfilerMetrics, serveMetrics } from '../common/metrics/index.js';
 import { LatencyProfilerService } from '../gen/nasmesh/v1/latency_profiler.js';
 import { latencyProfilerHandlers } from './handler.js';
 
+/** `nasmesh serve latency-profiler`'s flags. */
+export interface LatencyProfilerServeConfig extends ServiceConfig {
+  /** The hardware it measures (default <arch>-<backend>-<cpus>cpu). */
+  readonly hardwareProfile?: string;
+}
+
 /**
  * The latency-profiler process: the profiler on this machine's TensorFlow.js backend behind gRPC (with health and
  * reflection) and /metrics, until SIGTERM drains it. Prints `listening on <host>:<port>` once it takes calls.
  */
-export async function serveLatencyProfiler(options: ServeOptions): Promise<void> {
+export async function serveLatencyProfiler(options: LatencyProfilerServeConfig): Promise<void> {
   const security = await serviceSecurity(options, false);
   const profiler = await createLatencyProfiler(options.hardwareProfile ? { name: options.hardwareProfile } : {});
   const registry = createRegistry();
@@ -34,16 +36,4 @@ export async function serveLatencyProfiler(options: ServeOptions): Promise<void>
   });
   console.log(`latency-profiler (${profiler.hardware.name}) listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);
-}
-
-// Run directly (`node services/latency-profiler/main.ts --port 0`): the options of `nasmesh serve latency-profiler`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addServeOptions(new Command('latency-profiler')).action(serveLatencyProfiler);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`latency-profiler: ${e.message}`);
-    process.exit(2);
-  }
 }

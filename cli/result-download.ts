@@ -1,9 +1,9 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assertBlobName } from '../../src/store/keys.js';
-import { NasmeshError, ValidationError } from '../../src/util/errors.js';
-import type { ResultFileChunk } from '../gen/nasmesh/v1/controller.js';
+import { assertBlobName } from '../src/store/keys.js';
+import { NasmeshError, ValidationError } from '../src/util/errors.js';
+import type { ResultFileChunk } from '../services/gen/nasmesh/v1/controller.js';
 
 /** What a download may write: the controller is a network peer, and what it sends is checked against these. */
 export interface DownloadLimits {

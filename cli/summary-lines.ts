@@ -1,4 +1,4 @@
-import type { FinalResult, RankCorrelation, SearchSummary } from '../search/types.js';
+import type { FinalResult, RankCorrelation, SearchSummary } from '../src/search/types.js';
 
 /**
  * What `nasmesh run` prints when a search ends: its best candidate, the network the final stage retrained (for weight

@@ -1,5 +1,5 @@
 import type { CallOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js';
-import { ClientSecurity } from '../common/security/client-security.js';
+import { ClientSecurity } from '../security/client-security.js';
 import {
   ControllerClient,
   type GetParetoFrontResponse,
@@ -7,9 +7,9 @@ import {
   type PolicySnapshot,
   type ResultFileChunk,
   type Search,
-} from '../gen/nasmesh/v1/controller.js';
-import type { SearchDocument } from '../gen/nasmesh/v1/common.js';
-import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+} from '../../gen/nasmesh/v1/controller.js';
+import type { SearchDocument } from '../../gen/nasmesh/v1/common.js';
+import type { SearchEvent } from '../../gen/nasmesh/v1/events.js';
 
 /** Per-call deadline of the unary calls: they answer from the store, in milliseconds. */
 const CALL_DEADLINE_MS = 30_000;

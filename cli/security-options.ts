@@ -1,7 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { positiveInt } from '../../src/cli/options.js';
-import type { ClientSecurityOptions } from '../common/security/client-security.js';
-import type { NatsSecurityOptions } from '../common/security/nats-security.js';
+import { positiveInt } from './options.js';
 
 /** Commander's collector of a repeatable option. */
 export const repeatable = (value: string, previous: string[] = []) => [...previous, value];
@@ -82,26 +80,4 @@ export function addServerSecurityFlags(command: Command): Command {
       5_000,
     )
     .option('--insecure', 'allow plaintext gRPC and NATS beyond loopback, and any peer address (logs a warning)', false);
-}
-
-/** The client part of a command's flags, for ClientSecurity. */
-export function clientSecurityOptions(flags: ClientFlags & { tlsReloadMs?: number }): ClientSecurityOptions {
-  // An empty value (`NASMESH_TOKEN_FILE= nasmesh status`) means unset, as in a shell.
-  const given = (v: string | undefined): v is string => v !== undefined && v !== '';
-  return {
-    ...(given(flags.tlsCa) ? { tlsCa: flags.tlsCa } : {}),
-    ...(given(flags.tlsCert) ? { tlsCert: flags.tlsCert } : {}),
-    ...(given(flags.tlsKey) ? { tlsKey: flags.tlsKey } : {}),
-    ...(given(flags.tokenFile) ? { tokenFile: flags.tokenFile } : {}),
-    ...(given(flags.tlsServerName) ? { serverName: flags.tlsServerName } : {}),
-    insecure: flags.insecure ?? false,
-    ...(flags.tlsReloadMs !== undefined ? { reloadMs: flags.tlsReloadMs } : {}),
-  };
-}
-
-export type NatsFlags = Omit<NatsSecurityOptions, 'insecure'> & { readonly insecure?: boolean };
-
-export interface DataFlags {
-  readonly dataRoot?: string[];
-  readonly benchmarkTable?: Record<string, string>;
 }

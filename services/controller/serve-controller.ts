@@ -1,10 +1,6 @@
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { initBackend } from '../../src/tf/backend.js';
-import { NasmeshError } from '../../src/util/errors.js';
-import { addServeOptions, type ServeOptions } from '../cli/serve.js';
-import { serviceSecurity } from '../cli/service-security.js';
+import { type DataConfig, type NatsConfig, serviceSecurity, type ServiceConfig } from '../common/security/service-security.js';
 import { TrustedPeers } from '../common/security/trusted-peers.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
@@ -22,12 +18,28 @@ import { TrainerLinks } from './trainer-links.js';
 /** How often the work queue's depth is read for nasmesh_work_queue_depth. */
 const QUEUE_DEPTH_POLL_MS = 2_000;
 
+/** `nasmesh serve controller`'s flags. */
+export interface ControllerServeConfig extends ServiceConfig, NatsConfig, DataConfig {
+  /** The latency-profiler (host:port) that measures latency for rewards that need it (mnas). */
+  readonly latencyProfiler?: string;
+  /** The supernet-trainer (host:port) of the weight-sharing searches whose CreateSearch names none. */
+  readonly supernetTrainer?: string;
+  /** host:port the supernet-trainer reaches this controller at (default: this host's name and port). */
+  readonly advertise?: string;
+  /** The shortest time between two stored checkpoints of a search; 0 stores every one. */
+  readonly checkpointIntervalMs: number;
+  /** Most searches running at once; CreateSearch beyond it is RESOURCE_EXHAUSTED. */
+  readonly maxSearches: number;
+  /** The trainers CreateSearch may name (host:port patterns), besides supernetTrainer. */
+  readonly trustedTrainer?: string[];
+}
+
 /**
  * The controller process: runs searches (resuming those a previous controller left unfinished) behind gRPC with
  * health and reflection, and serves /metrics, until SIGTERM stops its runs (they stay resumable) and drains it.
  * Prints `listening on <host>:<port>` and `metrics on <url>` once it takes calls.
  */
-export async function serveController(options: ServeOptions): Promise<void> {
+export async function serveController(options: ControllerServeConfig): Promise<void> {
   // The strategies' policies are tfjs models: the same backend selection as `nasmesh run`, so results match it.
   await initBackend();
   const security = await serviceSecurity(options);
@@ -76,16 +88,4 @@ export async function serveController(options: ServeOptions): Promise<void> {
   if (resumed.length > 0) console.log(`resumed ${resumed.join(', ')}`);
   console.log(`controller listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);
-}
-
-// Run directly (`node services/controller/main.ts --port 0`): the options of `nasmesh serve controller`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addServeOptions(new Command('controller')).action(serveController);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`controller: ${e.message}`);
-    process.exit(2);
-  }
 }

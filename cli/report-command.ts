@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadResults, renderReport } from '../report/index.js';
-import { writeAtomic } from '../util/write-atomic.js';
+import { loadResults, renderReport } from '../src/report/index.js';
+import { writeAtomic } from '../src/util/write-atomic.js';
 
 /** `nasmesh report <results-dir>`: a self-contained HTML report of a search's results. */
 export function reportCommand(): Command {

@@ -1,13 +1,8 @@
 import { type Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '../../src/tf/backend.js';
+import { BACKEND_CHOICES } from '../src/tf/backend.js';
 import { searchIdArgument } from './arguments.js';
-import { addDataFlags, addNatsFlags, type DataFlags, type NatsFlags } from './security-options.js';
-
-export interface FinalOptions extends NatsFlags, DataFlags {
-  readonly nats: string;
-  readonly backend?: BackendChoice;
-  readonly insecure: boolean;
-}
+import type { FinalStageConfig } from '../services/final-stage/run-final.js';
+import { addDataFlags, addNatsFlags } from './security-options.js';
 
 /** Adds `final <search-id> --nats URL [--backend NAME]` to `program`. */
 export function registerFinalCommand(program: Command): Command {
@@ -16,14 +11,13 @@ export function registerFinalCommand(program: Command): Command {
     .description(
       'run the final stage of a succeeded search on the mesh (derive step, retraining, baseline, export) and store its result files; exits at once when they are stored already',
     );
-  addFinalOptions(final).action(async (id: string, options: FinalOptions) =>
-    (await import('../final-stage/main.js')).runFinal(id, options),
+  addFinalOptions(final).action(async (id: string, options: FinalStageConfig) =>
+    (await import('../services/final-stage/run-final.js')).runFinal(id, options),
   );
   return program;
 }
 
-/** The arguments of `nasmesh final`; also parsed by services/final-stage/main.ts run directly. */
-export function addFinalOptions(command: Command): Command {
+function addFinalOptions(command: Command): Command {
   for (const add of [addNatsFlags, addDataFlags]) add(command);
   return command
     .argument('<search-id>', 'the search (its metadata.name)', searchIdArgument)

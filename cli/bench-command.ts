@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runBenchmark } from '../bench/harness.js';
-import { formatReport } from '../bench/format.js';
-import type { AlgorithmSpec } from '../bench/types.js';
-import { isStrategyName } from '../strategy/registry.js';
-import { DEFAULT_TABLE_COLUMN } from '../bench/table.js';
+import { runBenchmark } from '../src/bench/harness.js';
+import { formatReport } from '../src/bench/format.js';
+import type { AlgorithmSpec } from '../src/bench/types.js';
+import { isStrategyName } from '../src/strategy/registry.js';
+import { DEFAULT_TABLE_COLUMN } from '../src/bench/table.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
-import { STRATEGY_NAMES } from '../strategy/types.js';
-import { SPACE_NAMES, type SpaceName } from '../space/types.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
+import { STRATEGY_NAMES } from '../src/strategy/types.js';
+import { SPACE_NAMES, type SpaceName } from '../src/space/types.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../src/tf/backend.js';
 
 const algorithmList = (value: string): string[] => {
   const names = value

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { loadSearchSpec, nasSearchCrdYaml, searchSpecSchema } from '../spec/index.js';
+import { loadSearchSpec, nasSearchCrdYaml, searchSpecSchema } from '../src/spec/index.js';
 
 /** `nasmesh validate <spec.yaml>`: checks a search spec and prints it with every default filled in. */
 export function validateCommand(): Command {

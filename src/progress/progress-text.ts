@@ -1,4 +1,4 @@
-import type { SearchProgress } from '../../search/types.js';
+import type { SearchProgress } from '../search/types.js';
 import { type PhaseTiming, progressKey } from './progress-clock.js';
 
 /**

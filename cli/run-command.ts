@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { STRATEGY_NAMES, type StrategyName } from '../strategy/types.js';
-import { runEmbeddedSearch } from '../search/embedded-search.js';
-import { loadResults, renderReport } from '../report/index.js';
-import { loadSearchSpec } from '../spec/load.js';
-import { writeAtomic } from '../util/write-atomic.js';
-import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from '../tf/backend.js';
+import { STRATEGY_NAMES, type StrategyName } from '../src/strategy/types.js';
+import { runEmbeddedSearch } from '../src/search/embedded-search.js';
+import { loadResults, renderReport } from '../src/report/index.js';
+import { loadSearchSpec } from '../src/spec/load.js';
+import { writeAtomic } from '../src/util/write-atomic.js';
+import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from '../src/tf/backend.js';
 import { nonNegativeInt } from './options.js';
-import { progressDisplay } from './progress/progress-display.js';
+import { progressDisplay } from '../src/progress/progress-display.js';
 import { summaryLines } from './summary-lines.js';
 
 /** `nasmesh run <search.yaml>`: the whole search embedded in this process. */

@@ -1,9 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { initBackend } from '../../src/tf/backend.js';
-import { NasmeshError } from '../../src/util/errors.js';
-import { addServeOptions, type ServeOptions } from '../cli/serve.js';
-import { serviceSecurity } from '../cli/service-security.js';
+import { type DataConfig, type NatsConfig, serviceSecurity, type ServiceConfig } from '../common/security/service-security.js';
 import { TrustedPeers } from '../common/security/trusted-peers.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
@@ -16,12 +12,18 @@ import { supernetTrainerHandlers } from './handler.js';
 import { searchEventCodec } from '../common/messages/search-event-codec.js';
 import { SupernetTrainer } from './trainer.js';
 
+/** `nasmesh serve supernet-trainer`'s flags. */
+export interface SupernetTrainerServeConfig extends ServiceConfig, NatsConfig, DataConfig {
+  /** The controllers StartTraining may name (host:port patterns). */
+  readonly trustedController?: string[];
+}
+
 /**
  * The supernet-trainer process: trains the shared weights of the weight-sharing searches it is started for, storing
  * them in NATS's object store, until SIGTERM, which stores every search's weights after its step in progress.
  * Prints `listening on <host>:<port>` once it takes calls.
  */
-export async function serveSupernetTrainer(options: ServeOptions): Promise<void> {
+export async function serveSupernetTrainer(options: SupernetTrainerServeConfig): Promise<void> {
   // The same backend selection as `nasmesh run`, so the shared weights match an embedded run's.
   await initBackend();
   const security = await serviceSecurity(options);
@@ -54,16 +56,4 @@ export async function serveSupernetTrainer(options: ServeOptions): Promise<void>
   });
   console.log(`supernet-trainer listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);
-}
-
-// Run directly (`node services/supernet-trainer/main.ts --port 0`): the options of `nasmesh serve supernet-trainer`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addServeOptions(new Command('supernet-trainer')).action(serveSupernetTrainer);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`supernet-trainer: ${e.message}`);
-    process.exit(2);
-  }
 }

@@ -1,9 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { NasmeshError } from '../../src/util/errors.js';
 import type { EvaluationMode } from '../common/metrics/evaluator-metrics.js';
-import { addServeOptions, type ServeOptions } from '../cli/serve.js';
-import { serviceSecurity } from '../cli/service-security.js';
+import { type DataConfig, type NatsConfig, serviceSecurity, type ServiceConfig } from '../common/security/service-security.js';
 import { startGrpcServer } from '../common/grpc/server.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, EvaluatorMetrics, serveMetrics } from '../common/metrics/index.js';
@@ -17,12 +13,24 @@ import { QueueWorker } from './queue-worker.js';
 import { StandaloneModeEvaluator } from './standalone-mode.js';
 import { WeightSharingModeEvaluator } from './weight-sharing-mode.js';
 
+/** `nasmesh serve evaluator`'s flags. */
+export interface EvaluatorServeConfig extends ServiceConfig, NatsConfig, DataConfig {
+  /** The evaluation modes it takes jobs of. */
+  readonly modes: EvaluationMode[];
+  /** Take only this search's jobs, from work-queue consumers of its own (deleted when the search ends). */
+  readonly search?: string;
+  /** How long a held job may go without a heartbeat before it goes to another evaluator. */
+  readonly ackWaitMs: number;
+  /** For tests of slow evaluations: wait this long before each one. */
+  readonly testDelayMs?: number;
+}
+
 /**
  * The evaluator process: takes evaluation jobs of its modes from the work queue (competing with other evaluators;
  * with --search, only that search's jobs, idle once it ended) and serves the Evaluate RPC and /metrics, until SIGTERM: it then takes no more jobs, lets those it holds finish
  * within --drain-seconds and hands the rest back. Prints `listening on <host>:<port>` once it takes work.
  */
-export async function serveEvaluator(options: ServeOptions): Promise<void> {
+export async function serveEvaluator(options: EvaluatorServeConfig): Promise<void> {
   const security = await serviceSecurity(options);
   const nc = await connectNats({ servers: options.nats, name: `evaluator-${process.pid}`, security: security.nats });
   // Supernet checkpoints are blobs the trainer writes; a per-search evaluator reads its search's phase.
@@ -39,7 +47,7 @@ export async function serveEvaluator(options: ServeOptions): Promise<void> {
   const evaluator = new JobEvaluator(modes, options.search);
   const registry = createRegistry();
   const worker = await QueueWorker.start(nc, evaluator, new EvaluatorMetrics(registry), {
-    delayMs: options.testDelayMs,
+    delayMs: options.testDelayMs ?? 0,
     ackWaitMs: options.ackWaitMs,
     onError: (e) => console.error(`evaluator: ${e.message}`),
     ...(options.search !== undefined ? { search: { id: options.search, store } } : {}),
@@ -61,16 +69,4 @@ export async function serveEvaluator(options: ServeOptions): Promise<void> {
   const scope = options.search !== undefined ? ` of search ${options.search}` : '';
   console.log(`evaluator (${evaluator.modes.join(', ')})${scope} listening on ${options.host}:${server.port}`);
   console.log(`metrics on ${metricsServer.url}`);
-}
-
-// Run directly (`node services/evaluator/main.ts --port 0`): the options of `nasmesh serve evaluator`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addServeOptions(new Command('evaluator')).action(serveEvaluator);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`evaluator: ${e.message}`);
-    process.exit(2);
-  }
 }

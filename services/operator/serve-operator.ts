@@ -1,11 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command } from 'commander';
-import { NasmeshError } from '../../src/util/errors.js';
-import { addServeOptions, type ServeOptions } from '../cli/serve.js';
-import { Controller } from '../cli/controller-client.js';
-import { clientSecurityOptions } from '../cli/security-options.js';
+import { Controller } from '../common/grpc/controller-client.js';
+import { clientSecurityOptions, type SecurityConfig } from '../common/security/service-security.js';
 import { ClientSecurity } from '../common/security/client-security.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
 import { createRegistry, OperatorMetrics, serveMetrics } from '../common/metrics/index.js';
@@ -13,11 +9,40 @@ import { Operator } from './operator.js';
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** `nasmesh serve operator`'s flags. */
+export interface OperatorServeConfig extends Pick<
+  SecurityConfig,
+  'tlsCa' | 'tlsCert' | 'tlsKey' | 'tokenFile' | 'tlsServerName' | 'tlsReloadMs' | 'insecure'
+> {
+  /** Address and port of /metrics, /healthz and /readyz. */
+  readonly host: string;
+  readonly metricsPort: number;
+  /** The controller (host:port) it registers searches with. */
+  readonly controller: string;
+  /** The NATS URL worker pods connect to. */
+  readonly nats: string;
+  /** Worker pods' image when a NASSearch names none. */
+  readonly image: string;
+  /** Kubeconfig file (default: the pod's service account, else the usual kubeconfig). */
+  readonly kubeconfig?: string;
+  /** Compete for the leader Lease, so several replicas are safe. */
+  readonly leaderElect: boolean;
+  /** Namespace of the leader Lease (default: the pod's own). */
+  readonly leaseNamespace?: string;
+  /** This replica's name in the Lease. */
+  readonly identity: string;
+  /**
+   * A Secret in its namespace with the mesh's certificate (`tls.crt`, `tls.key`, `ca.crt`) and NATS password
+   * (`nats-password`), copied into each search's namespace for its workers, which then run with TLS.
+   */
+  readonly workerSecret?: string;
+}
+
 /**
  * The operator process (`nasmesh serve operator`): reconciles NASSearches until SIGTERM, serving /metrics, /healthz
  * and /readyz. In a pod it uses its service account; elsewhere --kubeconfig or the usual kubeconfig.
  */
-export async function serveOperator(flags: ServeOptions): Promise<void> {
+export async function serveOperator(flags: OperatorServeConfig): Promise<void> {
   const kc = new KubeConfig();
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT}/token`)) kc.loadFromCluster();
@@ -59,16 +84,4 @@ export async function serveOperator(flags: ServeOptions): Promise<void> {
 function readNamespace(): string | undefined {
   const file = `${SERVICE_ACCOUNT}/namespace`;
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-}
-
-// Run directly (`node services/operator/main.ts`): the options of `nasmesh serve operator`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const program = addServeOptions(new Command('operator')).action(serveOperator);
-  try {
-    await program.parseAsync();
-  } catch (e) {
-    if (!(e instanceof NasmeshError)) throw e;
-    console.error(`operator: ${e.message}`);
-    process.exit(2);
-  }
 }

@@ -1,4 +1,4 @@
-import type { SearchProgress } from '../../search/types.js';
+import type { SearchProgress } from '../search/types.js';
 
 /** Seconds a phase has run and the seconds it still needs, as of a progress report. */
 export interface PhaseTiming {

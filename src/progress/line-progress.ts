@@ -1,4 +1,4 @@
-import type { SearchProgress } from '../../search/types.js';
+import type { SearchProgress } from '../search/types.js';
 import { ProgressClock, progressKey } from './progress-clock.js';
 import type { ProgressDisplay } from './progress-display.js';
 import { progressText } from './progress-text.js';

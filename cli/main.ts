@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerFinalCommand } from '../../services/cli/final-command.js';
-import { registerSearchCommands } from '../../services/cli/search-commands.js';
-import { registerServeCommand } from '../../services/cli/serve.js';
-import { NasmeshError } from '../util/errors.js';
+import { registerFinalCommand } from './final-command.js';
+import { registerSearchCommands } from './search-commands.js';
+import { serveCommand } from './serve.js';
+import { NasmeshError } from '../src/util/errors.js';
 import { benchCommand } from './bench-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
@@ -19,7 +19,7 @@ const program = new Command('nasmesh')
   .addCommand(crdCommand())
   .addCommand(reportCommand());
 // The mesh: run a service or a search's final stage, and talk to a controller.
-registerServeCommand(program);
+program.addCommand(serveCommand());
 registerFinalCommand(program);
 registerSearchCommands(program);
 

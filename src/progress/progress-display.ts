@@ -1,4 +1,4 @@
-import type { SearchProgress } from '../../search/types.js';
+import type { SearchProgress } from '../search/types.js';
 import { BarProgress } from './bar-progress.js';
 import { LineProgress } from './line-progress.js';
 

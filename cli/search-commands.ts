@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { type ServiceError, status as grpcStatus } from '@grpc/grpc-js';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
-import { positiveInt } from '../../src/cli/options.js';
-import { NasmeshError } from '../../src/util/errors.js';
-import { type CandidateResult, type SearchDocument, type SearchPhase, searchPhaseToJSON } from '../gen/nasmesh/v1/common.js';
-import type { Search } from '../gen/nasmesh/v1/controller.js';
-import type { SearchEvent } from '../gen/nasmesh/v1/events.js';
+import { positiveInt } from './options.js';
+import { NasmeshError } from '../src/util/errors.js';
+import { type CandidateResult, type SearchDocument, type SearchPhase, searchPhaseToJSON } from '../services/gen/nasmesh/v1/common.js';
+import type { Search } from '../services/gen/nasmesh/v1/controller.js';
+import type { SearchEvent } from '../services/gen/nasmesh/v1/events.js';
 import { hostPort, searchIdArgument } from './arguments.js';
-import { ClientSecurity } from '../common/security/client-security.js';
-import { Controller } from './controller-client.js';
-import { addClientFlags, type ClientFlags, clientSecurityOptions } from './security-options.js';
+import { ClientSecurity } from '../services/common/security/client-security.js';
+import { Controller } from '../services/common/grpc/controller-client.js';
+import { clientSecurityOptions } from '../services/common/security/service-security.js';
+import { addClientFlags, type ClientFlags } from './security-options.js';
 import { DEFAULT_DOWNLOAD_LIMITS, writeResultFiles } from './result-download.js';
 
 /** The controller of every command that talks to one: --controller, else $NASMESH_CONTROLLER, else this. */

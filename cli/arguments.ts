@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import { assertSearchId } from '../../src/store/keys.js';
-import { ValidationError } from '../../src/util/errors.js';
-import { isHostPort } from '../common/grpc/address.js';
+import { assertSearchId } from '../src/store/keys.js';
+import { ValidationError } from '../src/util/errors.js';
+import { isHostPort } from '../services/common/grpc/address.js';
 
 /** Commander's parser of a host:port option; `name` is the option, for the message. */
 export const hostPort = (name: string) => (value: string) => {
