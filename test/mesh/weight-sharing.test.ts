@@ -181,7 +181,6 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
       const own = await start('supernet-trainer');
       const fallback = await start('supernet-trainer');
       let controller = await start('controller', ['--supernet-trainer', fallback.address]);
-      await start('evaluator', ['--modes', 'weight-sharing']);
       let client = connect(controller);
       await assert.rejects(client.createSearch(documentFromSpec(finalSearch), 'no-port'), (e: ServiceError) => {
         assert.equal(e.code, status.INVALID_ARGUMENT);
@@ -189,9 +188,11 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
         return true;
       });
       await client.createSearch(documentFromSpec(finalSearch), own.address);
+      // No evaluator yet, so the search cannot have succeeded however slowly `nasmesh final` starts.
       const early = await nasmesh('final', 'ws-final', '--nats', nats.url);
       assert.equal(early.code, 2, early.stdout);
       assert.match(early.stderr, /^nasmesh: search ws-final is (pending|running): the final stage runs once it has succeeded/);
+      await start('evaluator', ['--modes', 'weight-sharing']);
       // A controller that restarts mid-search resumes it on the trainer stored with it, not on its default.
       await evaluatedAtLeast(client, 'ws-final', 3);
       await controller.kill('SIGKILL');
