@@ -192,7 +192,8 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
       const early = await nasmesh('final', 'ws-final', '--nats', nats.url);
       assert.equal(early.code, 2, early.stdout);
       assert.match(early.stderr, /^nasmesh: search ws-final is (pending|running): the final stage runs once it has succeeded/);
-      await start('evaluator', ['--modes', 'weight-sharing']);
+      // Slow evaluations: the search cannot finish between the third result and the restart below.
+      await start('evaluator', ['--modes', 'weight-sharing'], { evaluationDelayMs: 1500 });
       // A controller that restarts mid-search resumes it on the trainer stored with it, not on its default.
       await evaluatedAtLeast(client, 'ws-final', 3);
       await controller.kill('SIGKILL');
