@@ -3,7 +3,10 @@ import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runBenchmark } from '../src/bench/harness.js';
 import { formatReport } from '../src/bench/format.js';
-import type { AlgorithmSpec } from '../src/bench/types.js';
+import { CONSTRAINED_REWARDS } from '../src/bench/latency-constraint.js';
+import type { AlgorithmSpec, LatencyConstraintConfig } from '../src/bench/types.js';
+import { MNAS_MODES } from '../src/reward/mnas.js';
+import { ValidationError } from '../src/util/errors.js';
 import { isStrategyName } from '../src/strategy/registry.js';
 import { DEFAULT_TABLE_COLUMN } from '../src/bench/table.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
@@ -31,6 +34,16 @@ const jsonObject = (value: string): Record<string, unknown> => {
   throw new InvalidArgumentError('must be a JSON object mapping algorithm names to their options');
 };
 
+/** `--latency-target 12.5` (milliseconds) or `p25` (a percentile of the latency column). */
+const latencyTarget = (value: string): number | { percentile: number } => {
+  const p = /^p(\d+(?:\.\d+)?)$/.exec(value.trim());
+  const n = Number(p ? p[1] : value);
+  if (value.trim() !== '' && Number.isFinite(n) && n > 0 && (!p || n <= 100)) return p ? { percentile: n } : n;
+  throw new InvalidArgumentError(
+    '--latency-target must be milliseconds above 0 (12.5) or a percentile of the latency column (p25, up to p100)',
+  );
+};
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('compare search strategies on a tabular benchmark (an evaluation is a table look-up)')
@@ -43,6 +56,22 @@ export function benchCommand(): Command {
       "Gaussian noise added to each query's reward, in the column's units (seeded)",
       nonNegativeNumber('--reward-noise'),
       0,
+    )
+    .option(
+      '--latency-table <csv>',
+      "latencies per architecture ('arch,<column>...', the same arch key): judge searches under a latency target",
+    )
+    .option('--latency-column <name>', "the latency table's column, in milliseconds (e.g. raspi4_latency)")
+    .option('--latency-target <ms|pNN>', 'the target T: milliseconds, or a percentile of the latency column (p25)', latencyTarget)
+    .addOption(
+      new Option('--reward <name>', "with a latency table: the strategies' reward, the accuracy alone or MnasNet's ACC × (LAT/T)^w")
+        .choices(CONSTRAINED_REWARDS)
+        .default('accuracy'),
+    )
+    .addOption(
+      new Option('--latency-mode <mode>', "MnasNet's exponents: soft (α = β = −0.07) or hard (α = 0, β = −1)")
+        .choices(Object.keys(MNAS_MODES))
+        .default('soft'),
     )
     .option('--algorithms <list>', `comma-separated: ${STRATEGY_NAMES.join(',')}`, algorithmList, [...STRATEGY_NAMES])
     .option('--queries <n>', 'evaluations each search may make (distinct architectures)', positiveInt('--queries'), 200)
@@ -58,8 +87,10 @@ export function benchCommand(): Command {
         strategy,
         options: (opts.options as Record<string, unknown>)[strategy],
       }));
+      const latency = latencyConstraint(opts);
       const report = await runBenchmark(
         {
+          ...(latency ? { latency } : {}),
           space: { name: opts.space as SpaceName },
           table: opts.table as string,
           protocol: {
@@ -82,4 +113,23 @@ export function benchCommand(): Command {
       console.log(formatReport(report));
       if (opts.json) writeFileSync(opts.json as string, `${JSON.stringify(report, null, 2)}\n`);
     });
+}
+
+/** The latency flags, which go together: a table, its column and a target, or none of them. */
+function latencyConstraint(opts: Record<string, unknown>): LatencyConstraintConfig | undefined {
+  const given = ['latencyTable', 'latencyColumn', 'latencyTarget'].filter((k) => opts[k] !== undefined);
+  if (given.length === 0) {
+    if (opts.reward === 'mnas') throw new ValidationError('--reward', 'mnas needs --latency-table, --latency-column and --latency-target');
+    return undefined;
+  }
+  if (given.length < 3) {
+    throw new ValidationError('--latency-table', 'needs --latency-column and --latency-target with it (all three, or none)');
+  }
+  return {
+    table: opts.latencyTable as string,
+    column: opts.latencyColumn as string,
+    target: opts.latencyTarget as LatencyConstraintConfig['target'],
+    reward: opts.reward as LatencyConstraintConfig['reward'],
+    mode: opts.latencyMode as LatencyConstraintConfig['mode'],
+  };
 }

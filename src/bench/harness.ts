@@ -4,6 +4,7 @@ import { createSpace } from '../space/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { BenchmarkTable, BenchmarkTableError } from './table.js';
 import { ORACLE_PROTOCOL } from './run-search.js';
+import { LatencyConstraint } from './latency-constraint.js';
 import { summarize } from './summarize.js';
 import { NasmeshError } from '../util/errors.js';
 import { siblingModule, startWorker } from '../util/worker.js';
@@ -24,6 +25,7 @@ export async function runBenchmark(config: BenchConfig, onProgress?: (done: numb
   const protocol = config.protocol ?? ORACLE_PROTOCOL;
   const table = BenchmarkTable.load(config.table, space, [protocol.rewardColumn, protocol.reportColumn]);
   const report = table.columnStats(protocol.reportColumn);
+  const constraint = config.latency ? LatencyConstraint.load(config.latency, space, table, protocol) : undefined;
 
   const jobs: BenchJob[] = config.algorithms.flatMap((algorithm, a) =>
     Array.from({ length: config.seeds }, (_, s) => ({
@@ -81,9 +83,17 @@ export async function runBenchmark(config: BenchConfig, onProgress?: (done: numb
     top01Threshold: report.top01Threshold,
     reportCeiling: table.value(table.best(protocol.rewardColumn), protocol.reportColumn),
     tableSize: table.size,
+    ...(constraint
+      ? { latency: { ...constraint.config, targetMs: constraint.target, constrainedOptimum: constraint.constrainedOptimum } }
+      : {}),
     seconds: (performance.now() - started) / 1000,
     results: config.algorithms.map((a, i) =>
-      summarize(a.label ?? a.strategy, results.slice(i * config.seeds, (i + 1) * config.seeds), config.queries),
+      summarize(
+        a.label ?? a.strategy,
+        results.slice(i * config.seeds, (i + 1) * config.seeds),
+        config.queries,
+        constraint && { worstAccuracy: constraint.reference.accuracy, optimum: constraint.constrainedOptimum },
+      ),
     ),
   };
 }

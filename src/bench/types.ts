@@ -1,4 +1,5 @@
 import type { SpaceConfig } from '../space/registry.js';
+import type { MnasMode } from '../reward/mnas.js';
 import type { BackendChoice } from '../tf/backend.js';
 
 export interface AlgorithmSpec {
@@ -22,11 +23,26 @@ export interface BenchProtocol {
   rewardNoise: number;
 }
 
+/**
+ * MnasNet's setting on a table: a second table of latencies (the same `arch` key) and a target. Architectures within
+ * the target are feasible; the strategies are rewarded with the accuracy alone or with MnasNet's ACC × (LAT/T)^w.
+ */
+export interface LatencyConstraintConfig {
+  table: string;
+  column: string;
+  /** Milliseconds, or a percentile (0 to 100) of the column's latencies over the accuracy table's architectures. */
+  target: number | { percentile: number };
+  reward: 'accuracy' | 'mnas';
+  /** MnasNet's exponents, with reward mnas: soft (α = β = −0.07) or hard (α = 0, β = −1). */
+  mode: MnasMode;
+}
+
 export interface BenchConfig {
   space: SpaceConfig;
   table: string;
   /** Default: the oracle protocol on test_accuracy. */
   protocol?: BenchProtocol;
+  latency?: LatencyConstraintConfig;
   algorithms: AlgorithmSpec[];
   queries: number;
   seeds: number;
@@ -49,6 +65,14 @@ export interface AlgorithmResult {
   meanBestAt: Record<string, number>;
   /** Strategy time (propose + observe) per proposed architecture. */
   msPerArchitecture: number;
+  /** Under a latency constraint, the mean over seeds of the best feasible reported value; a seed that found none counts as the table's worst. */
+  meanBestFeasible?: number;
+  /** Share of seeds whose best feasible architecture is the constrained optimum. */
+  pConstrainedOptimum?: number;
+  /** Share of seeds that evaluated a feasible architecture. */
+  pFeasible?: number;
+  /** Mean over seeds of the evaluated set's accuracy–latency hypervolume as a share of the table's front's. */
+  hypervolumeRatio?: number;
 }
 
 export interface BenchReport {
@@ -66,6 +90,8 @@ export interface BenchReport {
    */
   reportCeiling: number;
   tableSize: number;
+  /** The constraint with its target in milliseconds, and the best a constrained search can report. */
+  latency?: LatencyConstraintConfig & { targetMs: number; constrainedOptimum: number };
   seconds: number;
   results: AlgorithmResult[];
 }
@@ -83,6 +109,9 @@ export interface BenchJobResult {
   foundOptimum: boolean;
   proposals: number;
   strategyMs: number;
+  /** Under a latency constraint: the report column of the evaluated feasible architecture with the best reward column (null: none). */
+  bestFeasible?: number | null;
+  hypervolumeRatio?: number;
 }
 
 export interface BenchJobFailure {

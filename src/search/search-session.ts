@@ -219,7 +219,13 @@ export class SearchSession {
     if (missing) throw new NasmeshError(`search ${this.id}: the evaluation backend gave no result for candidate ${missing.index}`);
 
     const batch = proposed.map((p) => results.get(p.index)!);
-    this.strategy.observe(batch.map((c, i) => ({ arch: archs[i]!, reward: c.reward })));
+    this.strategy.observe(
+      batch.map((c, i) => ({
+        arch: archs[i]!,
+        reward: c.reward,
+        objectives: { accuracy: c.accuracy, ...(c.latencyMs !== undefined ? { latencyMs: c.latencyMs } : {}) },
+      })),
+    );
     this.observed.push(...batch);
     batch.forEach((c) => this.unobserved.delete(c.index));
     this.extra.seconds += (performance.now() - this.runStarted) / 1000;

@@ -9,7 +9,8 @@ import { searchSpecSchema } from './search-spec.js';
 import { searchStatusSchema } from './search-status.js';
 
 export const NASSEARCH_CRD_NAME = 'nassearches.nasmesh.io';
-const STRATEGY_NAME_DESCRIPTION = 'The search strategy: an RL controller (reinforce, ppo, qlearning) or a yardstick (random, evolution).';
+const STRATEGY_NAME_DESCRIPTION =
+  'The search strategy: an RL controller (reinforce, ppo, qlearning) or a yardstick (random, evolution, and nsga2: multi-objective evolution over accuracy and latency).';
 
 /** The parts of an apiextensions.k8s.io/v1 CustomResourceDefinition this generator writes. */
 export interface CustomResourceDefinition {

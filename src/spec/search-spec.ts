@@ -14,7 +14,9 @@ const strategySpecSchema = z
   .object({
     name: z
       .enum(STRATEGY_NAMES)
-      .describe('The search strategy: an RL controller (reinforce, ppo, qlearning) or a yardstick (random, evolution).'),
+      .describe(
+        'The search strategy: an RL controller (reinforce, ppo, qlearning) or a yardstick (random, evolution, and nsga2: multi-objective evolution over accuracy and latency).',
+      ),
   })
   .catchall(z.unknown())
   .superRefine(({ name, ...options }, ctx) => {

@@ -15,7 +15,11 @@ export const uint32 = z
   .min(0)
   .max(2 ** 32 - 1);
 const rngState = z.tuple([uint32, uint32, uint32, uint32]);
-const observation = z.object({ arch: z.array(z.number().int().min(0)), reward: z.number() });
+const observation = z.object({
+  arch: z.array(z.number().int().min(0)),
+  reward: z.number(),
+  objectives: z.object({ accuracy: z.number(), latencyMs: z.number().optional() }).strict().optional(),
+});
 const history = z.object({ observations: z.array(observation), taken: z.array(z.string()) });
 const numbersByName = z.record(z.string(), z.array(z.number()));
 
@@ -29,7 +33,7 @@ const reevaluation = z
 
 const base = z.object({ strategy: z.enum(STRATEGY_NAMES), rng: rngState, history, reevaluation });
 
-/** random and evolution: their draws and what they have seen. */
+/** random, evolution and nsga2: their draws and what they have seen. */
 export const historyCheckpointSchema = base;
 
 /** reinforce and ppo: the LSTM policy's weights, Adam's moments and the learning state. */

@@ -20,7 +20,7 @@ export class History {
 
   add(obs: Observation): void {
     this.take(obs.arch);
-    this.observations.push({ arch: [...obs.arch], reward: obs.reward });
+    this.observations.push({ arch: [...obs.arch], reward: obs.reward, ...(obs.objectives ? { objectives: { ...obs.objectives } } : {}) });
   }
 
   /** Replaces an observed architecture's reward (with its mean over repeated evaluations). */

@@ -4,6 +4,7 @@ import { ValidationError } from '../util/errors.js';
 import { parseWith } from '../util/schema.js';
 import { evolutionOptionsSchema, RegularizedEvolution } from './evolution.js';
 import { LstmController, lstmControllerOptionsSchema } from './lstm-controller.js';
+import { Nsga2, nsga2OptionsSchema } from './nsga2.js';
 import { QLearning, qLearningOptionsSchema } from './q-learning.js';
 import { RandomSearch } from './random-search.js';
 import { STRATEGY_NAMES, type Strategy, type StrategyName } from './types.js';
@@ -25,6 +26,8 @@ export function createStrategy(name: string, space: SearchSpace, options: unknow
       return new RandomSearch(space, seed);
     case 'evolution':
       return new RegularizedEvolution(space, parseWith(STRATEGY_OPTIONS.evolution, opts, field), seed);
+    case 'nsga2':
+      return new Nsga2(space, parseWith(STRATEGY_OPTIONS.nsga2, opts, field), seed);
     case 'reinforce':
     case 'ppo':
       return new LstmController(name, space, parseWith(STRATEGY_OPTIONS[name], opts, field), seed);
@@ -37,6 +40,7 @@ export function createStrategy(name: string, space: SearchSpace, options: unknow
 export const STRATEGY_OPTIONS = {
   random: z.object({}).strict(),
   evolution: evolutionOptionsSchema,
+  nsga2: nsga2OptionsSchema,
   reinforce: lstmControllerOptionsSchema,
   ppo: lstmControllerOptionsSchema,
   qlearning: qLearningOptionsSchema,

@@ -1,12 +1,19 @@
 import type { Architecture } from '../space/types.js';
 
-export const STRATEGY_NAMES = ['random', 'evolution', 'reinforce', 'ppo', 'qlearning'] as const;
+export const STRATEGY_NAMES = ['random', 'evolution', 'nsga2', 'reinforce', 'ppo', 'qlearning'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** What an evaluation measured besides the reward, for strategies that weigh the objectives apart (NSGA-II). */
+export interface Objectives {
+  readonly accuracy: number;
+  readonly latencyMs?: number;
+}
 
 /** An evaluated architecture. */
 export interface Observation {
   readonly arch: Architecture;
   readonly reward: number;
+  readonly objectives?: Objectives;
 }
 
 /**

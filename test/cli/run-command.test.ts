@@ -27,7 +27,7 @@ describe('nasmesh run --strategy', () => {
   it('refuses an unknown strategy, listing the allowed ones', async () => {
     await assert.rejects(
       nasmesh('run', 'deploy/examples/nb201-benchmark.yaml', '--strategy', 'magic', '--out', join(dir, 'x')),
-      /magic.*random, evolution, reinforce, ppo, qlearning/s,
+      /magic.*random, evolution, nsga2, reinforce, ppo, qlearning/s,
     );
   });
 });

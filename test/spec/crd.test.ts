@@ -180,11 +180,11 @@ describe('NASSearch CRD', () => {
   it('keeps spec.strategy open for its options, with name an enum and known options typed', () => {
     const strategy = openAPIV3Schema().properties!.spec!.properties!.strategy!;
     assert.equal(strategy['x-kubernetes-preserve-unknown-fields'], true);
-    assert.deepEqual(strategy.properties!.name!.enum, ['random', 'evolution', 'reinforce', 'ppo', 'qlearning']);
+    assert.deepEqual(strategy.properties!.name!.enum, ['random', 'evolution', 'nsga2', 'reinforce', 'ppo', 'qlearning']);
     assert.deepEqual(strategy.required, ['name']);
     // learningRate: reinforce/ppo say > 0, qlearning > 0 and <= 1 with a default: the CRD keeps what all share.
     assert.deepEqual(withoutDescription(strategy.properties!.learningRate!), { type: 'number', minimum: 0, exclusiveMinimum: true });
-    assert.ok(rulesOf(strategy).includes('spec.strategy.population is only for name evolution'));
+    assert.ok(rulesOf(strategy).includes('spec.strategy.population is only for name evolution or nsga2'));
   });
 
   it('every example is accepted by the CRD schema and by zod, and the CRD defaults change nothing zod sees', () => {

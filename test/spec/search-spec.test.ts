@@ -45,7 +45,7 @@ describe('NASSearch spec', () => {
     rejects(`spec: {space: {name: nb201}, strategy: {name: ppo, clip: 3}, ${ok}}`, /doc\.yaml: spec\.strategy\.clip/);
     rejects(
       `spec: {space: {name: nb201}, strategy: {name: magic}, ${ok}}`,
-      /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/,
+      /spec\.strategy\.name.*allowed: random, evolution, nsga2, reinforce, ppo, qlearning/,
     );
     rejects(`spec: {space: {name: enas-micro, ops: [conv_9x9]}, strategy: {name: ppo}, ${ok}}`, /spec\.space\.ops\.0.*sep_conv_3x3/);
     rejects(

@@ -22,7 +22,7 @@ function drive(strategy: Strategy, reward: (a: readonly number[]) => number, rou
   return seen;
 }
 
-const LEARNERS = ['evolution', 'reinforce', 'ppo', 'qlearning'] as const;
+const LEARNERS = ['evolution', 'nsga2', 'reinforce', 'ppo', 'qlearning'] as const;
 
 describe('every strategy on a toy space', () => {
   // 10 decisions × 3 choices: reaching ≥ 0.95 means finding the target itself, 1 of 59,049 architectures, which
@@ -129,7 +129,7 @@ describe('every strategy on a toy space', () => {
       () => createStrategy('annealing', space, undefined, 1),
       (e: unknown) => {
         assert.ok(e instanceof ValidationError);
-        assert.match(e.message, /spec\.strategy\.name.*allowed: random, evolution, reinforce, ppo, qlearning/);
+        assert.match(e.message, /spec\.strategy\.name.*allowed: random, evolution, nsga2, reinforce, ppo, qlearning/);
         return true;
       },
     );
