@@ -9,6 +9,7 @@ import { MNAS_MODES } from '../src/reward/mnas.js';
 import { ValidationError } from '../src/util/errors.js';
 import { isStrategyName } from '../src/strategy/registry.js';
 import { DEFAULT_TABLE_COLUMN } from '../src/bench/table.js';
+import { progressDisplay } from '../src/progress/progress-display.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
 import { STRATEGY_NAMES } from '../src/strategy/types.js';
 import { SPACE_NAMES, type SpaceName } from '../src/space/types.js';
@@ -88,6 +89,8 @@ export function benchCommand(): Command {
         options: (opts.options as Record<string, unknown>)[strategy],
       }));
       const latency = latencyConstraint(opts);
+      // A redrawn bar on a terminal, a line now and then with the ETA in a log.
+      const display = progressDisplay(process.stderr);
       const report = await runBenchmark(
         {
           ...(latency ? { latency } : {}),
@@ -106,10 +109,8 @@ export function benchCommand(): Command {
           threads: opts.threads as number,
           backend: opts.backend as BackendChoice,
         },
-        // Progress only on a terminal: redirected output (CI logs, files) stays readable.
-        process.stderr.isTTY ? (done, total) => process.stderr.write(`\r${done}/${total} searches`) : undefined,
-      );
-      if (process.stderr.isTTY) process.stderr.write('\n');
+        (done, total) => display.update({ phase: 'search', done, total, unit: 'searches' }),
+      ).finally(() => display.stop());
       console.log(formatReport(report));
       if (opts.json) writeFileSync(opts.json as string, `${JSON.stringify(report, null, 2)}\n`);
     });

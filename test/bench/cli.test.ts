@@ -54,6 +54,9 @@ describe('nasmesh bench', { concurrency: true }, () => {
     assert.match(run.stdout, /15625 architectures, optimum 94\.3733/);
     assert.match(run.stdout, /20 queries × 2 seeds/);
     for (const col of ['best@5', 'best@10', 'best@20', 'P(optimum)']) assert.ok(run.stdout.includes(col), col);
+    // Not a terminal: progress as lines with the ETA, no redrawn bar.
+    assert.match(run.stderr, /^search: 4\/4 searches \(100 %\), elapsed \d+s, ETA 0s$/m);
+    assert.ok(!run.stderr.includes('\r'), run.stderr);
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
     assert.equal(report.table, CSV);
