@@ -176,6 +176,8 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
     try {
       const embeddedDir = join(dir, 'embedded');
       const embedded = await runEmbeddedSearch(finalSearch, { outDir: embeddedDir });
+      // The earlier tests' evaluators would take this search's jobs: this test says when evaluators run.
+      await mesh.stopAll();
 
       // The search's own trainer (as the operator starts one per search); the controller's default is another.
       const own = await start('supernet-trainer');
@@ -192,13 +194,16 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
       const early = await nasmesh('final', 'ws-final', '--nats', nats.url);
       assert.equal(early.code, 2, early.stdout);
       assert.match(early.stderr, /^nasmesh: search ws-final is (pending|running): the final stage runs once it has succeeded/);
-      // Slow evaluations: the search cannot finish between the third result and the restart below.
-      await start('evaluator', ['--modes', 'weight-sharing'], { evaluationDelayMs: 1500 });
+      // Slow evaluations, and no evaluator while the controller restarts: the search cannot finish before it does.
+      const evaluator = await start('evaluator', ['--modes', 'weight-sharing', '--ack-wait-ms', '5000'], { evaluationDelayMs: 1500 });
       // A controller that restarts mid-search resumes it on the trainer stored with it, not on its default.
       await evaluatedAtLeast(client, 'ws-final', 3);
+      await evaluator.kill('SIGKILL');
       await controller.kill('SIGKILL');
       controller = await start('controller', ['--supernet-trainer', fallback.address]);
       assert.match(controller.log, /resumed ws-final/);
+      // The job the killed evaluator held goes to this one once its ack wait ran out.
+      await start('evaluator', ['--modes', 'weight-sharing', '--ack-wait-ms', '5000']);
       client = connect(controller);
       await waitForPhase(() => client, 'ws-final', SearchPhase.SUCCEEDED, 180_000);
       const candidates = candidateLines(join(embeddedDir, 'candidates.jsonl'));
