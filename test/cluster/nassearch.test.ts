@@ -78,6 +78,15 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     await assert.rejects(cluster.apply(nasSearch(ns, 'bad', wrongMode)), /spec\.evaluation\.mode.*supported values/s);
   });
 
+  it("kubectl logs shows what a pod's container printed, through the nodes' kubelet API", async () => {
+    const operator = ['-n', 'nasmesh-system', 'deployment/nasmesh-operator'];
+    const printed = await cluster.kubectl('logs', ...operator);
+    assert.match(printed, /^operator \S+ watching NASSearches/m);
+    assert.match(printed, /^metrics on http/m);
+    assert.equal((await cluster.kubectl('logs', ...operator, '--tail=1')).trim().split('\n').length, 1);
+    await assert.rejects(cluster.kubectl('logs', ...operator, '-c', 'nope'), /nope/);
+  });
+
   it("a benchmark search runs on CPU nodes to Succeeded with the embedded run's candidates, a deleted worker pod replaced", async () => {
     const ns = await cluster.namespace('bench');
     const spec = benchmark(600);

@@ -71,7 +71,6 @@ describe("the local cluster's containers: a pod's securityContext as a kubelet a
       mounts: [{ source: '/tmp/cluster/pods/p/volumes/mesh', target: '/var/run/nasmesh/mesh', readOnly: true }],
       security: containerSecurity(pod, c, {}),
       envFile: '/tmp/cluster/pods/p/controller.env',
-      logFile: '/tmp/cluster/pods/p/controller.log',
     });
     const joined = args.join(' ');
     for (const part of [

@@ -115,6 +115,12 @@ export async function startControlPlane(
       '--service-cluster-ip-range',
       network.serviceCidr,
       '--allow-privileged=true',
+      // `kubectl logs` goes through the API server to KWOK's kubelet API on the nodes' InternalIP (their Hostname
+      // resolves nowhere), whose certificate it verifies.
+      '--kubelet-preferred-address-types',
+      'InternalIP',
+      '--kubelet-certificate-authority',
+      credentials.caCert,
       '--audit-policy-file',
       auditPolicy,
       '--audit-log-path',

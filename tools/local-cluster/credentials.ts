@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
+const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
 /** Who talks to the local API server, each with its own bearer token (kube-apiserver --token-auth-file). */
 export const CLUSTER_USERS = {
   admin: { user: 'nasmesh-admin', groups: ['system:masters'] },
@@ -21,6 +23,9 @@ export interface ClusterCredentials {
   readonly caKey: string;
   readonly servingCert: string;
   readonly servingKey: string;
+  /** What KWOK's kubelet API serves on the nodes' address, for the API server's `kubectl logs` requests. */
+  readonly kubeletCert: string;
+  readonly kubeletKey: string;
   /** One RSA key signs service-account tokens (private) and checks them (public). */
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
@@ -30,17 +35,19 @@ export interface ClusterCredentials {
 
 /**
  * A CA, the API server's serving certificate (valid for 127.0.0.1, localhost and the in-cluster names of the
- * `kubernetes` Service, whose ClusterIP is `serviceIp`), the service-account key and a token per user, in `dir`.
- * The CA is what pods trust (kube-root-ca.crt), so in-cluster clients verify the API server for real.
+ * `kubernetes` Service, whose ClusterIP is `serviceIp`), the nodes' kubelet serving certificate (for `nodeIp`), the
+ * service-account key and a token per user, in `dir`. The CA is what pods trust (kube-root-ca.crt), so in-cluster
+ * clients verify the API server for real, and the API server verifies the kubelet API.
  */
-export function createCredentials(dir: string, serviceIp: string): ClusterCredentials {
+export function createCredentials(dir: string, serviceIp: string, nodeIp: string): ClusterCredentials {
   const path = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const c = {
     caCert: path('ca.crt'),
     caKey: path('ca.key'),
     servingCert: path('apiserver.crt'),
     servingKey: path('apiserver.key'),
+    kubeletCert: path('kubelet.crt'),
+    kubeletKey: path('kubelet.key'),
     serviceAccountKey: path('sa.key'),
     serviceAccountPub: path('sa.pub'),
     tokenFile: path('tokens.csv'),
@@ -61,34 +68,8 @@ export function createCredentials(dir: string, serviceIp: string): ClusterCreden
     '/CN=nasmesh-local-ca',
   );
   const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
-  const extensions = path('apiserver.ext');
-  writeFileSync(
-    extensions,
-    [
-      `subjectAltName=IP:127.0.0.1,IP:${serviceIp},${names.map((n) => `DNS:${n}`).join(',')}`,
-      'keyUsage=digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-    ].join('\n'),
-  );
-  const csr = path('apiserver.csr');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', c.servingKey, '-out', csr, '-subj', '/CN=kube-apiserver');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    c.caCert,
-    '-CAkey',
-    c.caKey,
-    '-CAcreateserial',
-    '-out',
-    c.servingCert,
-    '-days',
-    '3650',
-    '-extfile',
-    extensions,
-  );
+  issueServingCert(dir, 'apiserver', 'kube-apiserver', [`IP:127.0.0.1`, `IP:${serviceIp}`, ...names.map((n) => `DNS:${n}`)], c);
+  issueServingCert(dir, 'kubelet', 'kwok-kubelet', [`IP:${nodeIp}`], c);
   openssl('genrsa', '-out', c.serviceAccountKey, '2048');
   openssl('rsa', '-in', c.serviceAccountKey, '-pubout', '-out', c.serviceAccountPub);
 
@@ -102,6 +83,50 @@ export function createCredentials(dir: string, serviceIp: string): ClusterCreden
   });
   writeFileSync(c.tokenFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   return { ...c, tokens };
+}
+
+/** `<dir>/<name>.crt` and `.key`: a serving certificate for `altNames` (openssl's `IP:…`/`DNS:…`), signed by the CA. */
+function issueServingCert(
+  dir: string,
+  name: string,
+  commonName: string,
+  altNames: readonly string[],
+  ca: { caCert: string; caKey: string },
+) {
+  const path = (file: string) => join(dir, file);
+  writeFileSync(
+    path(`${name}.ext`),
+    [`subjectAltName=${altNames.join(',')}`, 'keyUsage=digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth'].join('\n'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    path(`${name}.key`),
+    '-out',
+    path(`${name}.csr`),
+    '-subj',
+    `/CN=${commonName}`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    path(`${name}.csr`),
+    '-CA',
+    ca.caCert,
+    '-CAkey',
+    ca.caKey,
+    '-CAcreateserial',
+    '-out',
+    path(`${name}.crt`),
+    '-days',
+    '3650',
+    '-extfile',
+    path(`${name}.ext`),
+  );
 }
 
 /** A kubeconfig for `user` at `server`, trusting the cluster's CA. */

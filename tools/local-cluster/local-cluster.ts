@@ -3,15 +3,20 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, sy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { type ClusterBinaries, clusterBinaries } from './cluster-tools.js';
 import { type ControlPlanePids, startControlPlane } from './control-plane.js';
-import { createCredentials } from './credentials.js';
+import { type ClusterCredentials, createCredentials } from './credentials.js';
 import { DEFAULT_NODES, type FakeNode, fakeNode, KWOK_NODE_ANNOTATION } from './fake-nodes.js';
 import { clusterNetwork, type ClusterNetwork, releaseNetwork, reserveNetwork } from './network.js';
 import { isRunning, startDaemon, stopProcessGroup, waitUntil } from './processes.js';
-import { imageExists, removeClusterContainers, removeClusterContainersNow } from './pod-runner/pod-container.js';
+import { containerLogText } from './pod-runner/container-log.js';
+import { imageExists, removeClusterContainers } from './pod-runner/pod-container.js';
 import { IMAGE } from '../image/image.js';
+
+/** The kubelet API's port, on the nodes' address (a cluster's own, so every cluster can use the usual port). */
+const KUBELET_PORT = 10250;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(REPO, 'node_modules/tsx/dist/loader.mjs');
@@ -84,13 +89,14 @@ export class LocalCluster {
         JSON.stringify({ server, octet: network.octet, pids, images } satisfies ClusterState, null, 2),
       );
     try {
-      const credentials = createCredentials(o.dir, network.kubernetesServiceIp);
+      const credentials = createCredentials(o.dir, network.kubernetesServiceIp, network.nodeIp);
       const plane = await startControlPlane(o.dir, bin, network, credentials);
       Object.assign(pids, plane.pids);
       record(plane.server);
       log(`control plane up at ${plane.server}`);
       symlinkSync(plane.kubeconfigs.admin, join(o.dir, 'kubeconfig'));
-      pids.kwok = await startKwok(o.dir, bin, network, plane.kubeconfigs.kwok);
+      await installKwokLogsCrd(plane.kubeconfigs.admin);
+      pids.kwok = await startKwok(o.dir, bin, network, credentials, plane.kubeconfigs.kwok);
       record(plane.server);
       const cluster = new LocalCluster(o.dir, { server: plane.server, octet: network.octet, pids, images });
       writeCommands(cluster.binDir, bin);
@@ -110,7 +116,7 @@ export class LocalCluster {
       return cluster;
     } catch (e) {
       await stopAll(pids);
-      await removeClusterContainers(o.dir);
+      removeClusterContainers(o.dir);
       releaseNetwork(network, o.dir);
       throw e;
     }
@@ -143,12 +149,12 @@ export class LocalCluster {
     }
   }
 
-  /** The end of what a pod's container printed (the pod runner writes it to the pod's folder). */
+  /** The end of what a pod's container printed, from its log in the pod's folder (as `kubectl logs` reads it). */
   podLog(namespace: string, pod: string, container: string, chars = 4_000): string {
     const pods = join(this.dir, 'pods');
     const folder = existsSync(pods) ? readdirSync(pods).find((f) => f.startsWith(`${namespace}_${pod}_`)) : undefined;
     const file = folder && join(pods, folder, `${container}.log`);
-    return file && existsSync(file) ? readFileSync(file, 'utf8').slice(-chars) : '';
+    return file && existsSync(file) ? containerLogText(readFileSync(file, 'utf8')).slice(-chars) : '';
   }
 
   /** Runs the cluster's helm as admin; resolves with its stdout, rejects with its stderr. */
@@ -173,7 +179,7 @@ export class LocalCluster {
         .filter(isRunning)
         .map((pid) => stopProcessGroup(pid, 5_000)),
     );
-    await removeClusterContainers(this.dir);
+    removeClusterContainers(this.dir);
     releaseNetwork(this.network, this.dir);
   }
 
@@ -193,7 +199,7 @@ export class LocalCluster {
         // Gone already.
       }
     }
-    if (this.state.images) removeClusterContainersNow(this.dir);
+    if (this.state.images) removeClusterContainers(this.dir);
     releaseNetwork(this.network, this.dir);
   }
 
@@ -245,8 +251,34 @@ async function stopAll(pids: ControlPlanePids): Promise<void> {
   for (const [, pid] of Object.entries(pids).reverse()) await stopProcessGroup(pid);
 }
 
-/** KWOK with the node lifecycles from its module and our pod lifecycle (kwok/pod-running.yaml). */
-async function startKwok(dir: string, bin: ClusterBinaries, network: ClusterNetwork, kubeconfig: string): Promise<number> {
+/** KWOK's `Logs` resource (kwok/logs-crd.yaml), through which the pod runner tells KWOK where pods' logs are. */
+async function installKwokLogsCrd(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const crd = parse(readFileSync(fileURLToPath(new URL('kwok/logs-crd.yaml', import.meta.url)), 'utf8')) as V1CustomResourceDefinition;
+  await api.createCustomResourceDefinition({ body: crd });
+  await waitUntil(
+    'the Logs CRD',
+    async () => {
+      const { status } = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
+      return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    },
+    30_000,
+  );
+}
+
+/**
+ * KWOK with the node lifecycles from its module and our pod lifecycle (kwok/pod-running.yaml), serving the kubelet API
+ * (`kubectl logs`, from the files that `Logs` objects name) on the nodes' address.
+ */
+async function startKwok(
+  dir: string,
+  bin: ClusterBinaries,
+  network: ClusterNetwork,
+  credentials: ClusterCredentials,
+  kubeconfig: string,
+): Promise<number> {
   const stages = [
     ...readdirSync(bin.kwokStages).map((f) => join(bin.kwokStages, f)),
     fileURLToPath(new URL('kwok/pod-running.yaml', import.meta.url)),
@@ -264,6 +296,16 @@ async function startKwok(dir: string, bin: ClusterBinaries, network: ClusterNetw
       `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
       '--node-ip',
       network.nodeIp,
+      '--node-port',
+      String(KUBELET_PORT),
+      '--server-address',
+      `${network.nodeIp}:${KUBELET_PORT}`,
+      '--tls-cert-file',
+      credentials.kubeletCert,
+      '--tls-private-key-file',
+      credentials.kubeletKey,
+      '--enable-crds',
+      'Logs',
       // Node leases are the heartbeat the node lifecycle controller watches (node-heartbeat-with-lease renews the
       // Node's status only every 10 min); without them it declares the nodes lost and marks their pods NotReady.
       '--node-lease-duration-seconds=40',

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { CONTAINERS_ENV } from '../../image/image.js';
@@ -25,9 +25,8 @@ export interface ContainerRunSpec {
   readonly mounts: readonly Mount[];
   readonly workingDir?: string;
   readonly security: ContainerSecurity;
-  /** The env file (KEY=value lines; the values stay out of the process list) and the log, in the pod's folder. */
+  /** The env file (KEY=value lines; the values stay out of the process list), in the pod's folder. */
   readonly envFile: string;
-  readonly logFile: string;
 }
 
 /** What a pod's and a container's securityContext ask of the runtime, merged as a kubelet merges them. */
@@ -55,8 +54,13 @@ export async function imageExists(image: string): Promise<boolean> {
   );
 }
 
-/** The image's own user (`USER`), numeric uid and gid where it says them. */
-export async function imageUser(image: string): Promise<{ user?: number; group?: number }> {
+/** An image's own user (`USER`): numeric uid and gid where it says them. */
+export interface ImageUser {
+  readonly user?: number;
+  readonly group?: number;
+}
+
+export async function imageUser(image: string): Promise<ImageUser> {
   const { stdout } = await podman(['image', 'inspect', '--format', '{{.Config.User}}', image]);
   const [user, group] = stdout.trim().split(':');
   const id = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
@@ -67,7 +71,7 @@ export async function imageUser(image: string): Promise<{ user?: number; group?:
  * The pod's and the container's securityContext merged (the container's wins), the image's user where neither names
  * one. Refuses, as a kubelet does, a container that must not run as root but would.
  */
-export function containerSecurity(pod: V1Pod, container: V1Container, image: { user?: number; group?: number }): ContainerSecurity {
+export function containerSecurity(pod: V1Pod, container: V1Container, image: ImageUser): ContainerSecurity {
   const p = pod.spec?.securityContext ?? {};
   const c = container.securityContext ?? {};
   const user = c.runAsUser ?? p.runAsUser ?? image.user;
@@ -111,14 +115,16 @@ export function podmanRunArgs(spec: ContainerRunSpec): string[] {
   return args;
 }
 
-/** Starts the container; the returned process is podman's, which ends with the container and forwards signals. */
+/**
+ * Starts the container; the returned process is podman's, which ends with the container and forwards signals. Its
+ * stdout and stderr are the container's (and podman's own errors), piped for the pod's log (container-log.ts).
+ */
 export function startContainer(spec: ContainerRunSpec): ChildProcess {
   writeFileSync(spec.envFile, envFileText(spec.env), { mode: 0o600 });
-  const log = openSync(spec.logFile, 'a');
   return spawn('podman', podmanRunArgs(spec), {
     env: { ...process.env, ...CONTAINERS_ENV },
     detached: true,
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -127,17 +133,11 @@ export async function stopContainer(name: string, graceSeconds: number): Promise
   await podman(['stop', '--time', String(Math.max(0, Math.round(graceSeconds))), name]).catch(() => undefined);
 }
 
-/** Removes every container of the local cluster labelled `clusterLabel`, whatever state it is in. */
-export async function removeClusterContainers(clusterLabel: string): Promise<void> {
-  const { stdout } = await podman(['ps', '--all', '--quiet', '--filter', `label=${CLUSTER_LABEL}=${clusterLabel}`]).catch(() => ({
-    stdout: '',
-  }));
-  const ids = stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await podman(['rm', '--force', ...ids]).catch(() => undefined);
-}
-
-/** removeClusterContainers for a process that is exiting and cannot wait. */
-export function removeClusterContainersNow(clusterLabel: string): void {
+/**
+ * Removes every container of the local cluster labelled `clusterLabel`, whatever state it is in. Synchronous, so an
+ * exiting test process can call it too; it only runs when a cluster goes down.
+ */
+export function removeClusterContainers(clusterLabel: string): void {
   const run = (args: string[]) =>
     execFileSync('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, encoding: 'utf8', stdio: 'pipe' });
   try {

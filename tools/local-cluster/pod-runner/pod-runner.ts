@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CoreV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -18,11 +19,15 @@ import {
 import { type Informer, startInformer } from '../../../services/common/kube/informer.js';
 import { podHostsFile } from './cluster-dns.js';
 import { containerEnv, expandVariables, type ObjectData } from './pod-env.js';
-import { containerSecurity, imageExists, imageUser, startContainer, stopContainer } from './pod-container.js';
+import { writeContainerLog } from './container-log.js';
+import { containerSecurity, imageExists, type ImageUser, imageUser, startContainer, stopContainer } from './pod-container.js';
 import { startInSandbox } from './pod-sandbox.js';
 import { containerMounts, type PreparedVolumes, prepareVolumes } from './pod-volumes.js';
 import { probeOnce } from './probes.js';
 import { ServiceProxy } from './service-proxy.js';
+
+/** KWOK's resource that maps a pod's containers to their log files (local-cluster.ts installs its CRD). */
+export const KWOK_LOGS = { group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'logs' } as const;
 
 /** Marks the pods this runner started: a pod it finds Running with another runner's mark lost its process. */
 const RUNNER_ANNOTATION = 'local-cluster.nasmesh.io/pod-runner';
@@ -79,12 +84,13 @@ interface RunningPod {
  */
 export class PodRunner {
   private readonly api: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
   private readonly pods: Informer<V1Pod>;
   private readonly services: Informer<V1Service>;
   private readonly running = new Map<string, RunningPod>();
   /** Pods whose processes ended: never started again (their replacement is a new pod). */
   private readonly ended = new Set<string>();
-  private readonly images = new Map<string, Promise<boolean>>();
+  private readonly images = new Map<string, Promise<ImageUser | undefined>>();
   private readonly proxy: ServiceProxy;
   private readonly log: (line: string) => void;
   private readonly id = `${process.pid}-${Date.now()}`;
@@ -93,6 +99,7 @@ export class PodRunner {
 
   constructor(private readonly o: PodRunnerOptions) {
     this.api = o.kc.makeApiClient(CoreV1Api);
+    this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.log = o.log ?? ((line) => console.log(line));
     const onError = (what: string) => (e: unknown) => this.log(`pod runner: watching ${what} failed (retrying): ${String(e)}`);
     this.pods = startInformer(o.kc, '/api/v1/pods', () => this.api.listPodForAllNamespaces(), { onError: onError('pods') });
@@ -187,21 +194,21 @@ export class PodRunner {
       const logFile = join(dir, `${container.name}.log`);
       let child: ChildProcess;
       let containerName: string | undefined;
-      if (this.o.images && container.image && (await this.imageAvailable(container.image))) {
+      const image = this.o.images && container.image ? await this.localImage(container.image) : undefined;
+      if (image) {
         containerName = `${pod.metadata!.namespace}_${pod.metadata!.name}_${uid.slice(0, 8)}_${container.name}`;
         child = startContainer({
           name: containerName,
           clusterLabel: this.o.clusterLabel ?? this.o.dir,
-          image: container.image,
+          image: container.image!,
           ...(container.command ? { command: expand(container.command) } : {}),
           ...(container.args ? { args: expand(container.args) } : {}),
           env: { HOSTNAME: pod.metadata!.name!, ...env },
           hostsFile: run.hostsFile,
           mounts,
           ...(container.workingDir ? { workingDir: container.workingDir } : {}),
-          security: containerSecurity(pod, container, await imageUser(container.image)),
+          security: containerSecurity(pod, container, image),
           envFile: join(dir, `${container.name}.env`),
-          logFile,
         });
       } else {
         if (!container.command?.length)
@@ -215,10 +222,14 @@ export class PodRunner {
           mounts,
           workingDir: container.workingDir ?? join(dir, 'work'),
           scriptFile: join(dir, `${container.name}.sh`),
-          logFile,
-          pidFile: join(dir, `${container.name}.pid`),
         });
       }
+      // The cluster's stop ends what is left of these process groups (the runner died, or a podman client was still
+      // creating its container) before it removes the containers, so none is created after the removal. The file
+      // goes when the process does, so a reused pid is never taken for it.
+      const pidFile = join(dir, `${container.name}.pid`);
+      if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
+      void writeContainerLog(child, logFile).catch((e: Error) => this.log(`pod ${key(pod)}: log of ${container.name}: ${e.message}`));
       const exited = once(child, 'exit').then(([code, signal]) => ({
         code: code as number | null,
         signal: signal as NodeJS.Signals | null,
@@ -232,17 +243,45 @@ export class PodRunner {
         ready: false,
       };
       run.processes.push(proc);
-      void exited.then((result) => this.containerExited(run, proc, result));
+      void exited.then((result) => {
+        rmSync(pidFile, { force: true });
+        return this.containerExited(run, proc, result);
+      });
       void this.watchReadiness(run, proc);
     }
+    await this.serveLogs(pod, dir).catch((e: Error) => this.log(`pod ${key(pod)}: kubectl logs will not find it: ${e.message}`));
     const how = run.processes.map((p) => `${p.container.name} ${p.containerName ? `from ${p.container.image}` : 'as a local process'}`);
     this.log(`pod ${key(pod)}: started on ${pod.spec!.nodeName} at ${pod.status?.podIP}: ${how.join(', ')} (logs ${dir})`);
   }
 
-  /** Whether the image is in container storage; asked once per image (the local cluster pulls nothing). */
-  private imageAvailable(image: string): Promise<boolean> {
+  /**
+   * Tells KWOK's kubelet API where the pod's container logs are (a KWOK `Logs` object named as the pod, owned by it so
+   * the garbage collector removes it with the pod), so `kubectl logs` reads them. A pod that reuses a name (a
+   * StatefulSet's) takes over the object its predecessor left.
+   */
+  private async serveLogs(pod: V1Pod, dir: string): Promise<void> {
+    const { name, namespace, uid } = pod.metadata as { name: string; namespace: string; uid: string };
+    const body = {
+      apiVersion: `${KWOK_LOGS.group}/${KWOK_LOGS.version}`,
+      kind: 'Logs',
+      metadata: { name, namespace, ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid }] },
+      spec: {
+        logs: pod.spec!.containers.map((c) => ({ containers: [c.name], logsFile: join(dir, `${c.name}.log`), follow: true })),
+      },
+    };
+    await this.custom.createNamespacedCustomObject({ ...KWOK_LOGS, namespace, body }).catch(async (e: { code?: number }) => {
+      if (e.code !== 409) throw e;
+      await this.custom.patchNamespacedCustomObject(
+        { ...KWOK_LOGS, namespace, name, body: { metadata: body.metadata, spec: body.spec } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    });
+  }
+
+  /** The image's user where the image is in container storage; asked once per image (the local cluster pulls nothing). */
+  private localImage(image: string): Promise<ImageUser | undefined> {
     let known = this.images.get(image);
-    if (!known) this.images.set(image, (known = imageExists(image)));
+    if (!known) this.images.set(image, (known = imageExists(image).then((here) => (here ? imageUser(image) : undefined))));
     return known;
   }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import type { Mount } from './pod-volumes.js';
 
 export interface SandboxSpec {
@@ -11,9 +11,6 @@ export interface SandboxSpec {
   readonly workingDir: string;
   /** The generated start script, kept beside the log for whoever debugs a pod. */
   readonly scriptFile: string;
-  readonly logFile: string;
-  /** Where the process's pid is written, so `make cluster-down` ends it even if the runner died. */
-  readonly pidFile: string;
 }
 
 /**
@@ -21,7 +18,8 @@ export interface SandboxSpec {
  * mountPaths and /etc/hosts is the pod's, as a container runtime would give it; the network namespace stays the
  * host's (pods listen on their own loopback pod IPs). A missing mount point is created on the host, as an empty
  * folder or file, since a mount needs one. Root makes the namespace directly; anyone else through a user namespace.
- * The process leads its own process group, so a pod is stopped whole.
+ * The process leads its own process group, so a pod is stopped whole. Its stdout and stderr are piped, for the pod's
+ * log (container-log.ts).
  */
 export function startInSandbox(spec: SandboxSpec): ChildProcess {
   const lines = ['set -e', `mount --bind ${quote(spec.hostsFile)} /etc/hosts`];
@@ -38,13 +36,11 @@ export function startInSandbox(spec: SandboxSpec): ChildProcess {
   lines.push(`cd ${quote(spec.workingDir)}`, 'exec "$@"');
   writeFileSync(spec.scriptFile, `${lines.join('\n')}\n`);
   const namespaces = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
-  const log = openSync(spec.logFile, 'a');
   const child = spawn('unshare', [...namespaces, '--propagation', 'private', '/bin/sh', spec.scriptFile, ...spec.command], {
     env: spec.env,
     detached: true,
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid !== undefined) writeFileSync(spec.pidFile, String(child.pid));
   return child;
 }
 
