@@ -12,8 +12,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # Where Node's C headers are (node-gyp must not download them): the official image and tools/image's base agree.
 # CA_BUNDLE: the certificates npm and pip trust (tools/image passes the host's, for a registry behind its proxy).
+# ONNXRUNTIME_NODE_INSTALL: onnxruntime-node (a dev dependency: the tests' ONNX runtime) ships its CPU binaries; its
+# install script would fetch GPU ones.
 ARG CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-ENV npm_config_nodedir=/usr/local NODE_EXTRA_CA_CERTS=${CA_BUNDLE} PIP_CERT=${CA_BUNDLE}
+ENV npm_config_nodedir=/usr/local NODE_EXTRA_CA_CERTS=${CA_BUNDLE} PIP_CERT=${CA_BUNDLE} ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Optional native packages are left to the backend steps below: their own install downloads libtensorflow.

@@ -35,8 +35,9 @@ image-gpu: node_modules/.install-stamp
 	node --import tsx tools/image/main.ts gpu
 
 # npm ci reproduces package-lock.json exactly; the stamp makes it rerun only when the lock file changes.
+# onnxruntime-node (the tests' ONNX runtime) ships its CPU binaries; its install script would fetch GPU ones.
 node_modules/.install-stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 	touch $@
 
 # The native TensorFlow backend for @tensorflow/tfjs-node, built from PyPI's tensorflow-cpu wheel (its own install

@@ -5,6 +5,7 @@ import { registerSearchCommands } from './search-commands.js';
 import { serveCommand } from './serve.js';
 import { NasmeshError } from '../src/util/errors.js';
 import { benchCommand } from './bench-command.js';
+import { exportCommand } from './export-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { crdCommand, schemaCommand, validateCommand } from './spec-commands.js';
@@ -17,7 +18,8 @@ const program = new Command('nasmesh')
   .addCommand(validateCommand())
   .addCommand(schemaCommand())
   .addCommand(crdCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(exportCommand());
 // The mesh: run a service or a search's final stage, and talk to a controller.
 program.addCommand(serveCommand());
 registerFinalCommand(program);

@@ -5,6 +5,7 @@ import { fitDataParallel } from '../train/data-parallel.js';
 import { networkSpec } from '../train/spec.js';
 import { specCost } from '../train/cost.js';
 import { modelFiles } from '../train/export.js';
+import { ONNX_MODEL_FILE, onnxModelBytes } from '../export/onnx-export.js';
 import { accuracy, type TrainingProgress } from '../train/fit.js';
 import { sizeMatchedBaseline } from '../train/size-matched-baseline.js';
 import type { NetworkConfig, NetworkSpec } from '../train/types.js';
@@ -34,7 +35,8 @@ export interface FinalStageOptions {
 
 /**
  * Retrains `archs` from scratch, picks the best by validation accuracy (the test split is only reported, never used
- * to choose; the first on ties) and exports it as a tfjs model: `model/weights.bin` and `model/model.json` of `out`.
+ * to choose; the first on ties) and exports it as a tfjs model, `model/weights.bin` and `model/model.json` of `out`, and
+ * as an ONNX model, `model/model.onnx`.
  * Returns every retrained network's result, in the order of `archs`, and the best of them.
  */
 export async function retrainTop(
@@ -46,7 +48,7 @@ export async function retrainTop(
   out: ResultFiles,
 ): Promise<{ retrained: FinalResult[]; best: FinalResult | null }> {
   const retrained: FinalResult[] = [];
-  let best: { result: FinalResult; model: tf.LayersModel } | null = null;
+  let best: { result: FinalResult; model: tf.LayersModel; spec: NetworkSpec } | null = null;
   for (const [i, arch] of archs.entries()) {
     const spec = networkSpec(space, arch, network);
     const { model, ...result } = await retrain(spec, `${i + 1}/${archs.length}`, data, opts);
@@ -54,16 +56,18 @@ export async function retrainTop(
     retrained.push(final);
     if (!best || final.validationAccuracy > best.result.validationAccuracy) {
       best?.model.dispose();
-      best = { result: final, model };
+      best = { result: final, model, spec };
     } else {
       model.dispose();
     }
   }
   if (!best) return { retrained, best: null };
   const files = await modelFiles(best.model);
+  const onnx = onnxModelBytes(best.spec, best.model);
   best.model.dispose();
-  // The weights first: a model.json found is loadable.
+  // The weights and the ONNX model first: a model.json found means the export is complete.
   await out.write('model/weights.bin', files['weights.bin']);
+  await out.write(ONNX_MODEL_FILE, onnx);
   await out.write('model/model.json', files['model.json']);
   return { retrained, best: best.result };
 }

@@ -24,16 +24,27 @@ export function buildChildNetwork(space: SearchSpace, arch: Architecture, config
 
 /** Turns a layer graph into a tfjs-layers functional model. */
 export function specToModel(spec: NetworkSpec, name = 'child'): tf.LayersModel {
+  return specToLayers(spec, name).model;
+}
+
+/**
+ * specToModel, with the layer that holds each node's weights (undefined for nodes without weights): how an exporter
+ * finds a node's trained weights (copy them in with `model.setWeights`: the same spec gives the same weight order).
+ */
+export function specToLayers(spec: NetworkSpec, name = 'child'): { model: tf.LayersModel; layers: (tf.layers.Layer | undefined)[] } {
   const tensors: Sym[] = [];
+  const layers: (tf.layers.Layer | undefined)[] = [];
   let input: Sym | undefined;
   for (const node of spec.nodes) {
     const ins = distinct(node.inputs.map((i) => tensors[i]!));
-    const out = node.kind === 'input' ? tf.input({ shape: [...node.shape] }) : apply(node, ins);
+    const made: tf.layers.Layer[] = [];
+    const out = node.kind === 'input' ? tf.input({ shape: [...node.shape] }) : apply(node, ins, made);
     if (node.kind === 'input') input = out;
     tensors.push(out);
+    layers.push(made.find((l) => l.weights.length > 0));
   }
   if (input === undefined) throw new Error('the network spec has no input');
-  return tf.model({ inputs: input, outputs: tensors[spec.output]!, name });
+  return { model: tf.model({ inputs: input, outputs: tensors[spec.output]!, name }), layers };
 }
 
 /**
@@ -45,8 +56,12 @@ function distinct(ins: Sym[]): Sym[] {
   return ins.map((t, i) => (ins.indexOf(t) === i ? t : (tf.layers.reshape({ targetShape: t.shape.slice(1) as number[] }).apply(t) as Sym)));
 }
 
-function apply(node: LayerNode, ins: Sym[]): Sym {
-  const one = (layer: tf.layers.Layer) => layer.apply(ins[0]!) as Sym;
+/** The node's output; the layers made for it are pushed to `made`. */
+function apply(node: LayerNode, ins: Sym[], made: tf.layers.Layer[]): Sym {
+  const one = (layer: tf.layers.Layer) => {
+    made.push(layer);
+    return layer.apply(ins[0]!) as Sym;
+  };
   switch (node.kind) {
     case 'input':
       throw new Error('input nodes are created by specToModel');

@@ -1,5 +1,6 @@
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { networkSpec } from './spec.js';
+import { usedNodes } from './used-nodes.js';
 import type { LayerNode, NetworkConfig, NetworkCost, NetworkSpec } from './types.js';
 
 /**
@@ -15,18 +16,10 @@ import type { LayerNode, NetworkConfig, NetworkCost, NetworkSpec } from './types
  * Only layers that feed the output are counted, as in the built model.
  */
 export function specCost(spec: NetworkSpec): NetworkCost {
-  const used = new Set<number>();
-  const stack = [spec.output];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (used.has(id)) continue;
-    used.add(id);
-    stack.push(...spec.nodes[id]!.inputs);
-  }
   let trainable = 0;
   let nonTrainable = 0;
   let macs = 0;
-  for (const id of used) {
+  for (const id of usedNodes(spec)) {
     const node = spec.nodes[id]!;
     const inShape = node.inputs[0] === undefined ? [] : spec.nodes[node.inputs[0]]!.shape;
     const cost = layerCost(node, inShape);

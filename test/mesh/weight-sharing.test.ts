@@ -232,6 +232,7 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
         'candidates.jsonl',
         'finalists.json',
         'model/model.json',
+        'model/model.onnx',
         'model/weights.bin',
         'summary.json',
       ];
@@ -241,7 +242,7 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
           .sort(),
         files,
       );
-      assert.match(download.stdout, /^7 files, \d+ bytes in /m);
+      assert.match(download.stdout, /^8 files, \d+ bytes in /m);
       assert.deepEqual(untimed(candidateLines(join(out, 'candidates.jsonl'))), untimed(candidates));
       assert.deepEqual(
         untimed(readJson(join(out, 'best-architectures.json'))),
@@ -250,6 +251,7 @@ describe('mesh: weight-sharing search with the supernet-trainer', { skip: skipWi
       for (const file of ['finalists.json', 'best-architecture.json']) {
         assert.deepEqual(readJson(join(out, file)), readJson(join(embeddedDir, file)), file);
       }
+      assert.ok(readFileSync(join(out, 'model/model.onnx')).equals(readFileSync(join(embeddedDir, 'model/model.onnx'))), 'model.onnx');
       const summary = readJson<SearchSummary>(join(out, 'summary.json'));
       assert.ok(summary.best && embedded.best && summary.baseline && embedded.baseline);
       assert.deepEqual(summary.best.architecture, embedded.best.architecture);

@@ -11,6 +11,9 @@ import { parseSearchSpec } from '../../src/spec/load.js';
 import { initBackend, tf } from '../../src/tf/backend.js';
 import { architectureCost } from '../../src/train/cost.js';
 import { loadModel } from '../../src/train/export.js';
+import { ONNX_INPUT, ONNX_OUTPUT } from '../../src/export/onnx-graph.js';
+import { resultsOnnxModel } from '../../src/export/results-onnx.js';
+import * as ort from 'onnxruntime-node';
 
 const dir = mkdtempSync(join(tmpdir(), 'nasmesh-search-'));
 before(async () => {
@@ -67,7 +70,18 @@ describe('embedded search', () => {
     const model = await loadModel(join(out, 'model'));
     const x = tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 1);
     const again = await loadModel(join(out, 'model'));
-    assert.deepEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()), Array.from((again.predict(x) as tf.Tensor).dataSync()));
+    const expected = (model.predict(x) as tf.Tensor).dataSync();
+    assert.deepEqual(Array.from(expected), Array.from((again.predict(x) as tf.Tensor).dataSync()));
+
+    // The ONNX model the final stage wrote is what `nasmesh export` makes of the tfjs files, and predicts the same.
+    const onnx = readFileSync(join(out, 'model', 'model.onnx'));
+    assert.ok(Buffer.from(await resultsOnnxModel(out)).equals(onnx));
+    const session = await ort.InferenceSession.create(onnx);
+    const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x.dataSync() as Float32Array, [4, 28, 28, 1]) });
+    const got = result[ONNX_OUTPUT]!.data as Float32Array;
+    const worst = Math.max(...Array.from(expected, (e, i) => Math.abs(e - got[i]!)));
+    assert.ok(worst <= 1e-4 * Math.max(1, ...Array.from(expected, Math.abs)), `ONNX logits differ by ${worst}`);
+    await session.release();
   });
 
   it('standalone: the same seed gives the same search on one worker thread as on two', async () => {
