@@ -6,6 +6,7 @@ import { serveCommand } from './serve.js';
 import { NasmeshError } from '../src/util/errors.js';
 import { benchCommand } from './bench-command.js';
 import { exportCommand } from './export-command.js';
+import { latencyCommand } from './latency-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { crdCommand, schemaCommand, validateCommand } from './spec-commands.js';
@@ -19,7 +20,8 @@ const program = new Command('nasmesh')
   .addCommand(schemaCommand())
   .addCommand(crdCommand())
   .addCommand(reportCommand())
-  .addCommand(exportCommand());
+  .addCommand(exportCommand())
+  .addCommand(latencyCommand());
 // The mesh: run a service or a search's final stage, and talk to a controller.
 program.addCommand(serveCommand());
 registerFinalCommand(program);

@@ -91,9 +91,9 @@ export interface SearchProgress {
   /**
    * search: candidates evaluated; supernet: shared-weight steps over all epochs (weight sharing); derive: candidates
    * re-scored by the derive step; finalists: batches of the finalists' short trainings, all together; final: batches
-   * of a retraining (all epochs); baseline: of the baseline's training.
+   * of a retraining (all epochs); baseline: of the baseline's training; latency: what `nasmesh latency` times.
    */
-  readonly phase: 'search' | 'supernet' | 'derive' | 'finalists' | 'final' | 'baseline';
+  readonly phase: 'search' | 'supernet' | 'derive' | 'finalists' | 'final' | 'baseline' | 'latency';
   /** Which of the phase's runs, where it has several: the finalist ("2/3"), the baseline's name. */
   readonly subject?: string;
   readonly done: number;
