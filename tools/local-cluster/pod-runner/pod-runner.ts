@@ -27,7 +27,7 @@ import { probeOnce } from './probes.js';
 import { ServiceProxy } from './service-proxy.js';
 
 /** KWOK's resource that maps a pod's containers to their log files (local-cluster.ts installs its CRD). */
-export const KWOK_LOGS = { group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'logs' } as const;
+const KWOK_LOGS = { group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'logs' } as const;
 
 /** Marks the pods this runner started: a pod it finds Running with another runner's mark lost its process. */
 const RUNNER_ANNOTATION = 'local-cluster.nasmesh.io/pod-runner';
