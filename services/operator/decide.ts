@@ -20,6 +20,13 @@ import { NASSEARCH, type NASSearch, type OperatorConfig } from './types.js';
 /** A search in progress is looked at this often even when nothing tells the operator it changed. */
 export const RESYNC_MS = 15_000;
 
+/**
+ * A busy search's progress (done, best) is written at most this often: every candidate an event, a hundred searches at
+ * a few candidates a second each would otherwise write the API server as often. A phase or a condition that turns is
+ * written at once.
+ */
+export const PROGRESS_INTERVAL_MS = 1_000;
+
 const ENDED_PHASES: readonly string[] = ['Succeeded', 'Failed', 'Cancelled'];
 
 /** What the controller answered when this reconcile registered the search. */
@@ -46,6 +53,8 @@ export interface Observed {
   readonly meshSecret?: Readonly<Record<string, string>>;
   /** Set in the reconcile that registered the search. */
   readonly registration?: Registration;
+  /** When this operator last wrote the search's status (undefined: not since it started). */
+  readonly statusWrittenAt?: Date;
 }
 
 export interface SearchEvent {
@@ -117,6 +126,12 @@ export function decide(o: Observed): Decision {
       o.registration?.outcome === 'created'
         ? [{ type: 'Normal', reason: 'Registered', message: `search ${searchId(nas)} started on the controller` }]
         : [];
+    const sinceWrite = o.statusWrittenAt ? o.now.getTime() - o.statusWrittenAt.getTime() : Infinity;
+    if (changed && said.length === 0 && !turned && next.phase === nas.status?.phase && sinceWrite < PROGRESS_INTERVAL_MS) {
+      // Progress alone, written a moment ago: written when the interval is over, with whatever it has become by then.
+      const wait = PROGRESS_INTERVAL_MS - sinceWrite;
+      return { objects: [], ...rest, requeueAfterMs: Math.min(rest.requeueAfterMs ?? wait, wait), events: registered };
+    }
     return { objects: [], ...rest, ...(changed ? { status: next } : {}), events: [...registered, ...said] };
   };
 

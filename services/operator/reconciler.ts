@@ -61,6 +61,8 @@ export class Reconciler {
   private readonly objects: KubernetesObjectApi;
   private readonly custom: CustomObjectsApi;
   private readonly appliedSecrets = new Map<string, { hash: string; atMs: number }>();
+  /** When each search's status was last written here (decide() spaces progress-only writes). */
+  private readonly statusWrittenAt = new Map<string, Date>();
   private readonly now: () => Date;
 
   constructor(private readonly d: ReconcilerDeps) {
@@ -72,14 +74,17 @@ export class Reconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
     const nas = this.d.caches.searches.get(name, namespace);
-    if (!nas) return {};
+    if (!nas) {
+      this.statusWrittenAt.delete(key);
+      return {};
+    }
     if (nas.metadata.deletionTimestamp) return this.finalize(nas);
     if (!nas.metadata.finalizers?.includes(CANCEL_FINALIZER)) {
       // The update it makes brings the NASSearch back to the queue.
       await this.setFinalizers(nas, [...(nas.metadata.finalizers ?? []), CANCEL_FINALIZER]);
       return {};
     }
-    const observed = await this.observe(nas);
+    const observed = await this.observe(nas, key);
     let decision = decide(observed);
     if (decision.register) {
       for (const o of decision.objects) await this.apply(nas, o);
@@ -88,7 +93,7 @@ export class Reconciler {
     return this.act(nas, key, decision);
   }
 
-  private async observe(nas: NASSearch): Promise<Observed> {
+  private async observe(nas: NASSearch, key: string): Promise<Observed> {
     const { namespace, name } = nas.metadata as { namespace: string; name: string };
     const id = searchId(nas);
     const search = controllerAsked(nas) ? await this.controllerSearch(id) : undefined;
@@ -102,13 +107,17 @@ export class Reconciler {
       pods: this.d.caches.pods.list(namespace).filter(ours),
       jobs: this.d.caches.jobs.list(namespace).filter(ours),
       ...(this.d.config.workerSecret ? { meshSecret: this.meshSecret() } : {}),
+      ...(this.statusWrittenAt.has(key) ? { statusWrittenAt: this.statusWrittenAt.get(key)! } : {}),
     };
   }
 
   private async act(nas: NASSearch, key: string, d: Decision): Promise<ReconcileResult> {
     for (const o of d.objects) await this.apply(nas, o);
     if (d.watch === 'follow') this.d.watches.follow(searchId(nas), key);
-    if (d.status) await this.writeStatus(nas, d.status);
+    if (d.status) {
+      await this.writeStatus(nas, d.status);
+      this.statusWrittenAt.set(key, this.now());
+    }
     for (const e of d.events) await this.d.events.record(nas, e.type, e.reason, e.message);
     if (d.watch === 'forget') this.d.watches.forget(searchId(nas));
     if (d.retry) throw new Error(d.retry);

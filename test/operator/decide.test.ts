@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { documentFromSpec } from '../../services/common/messages/search-document.js';
 import { SearchPhase } from '../../services/gen/nasmesh/v1/common.js';
 import type { Search } from '../../services/gen/nasmesh/v1/controller.js';
-import { type Decision, decide, type Observed, parseSearch, RESYNC_MS } from '../../services/operator/decide.js';
+import { type Decision, decide, type Observed, parseSearch, PROGRESS_INTERVAL_MS, RESYNC_MS } from '../../services/operator/decide.js';
 import { childName } from '../../services/operator/names.js';
 import type { NASSearch, OperatorConfig } from '../../services/operator/types.js';
 import type { SearchSpecInput } from '../../src/spec/search-spec.js';
@@ -184,6 +184,36 @@ const cases: [string, Partial<Observed>, Expected][] = [
       pods: [ready],
     },
     { phase: 'Running', events: [] },
+  ],
+  [
+    'progress alone, half a second after the last write: not written, looked at again when the second is over',
+    {
+      nas: nasOf({ status: decide({ ...observed(), search: searchOf(SearchPhase.RUNNING, 1), pods: [ready] }).status! }),
+      search: searchOf(SearchPhase.RUNNING, 2),
+      pods: [ready],
+      statusWrittenAt: new Date(now.getTime() - 500),
+    },
+    { phase: undefined, events: [], requeueAfterMs: PROGRESS_INTERVAL_MS - 500 },
+  ],
+  [
+    'progress alone, a second after the last write: written',
+    {
+      nas: nasOf({ status: decide({ ...observed(), search: searchOf(SearchPhase.RUNNING, 1), pods: [ready] }).status! }),
+      search: searchOf(SearchPhase.RUNNING, 2),
+      pods: [ready],
+      statusWrittenAt: new Date(now.getTime() - PROGRESS_INTERVAL_MS),
+    },
+    { phase: 'Running', events: [] },
+  ],
+  [
+    'the search ended a moment after the last write: written at once, with its event',
+    {
+      nas: nasOf({ status: decide({ ...observed(), search: searchOf(SearchPhase.RUNNING, 3), pods: [ready] }).status! }),
+      search: searchOf(SearchPhase.FAILED, 3, { message: 'evaluator crashed' }),
+      pods: [ready],
+      statusWrittenAt: new Date(now.getTime() - 10),
+    },
+    { phase: 'Failed', events: ['Warning/Failed'] },
   ],
   [
     'worker pods without a node for GPUs: WorkersScheduled=False/WaitingForGPUs, a warning',
