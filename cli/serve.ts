@@ -113,7 +113,14 @@ const operatorFlags: Flags = (command) =>
     .option('--no-leader-elect', 'act without holding the leader Lease (then only one replica may run)')
     .option('--lease-namespace <ns>', "namespace of the leader Lease (default: the pod's own)")
     .option('--identity <name>', "this replica's name in the Lease (default: the host name)", hostname())
-    .option('--worker-secret <name>', "Secret (in its namespace) with the mesh's TLS certificate and NATS password, for the workers' TLS");
+    .option('--worker-secret <name>', "Secret (in its namespace) with the mesh's TLS certificate and NATS password, for the workers' TLS")
+    .option('--kube-api-qps <n>', 'Kubernetes API requests a second it sustains (client-side limit)', positiveInt('--kube-api-qps'), 50)
+    .option(
+      '--kube-api-burst <n>',
+      'Kubernetes API requests it may send at once before the rate applies',
+      positiveInt('--kube-api-burst'),
+      100,
+    );
 
 /** A test hook, not a flag: evaluators that wait this long before each evaluation (slow evaluations on demand). */
 const TEST_DELAY_ENV = 'NASMESH_TEST_EVALUATION_DELAY_MS';

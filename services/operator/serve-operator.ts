@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../common/grpc/controller-client.js';
+import { RateLimitedKubeConfig, TokenBucket } from '../common/kube/rate-limit.js';
 import { clientSecurityOptions, type SecurityConfig } from '../common/security/service-security.js';
 import { ClientSecurity } from '../common/security/client-security.js';
 import { exitOnSignal } from '../common/grpc/shutdown.js';
@@ -36,6 +36,9 @@ export interface OperatorServeConfig extends Pick<
    * (`nats-password`), copied into each search's namespace for its workers, which then run with TLS.
    */
   readonly workerSecret?: string;
+  /** Client-side limit of its Kubernetes API requests: a sustained rate a second, and bursts of this many. */
+  readonly kubeApiQps: number;
+  readonly kubeApiBurst: number;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface OperatorServeConfig extends Pick<
  * and /readyz. In a pod it uses its service account; elsewhere --kubeconfig or the usual kubeconfig.
  */
 export async function serveOperator(flags: OperatorServeConfig): Promise<void> {
-  const kc = new KubeConfig();
+  const kc = new RateLimitedKubeConfig(new TokenBucket(flags.kubeApiQps, flags.kubeApiBurst));
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT}/token`)) kc.loadFromCluster();
   else kc.loadFromDefault();
