@@ -85,6 +85,8 @@ describe('cluster: NASSearch operator', { timeout: 1_800_000 }, () => {
     assert.match(printed, /^metrics on http/m);
     assert.equal((await cluster.kubectl('logs', ...operator, '--tail=1')).trim().split('\n').length, 1);
     await assert.rejects(cluster.kubectl('logs', ...operator, '-c', 'nope'), /nope/);
+    // NATS runs as a local process (no registry here serves its image): its output is served the same way.
+    assert.match(await cluster.kubectl('logs', '-n', 'nasmesh-system', 'statefulset/nasmesh-nats'), /Server is ready/);
   });
 
   it("a benchmark search runs on CPU nodes to Succeeded with the embedded run's candidates, a deleted worker pod replaced", async () => {
