@@ -5,7 +5,9 @@ import { layerCost } from '../train/cost.js';
 import type { NetworkConfig, NetworkSpec } from '../train/types.js';
 import { usedNodes } from '../train/used-nodes.js';
 import { Rng } from '../util/rng.js';
-import { timeInference } from './measure.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { tf } from '../tf/backend.js';
+import { quantile } from './measure.js';
 import { opKey, type OpTiming, type OpTimingOptions, timeOp } from './op-timing.js';
 
 /**
@@ -68,12 +70,11 @@ export async function buildLatencyTable(o: LatencyTableOptions): Promise<Latency
   }
   const partial = { ...o, ops };
   const fit = drawn.slice(0, o.fitArchitectures);
-  const rows: { sum: number; nodes: number; measured: number }[] = [];
-  for (const [k, arch] of fit.entries()) {
+  const measured = await measureLatencies(o.space, fit, o.network, o.batchSize, o, (done) => o.onProgress?.('networks', done, fit.length));
+  const rows = fit.map((arch, k) => {
     const { sumMs, nodes } = opSum(partial, networkSpec(o.space, arch, o.network));
-    rows.push({ sum: sumMs, nodes, measured: await measureLatency(o.space, arch, o.network, o.batchSize, o) });
-    o.onProgress?.('networks', k + 1, fit.length);
-  }
+    return { sum: sumMs, nodes, measured: measured[k]! };
+  });
   return {
     profile: o.profile,
     backend: o.backend,
@@ -86,19 +87,47 @@ export async function buildLatencyTable(o: LatencyTableOptions): Promise<Latency
   };
 }
 
-/** The median end-to-end latency of one inference run of the whole network, in milliseconds. */
-export async function measureLatency(
+/** Networks timed together, round by round: enough to interleave, few enough to hold in memory at once. */
+const INTERLEAVED = 20;
+
+/**
+ * The median end-to-end latency of one inference run of each network, in milliseconds. The networks are timed
+ * interleaved, one run of each per round, so that a machine whose speed drifts (another process, a neighbour on a
+ * virtual machine, the clock) moves all of them alike instead of whichever was measured at the time.
+ */
+export async function measureLatencies(
   space: SearchSpace,
-  arch: Architecture,
+  archs: readonly Architecture[],
   network: NetworkConfig,
   batchSize: number,
   options: OpTimingOptions,
-): Promise<number> {
-  const child = buildChildNetwork(space, arch, network);
+  onMeasured?: (done: number) => void,
+): Promise<number[]> {
+  const medians: number[] = [];
+  const x = tf.randomUniform([batchSize, ...network.inputShape], 0, 1, 'float32', 1);
   try {
-    return (await timeInference(child.model, [batchSize, ...network.inputShape], options)).medianMs;
+    for (let start = 0; start < archs.length; start += INTERLEAVED) {
+      const models = archs.slice(start, start + INTERLEAVED).map((arch) => buildChildNetwork(space, arch, network).model);
+      try {
+        const times = models.map(() => [] as number[]);
+        for (let round = 0; round < options.warmup + options.repeats; round++) {
+          await nextTurn();
+          for (const [m, model] of models.entries()) {
+            const began = performance.now();
+            // Reading the output back is part of inference: without it the backend may still be computing.
+            tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync());
+            if (round >= options.warmup) times[m]!.push(performance.now() - began);
+          }
+        }
+        medians.push(...times.map((t) => quantile(t, 0.5)));
+        onMeasured?.(medians.length);
+      } finally {
+        for (const model of models) model.dispose();
+      }
+    }
+    return medians;
   } finally {
-    child.model.dispose();
+    x.dispose();
   }
 }
 

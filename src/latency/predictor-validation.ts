@@ -1,7 +1,7 @@
 import type { SearchSpace } from '../space/types.js';
 import { networkSpec } from '../train/spec.js';
 import { Rng } from '../util/rng.js';
-import { type LatencyTable, measureLatency, predictLatency } from './latency-table.js';
+import { type LatencyTable, measureLatencies, predictLatency } from './latency-table.js';
 import type { OpTimingOptions } from './op-timing.js';
 
 /** How well a latency table predicts whole networks it was not fitted on. */
@@ -27,24 +27,31 @@ export interface ValidationOptions extends OpTimingOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Draws `architectures` the table was not fitted on, measures each whole and compares the table's prediction. */
+/** Draws `architectures` the table was not fitted on, measures them whole (interleaved) and compares the predictions. */
 export async function validatePredictor(table: LatencyTable, space: SearchSpace, o: ValidationOptions): Promise<PredictorValidation> {
   const rng = new Rng(o.seed);
   const fitted = new Set(table.fittedOn);
-  const rows: { architecture: string; measuredMs: number; predictedMs: number }[] = [];
+  const chosen: { arch: number[]; predictedMs: number }[] = [];
   let predictMs = 0;
   let unseenNodes = 0;
-  for (let attempts = 0; rows.length < o.architectures && attempts < 100 * o.architectures; attempts++) {
+  for (let attempts = 0; chosen.length < o.architectures && attempts < 100 * o.architectures; attempts++) {
     const arch = space.sample(rng);
     if (fitted.has(space.hash(arch))) continue;
     const started = performance.now();
     const prediction = predictLatency(table, networkSpec(space, arch, table.network));
     predictMs += performance.now() - started;
     unseenNodes += prediction.unseen;
-    const measuredMs = await measureLatency(space, arch, table.network, table.batchSize, o);
-    rows.push({ architecture: space.encode(arch), measuredMs, predictedMs: prediction.latencyMs });
-    o.onProgress?.(rows.length, o.architectures);
+    chosen.push({ arch, predictedMs: prediction.latencyMs });
   }
+  const measured = await measureLatencies(
+    space,
+    chosen.map((c) => c.arch),
+    table.network,
+    table.batchSize,
+    o,
+    (done) => o.onProgress?.(done, chosen.length),
+  );
+  const rows = chosen.map((c, k) => ({ architecture: space.encode(c.arch), measuredMs: measured[k]!, predictedMs: c.predictedMs }));
   const errors = rows.map((r) => r.predictedMs - r.measuredMs);
   return {
     profile: table.profile,
@@ -57,7 +64,7 @@ export async function validatePredictor(table: LatencyTable, space: SearchSpace,
       rows.map((r) => r.predictedMs),
     ),
     rmseMs: Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length),
-    predictMsPerArch: predictMs / rows.length,
+    predictMsPerArch: predictMs / Math.max(1, rows.length),
     unseenNodes,
     rows,
   };
