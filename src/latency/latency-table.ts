@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Architecture, SearchSpace } from '../space/types.js';
 import { buildChildNetwork } from '../train/child-network.js';
 import { networkSpec } from '../train/spec.js';
@@ -5,7 +6,6 @@ import { layerCost } from '../train/cost.js';
 import type { NetworkConfig, NetworkSpec } from '../train/types.js';
 import { usedNodes } from '../train/used-nodes.js';
 import { Rng } from '../util/rng.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { tf } from '../tf/backend.js';
 import { quantile } from './measure.js';
 import { opKey, type OpTiming, type OpTimingOptions, timeOp } from './op-timing.js';
