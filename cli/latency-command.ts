@@ -61,7 +61,8 @@ export function latencyCommand(): Command {
     .option('--repeats <n>', 'timed runs per network (the median counts)', positiveInt('--repeats'), 20)
     .option('--json <file>', 'write the validation, every architecture included, as JSON')
     .action(async (specFile: string, opts: Record<string, unknown>) => {
-      const { space } = await specNetwork(specFile);
+      // The table holds the network it was built for: the spec gives only the space, no dataset to load.
+      const space = createSpace(loadSearchSpec(specFile).spec.space);
       const table = JSON.parse(readFileSync(opts.table as string, 'utf8')) as LatencyTable;
       const backend = await initBackend(table.backend as BackendChoice);
       const profile = localHardwareProfile(backend).name;
