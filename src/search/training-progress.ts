@@ -1,8 +1,8 @@
 import type { TrainingProgress } from '../train/fit.js';
 import type { SearchProgress } from './types.js';
 
-/** A training's progress (the final stage's retraining of a finalist, the baseline's training) as the search reports it. */
-export function trainingProgress(phase: 'final' | 'baseline', subject: string, p: TrainingProgress): SearchProgress {
+/** A training's progress (a finalist's short training or retraining, the baseline's training) as the search reports it. */
+export function trainingProgress(phase: 'finalists' | 'final' | 'baseline', subject: string, p: TrainingProgress): SearchProgress {
   return { phase, subject, done: p.step, total: p.steps, unit: 'batches', detail: `epoch ${p.epoch + 1}/${p.epochs}`, loss: p.loss };
 }
 

@@ -111,6 +111,36 @@ const CASES: Record<string, Case | string> = {
     args: ['--steps', '4', '--every', '2', '--archs', '2'],
     check: (stdout) => assert.equal(stdout.match(/^steps \d+-\d+: training accuracy \d+\.\d %$/gm)?.length, 2),
   },
+  'bench:supernet-ranking': {
+    args: [
+      '--spec',
+      tinySpec,
+      '--cells',
+      '3',
+      '--epochs',
+      '2',
+      '--steps-per-epoch',
+      '3',
+      '--score-every',
+      '1',
+      '--json',
+      join(dir, 'ranking.json'),
+    ],
+    check: (stdout) => {
+      const report = json('ranking') as { cells: { accuracy: number; params: number }[]; rankings: { steps: number; scores: number[] }[] };
+      assert.equal(report.cells.length, 3);
+      for (const c of report.cells) assert.ok(c.accuracy >= 0 && c.accuracy <= 1 && isFinitePositive(c.params), JSON.stringify(c));
+      assert.deepEqual(
+        report.rankings.map((r) => [r.steps, r.scores.length]),
+        [
+          [3, 3],
+          [6, 3],
+        ],
+      );
+      assert.match(stdout, /^Kendall τ against the short training: parameter count (-?\d\.\d\d|-)$/m);
+      assert.equal(stdout.match(/^ {2}shared weights after \d+ steps \(epoch \d\): (-?\d\.\d\d|-)$/gm)?.length, 2);
+    },
+  },
   'bench:native-kernels': {
     args: [],
     check: (stdout) => assert.equal(stdout.match(/^\[64, \d+, \d+, \d+\] s\d\s+[35]x[35](\s+\d+\.\d\d){3}$/gm)?.length, 6),
