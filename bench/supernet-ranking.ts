@@ -7,7 +7,8 @@
  * baseline any reward must beat, of the parameter count.
  *
  * Run: npm run bench:supernet-ranking -- --spec deploy/examples/fashion-mnist-enas-micro.yaml --cells 18
- *      [--draw-seed 1] [--epochs N] [--steps-per-epoch N] [--supernet-seed N] [--score-every 4] [--json out.json]
+ *      [--draw-seed 1] [--epochs N] [--steps-per-epoch N] [--short-training-seed N] [--supernet-seed N]
+ *      [--score-every 4] [--json out.json]
  * --json keeps the short trainings (written after each); a run with the same space, final stage, draw and machine
  * reuses them.
  */
@@ -43,6 +44,7 @@ const opts = new Command('supernet-ranking')
   .option('--draw-seed <n>', 'seeds the draw of the cells', count, 1)
   .option('--epochs <n>', "supernet epochs (default: the spec's evaluation.epochs)", count)
   .option('--steps-per-epoch <n>', "shared-weight steps per epoch (default: the spec's)", count)
+  .option('--short-training-seed <n>', "seeds the short trainings (default: the spec's seed); another gives their test-retest", count)
   .option('--supernet-seed <n>', "seeds the shared weights and their draws (default: the spec's seed)", count)
   .option('--score-every <n>', 'epochs between rankings', count, 4)
   .option('--json <path>', 'keep the short trainings and the rankings here')
@@ -53,6 +55,7 @@ const opts = new Command('supernet-ranking')
     drawSeed: number;
     epochs?: number;
     stepsPerEpoch?: number;
+    shortTrainingSeed?: number;
     supernetSeed?: number;
     scoreEvery: number;
     json?: string;
@@ -83,7 +86,7 @@ const data = await loadDataset(dataset);
 // What decides the short trainings: a spec that differs in its search alone reuses them.
 const harness = {
   space: spec.space,
-  seed: spec.seed,
+  seed: opts.shortTrainingSeed ?? spec.seed,
   dataset,
   network: final.network ?? spec.network,
   finalistTraining: final.finalistTraining,
@@ -144,7 +147,7 @@ try {
   net.dispose();
 }
 console.log(
-  `${cells.length} cells of ${space.name} (draw seed ${opts.drawSeed}), short training at seed ${spec.seed}: ${pct(Math.min(...accuracy))} to ${pct(Math.max(...accuracy))}`,
+  `${cells.length} cells of ${space.name} (draw seed ${opts.drawSeed}), short training at seed ${harness.seed}: ${pct(Math.min(...accuracy))} to ${pct(Math.max(...accuracy))}`,
 );
 console.log(`Kendall τ against the short training: parameter count ${fmt(report.parameterCountTau)}`);
 for (const r of report.rankings) console.log(`  shared weights after ${r.steps} steps (epoch ${r.epoch}): ${fmt(r.tau)}`);
@@ -160,7 +163,7 @@ function fmt(tau: number | null): string {
 async function shortTrain(archs: readonly string[]): Promise<void> {
   const earlier = readEarlier();
   const network = datasetNetwork(data, harness.network);
-  const evaluator = new StandaloneEvaluator(space, data, network, { ...final!.finalistTraining, schedule: 'cosine' }, spec.seed);
+  const evaluator = new StandaloneEvaluator(space, data, network, { ...final!.finalistTraining, schedule: 'cosine' }, harness.seed);
   for (const [i, arch] of archs.entries()) {
     const known = earlier.find((c) => c.arch === arch);
     if (known) {
